@@ -1,0 +1,52 @@
+"""``campaign-ops`` command line: the same operations the DAGs run, usable by hand.
+
+Each group of commands lives in the module that owns the domain and exposes
+``register(subparsers)``; this file only assembles them, so adding a command never means
+editing someone else's code. Heavy libraries are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Modules that contribute sub-commands, in the order they appear in --help.
+COMMAND_MODULES = (
+    "campaign_ops.commands",
+    "campaign_ops.forms.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="campaign-ops",
+        description="专项行动运行工具：查看行动日程、生成报表模板、检查和汇总报送材料。",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyError as exc:  # unknown campaign, round or unit: a user error, not a crash
+        print(f"错误：{exc.args[0]}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
