@@ -1,0 +1,84 @@
+"""The warehouse: SQLAlchemy models, Alembic migrations and small repository functions.
+
+Framework-free (no Airflow imports). Every function takes a ``Session`` and never commits:
+wrap calls in ``session_scope()`` (or your own transaction) so related writes land together.
+Writes are idempotent on natural keys, so a task that runs twice does no harm.
+"""
+
+from campaign_ops.store.archive import FileRecord, known_content, record_file, sightings
+from campaign_ops.store.campaigns import sync_campaign
+from campaign_ops.store.db import (
+    create_engine,
+    dispose_engines,
+    get_engine,
+    session_factory,
+    session_scope,
+    upgrade,
+)
+from campaign_ops.store.ledger import (
+    MailKey,
+    already_sent,
+    ledger_entry,
+    mark_failed,
+    mark_sent,
+    mark_uncertain,
+    message_id_for,
+    reserve,
+)
+from campaign_ops.store.matrix import MatrixCell, MatrixStatus, SubmissionMatrix, submission_matrix
+from campaign_ops.store.models import IdentifiedBy, MailStatus, Severity, SubmissionStatus
+from campaign_ops.store.submissions import (
+    Recorded,
+    accept_submission,
+    latest_accepted,
+    mark_not_ready,
+    record_submission,
+    reject_submission,
+    submission_versions,
+)
+from campaign_ops.store.values import Finding, findings_of, record_findings, store_values, values_of
+from campaign_ops.store.views import create_views, create_wide_view
+
+__all__ = [
+    "FileRecord",
+    "Finding",
+    "IdentifiedBy",
+    "MailKey",
+    "MailStatus",
+    "MatrixCell",
+    "MatrixStatus",
+    "Recorded",
+    "Severity",
+    "SubmissionMatrix",
+    "SubmissionStatus",
+    "accept_submission",
+    "already_sent",
+    "create_engine",
+    "create_views",
+    "create_wide_view",
+    "dispose_engines",
+    "findings_of",
+    "get_engine",
+    "known_content",
+    "latest_accepted",
+    "ledger_entry",
+    "mark_failed",
+    "mark_not_ready",
+    "mark_sent",
+    "mark_uncertain",
+    "message_id_for",
+    "record_file",
+    "record_findings",
+    "record_submission",
+    "reject_submission",
+    "reserve",
+    "session_factory",
+    "session_scope",
+    "sightings",
+    "store_values",
+    "submission_matrix",
+    "submission_versions",
+    "sync_campaign",
+    "upgrade",
+    "values_of",
+]

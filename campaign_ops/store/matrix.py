@@ -1,0 +1,160 @@
+"""The unit × round board: who has handed in everything a round asks of them, on time or not.
+
+Computed from the warehouse alone (``sync_campaign`` put the requirements there), so the
+campaign board, the reminder DAG and the reports all agree on who is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from campaign_ops.store.models import (
+    RoundDeliverableRow,
+    RoundRow,
+    RoundUnitRow,
+    Submission,
+    SubmissionStatus,
+    UnitRow,
+)
+
+
+class MatrixStatus(StrEnum):
+    accepted_on_time = "accepted_on_time"
+    accepted_late = "accepted_late"
+    rejected = "rejected"  # something the round asks for was refused and not yet replaced
+    not_ready = "not_ready"  # a file is there but still being copied / empty
+    received = "received"  # a file is there, not yet checked
+    missing = "missing"  # something the round asks for has not arrived at all
+
+    @property
+    def complete(self) -> bool:
+        return self in (MatrixStatus.accepted_on_time, MatrixStatus.accepted_late)
+
+
+# When a round's deliverables are in different states, the cell shows the one that most needs
+# the unit's attention.
+_PRECEDENCE = (
+    MatrixStatus.rejected,
+    MatrixStatus.not_ready,
+    MatrixStatus.received,
+    MatrixStatus.missing,
+)
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    unit_code: str
+    round_id: str
+    status: MatrixStatus
+    outstanding: tuple[str, ...]  # deliverable keys without an accepted version
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SubmissionMatrix:
+    campaign_id: str
+    units: tuple[str, ...]  # in YAML order
+    rounds: tuple[str, ...]  # in YAML order
+    cells: dict[tuple[str, str], MatrixCell]  # (unit_code, round_id); only required pairs
+
+    def status(self, unit_code: str, round_id: str) -> MatrixStatus | None:
+        """None when the round asks nothing of this unit."""
+        cell = self.cells.get((unit_code, round_id))
+        return cell.status if cell else None
+
+    def counts(self, round_id: str) -> Counter[MatrixStatus]:
+        return Counter(c.status for (_, r), c in self.cells.items() if r == round_id)
+
+    def units_with(self, round_id: str, *statuses: MatrixStatus) -> list[str]:
+        """Unit codes of a round whose cell has one of ``statuses``, in YAML order."""
+        return [
+            u
+            for u in self.units
+            if (cell := self.cells.get((u, round_id))) and cell.status in statuses
+        ]
+
+
+def submission_matrix(session: Session, campaign: object) -> SubmissionMatrix:
+    """Status of every (unit, round) the campaign requires; ``campaign`` is a ``Campaign`` or
+    its id. A round is complete for a unit only when every deliverable it asks of that unit has
+    an accepted version; it is on time when each of those deliverables had a version received
+    by the deadline that was accepted (a later correction does not make it late)."""
+    campaign_id = str(getattr(campaign, "id", campaign))
+    units = tuple(
+        session.scalars(
+            sa.select(UnitRow.code)
+            .filter_by(campaign_id=campaign_id, active=True)
+            .order_by(UnitRow.position)
+        )
+    )
+    rounds = session.execute(
+        sa.select(RoundRow.round_id, RoundRow.due_at)
+        .filter_by(campaign_id=campaign_id, active=True)
+        .order_by(RoundRow.position)
+    ).all()
+    asked: dict[str, list[str]] = defaultdict(list)
+    for round_id, key in session.execute(
+        sa.select(RoundDeliverableRow.round_id, RoundDeliverableRow.deliverable_key)
+        .filter_by(campaign_id=campaign_id)
+        .order_by(RoundDeliverableRow.position)
+    ):
+        asked[round_id].append(key)
+    required = set(
+        session.execute(
+            sa.select(RoundUnitRow.unit_code, RoundUnitRow.round_id).filter_by(
+                campaign_id=campaign_id
+            )
+        ).tuples()
+    )
+    states = _deliverable_states(session, campaign_id)
+
+    cells: dict[tuple[str, str], MatrixCell] = {}
+    for round_id, due_at in rounds:
+        for unit in units:
+            if (unit, round_id) not in required:
+                continue
+            per_key = {
+                k: states.get((unit, round_id, k), MatrixStatus.missing) for k in asked[round_id]
+            }
+            cells[(unit, round_id)] = MatrixCell(
+                unit_code=unit,
+                round_id=round_id,
+                status=_cell_status(list(per_key.values())),
+                outstanding=tuple(k for k, s in per_key.items() if not s.complete),
+                due_at=due_at,
+            )
+    return SubmissionMatrix(campaign_id, units, tuple(r for r, _ in rounds), cells)
+
+
+def _deliverable_states(
+    session: Session, campaign_id: str
+) -> dict[tuple[str, str, str], MatrixStatus]:
+    """The state of each (unit, round, deliverable) that has at least one version."""
+    versions: dict[tuple[str, str, str], list[Submission]] = defaultdict(list)
+    for sub in session.scalars(
+        sa.select(Submission).filter_by(campaign_id=campaign_id).order_by(Submission.version)
+    ):
+        versions[(sub.unit_code, sub.round_id, sub.deliverable_key)].append(sub)
+    return {slot: _deliverable_status(subs) for slot, subs in versions.items()}
+
+
+def _deliverable_status(subs: list[Submission]) -> MatrixStatus:
+    counted = (SubmissionStatus.accepted, SubmissionStatus.superseded)
+    if any(s.status == SubmissionStatus.accepted for s in subs):
+        on_time = any(s.on_time for s in subs if s.status in counted)
+        return MatrixStatus.accepted_on_time if on_time else MatrixStatus.accepted_late
+    return MatrixStatus(subs[-1].status)  # the latest version: received, not_ready or rejected
+
+
+def _cell_status(states: list[MatrixStatus]) -> MatrixStatus:
+    if states and all(s.complete for s in states):
+        if all(s == MatrixStatus.accepted_on_time for s in states):
+            return MatrixStatus.accepted_on_time
+        return MatrixStatus.accepted_late
+    return next((s for s in _PRECEDENCE if s in states), MatrixStatus.missing)

@@ -1,0 +1,137 @@
+"""What a submission contained (cell values, long form) and what was wrong with it (findings)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from numbers import Real
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from campaign_ops.store._sql import upsert_insert
+from campaign_ops.store.models import Severity, SubmittedValue, ValidationFinding
+
+CellValue = float | int | Decimal | str | None
+_BATCH = 5_000
+
+
+def store_values(
+    session: Session,
+    submission_id: int,
+    cells: Iterable[tuple[str, str, CellValue]] | Mapping[tuple[str, str], CellValue],
+) -> int:
+    """Store parsed cells ``(row_key, column_key, value)`` of one submission; returns the count.
+
+    Numbers go to ``value``, anything else that is not blank to ``text`` (a parser that could
+    not read ``无`` or ``—`` as a number still keeps what the unit wrote); ``None`` and NaN are
+    blank, never zero. Upsert on (submission, row, column): storing the same cells again changes
+    nothing, storing corrected cells overwrites them."""
+    items = cells.items() if isinstance(cells, Mapping) else cells
+    rows = [_row(submission_id, *_unpack(item)) for item in items]
+    if not rows:
+        return 0
+    stmt = upsert_insert(session, SubmittedValue)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["submission_id", "row_key", "column_key"],
+        set_={"value": stmt.excluded.value, "text": stmt.excluded.text},
+    )
+    for start in range(0, len(rows), _BATCH):
+        session.execute(stmt, rows[start : start + _BATCH])
+    return len(rows)
+
+
+def _unpack(item: Any) -> tuple[str, str, CellValue]:
+    if len(item) == 2:  # a Mapping item: ((row, column), value)
+        (row_key, column_key), value = item
+    else:
+        row_key, column_key, value = item
+    return str(row_key), str(column_key), value
+
+
+def _row(submission_id: int, row_key: str, column_key: str, value: CellValue) -> dict[str, Any]:
+    number: float | None = None
+    text: str | None = None
+    if isinstance(value, bool):
+        text = "是" if value else "否"
+    elif isinstance(value, Real | Decimal):
+        number = float(value)
+        if math.isnan(number):
+            number = None
+    elif value is not None and str(value).strip():
+        text = str(value)
+    return {
+        "submission_id": submission_id,
+        "row_key": row_key,
+        "column_key": column_key,
+        "value": number,
+        "text": text,
+    }
+
+
+def values_of(session: Session, submission_id: int) -> dict[tuple[str, str], float | str | None]:
+    """The stored cells of a submission: ``{(row_key, column_key): number, text or None}``."""
+    result = session.execute(
+        sa.select(
+            SubmittedValue.row_key,
+            SubmittedValue.column_key,
+            SubmittedValue.value,
+            SubmittedValue.text,
+        ).where(SubmittedValue.submission_id == submission_id)
+    )
+    return {(r, c): v if v is not None else t for r, c, v, t in result}
+
+
+# ---- validation findings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a submission. ``message`` is shown to the unit, so write it in Chinese
+    and say what to fix; ``code`` is the rule id for machines."""
+
+    severity: Severity | str
+    code: str
+    message: str
+    sheet: str | None = None
+    row_label: str | None = None
+    column_label: str | None = None
+    value_found: str | None = None
+    expected: str | None = None
+
+
+def record_findings(
+    session: Session, submission_id: int, findings: Iterable[Finding | Mapping[str, Any]]
+) -> int:
+    """Replace the findings of a submission with these; returns how many were stored.
+
+    Validating the same content gives the same findings, so replacing (rather than appending)
+    keeps a re-run task from doubling them."""
+    session.execute(
+        sa.delete(ValidationFinding).where(ValidationFinding.submission_id == submission_id)
+    )
+    rows = []
+    for position, f in enumerate(findings):
+        data = asdict(Finding(**f) if isinstance(f, Mapping) else f)
+        data["severity"] = Severity(data["severity"]).value
+        for key in ("value_found", "expected"):
+            if data.get(key) is not None:
+                data[key] = str(data[key])
+        rows.append({**data, "submission_id": submission_id, "position": position})
+    if rows:
+        session.execute(sa.insert(ValidationFinding), rows)
+    return len(rows)
+
+
+def findings_of(session: Session, submission_id: int) -> list[ValidationFinding]:
+    """The findings of a submission in the order they were reported."""
+    return list(
+        session.scalars(
+            sa.select(ValidationFinding)
+            .where(ValidationFinding.submission_id == submission_id)
+            .order_by(ValidationFinding.position)
+        )
+    )

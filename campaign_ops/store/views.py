@@ -1,0 +1,95 @@
+"""Analyst views: plain SQL files in ``include/sql/views`` plus generated per-form wide views.
+
+Views are derived, not migrated: ``upgrade()`` recreates them from the files every time, so a
+view is changed by editing its ``.sql`` file. Each file holds one ``CREATE VIEW <file stem>``
+statement in SQL that both SQLite and PostgreSQL accept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from campaign_ops import INCLUDE_DIR
+
+VIEWS_DIR = INCLUDE_DIR / "sql" / "views"
+_ACCEPTED = sa.table(
+    "v_accepted_values",
+    *(
+        sa.column(c)
+        for c in (
+            "campaign_id",
+            "round_id",
+            "unit_code",
+            "unit_name",
+            "unit_position",
+            "deliverable_key",
+            "submission_id",
+            "row_key",
+            "column_key",
+            "value",
+            "text",
+        )
+    ),
+)
+
+
+def view_files(directory: Path = VIEWS_DIR) -> list[Path]:
+    return sorted(directory.glob("*.sql"))
+
+
+def create_views(engine: sa.Engine, directory: Path = VIEWS_DIR) -> list[str]:
+    """(Re)create every view defined in ``directory``; returns their names."""
+    names = []
+    with engine.begin() as connection:
+        for path in view_files(directory):
+            _replace_view(connection, path.stem, path.read_text(encoding="utf-8"))
+            names.append(path.stem)
+    return names
+
+
+def create_wide_view(
+    engine: sa.Engine,
+    view_name: str,
+    form_id: str,
+    columns: Sequence[str] | Mapping[str, str],
+    *,
+    include_text: bool = False,
+) -> None:
+    """A view with one row per (campaign, round, unit, row_key) of a form's accepted versions
+    and one column per ``column_key``.
+
+    ``columns`` lists the column keys, or maps column key → SQL column name. Numbers are shown;
+    with ``include_text`` a ``<name>_text`` column keeps what was written where no number was."""
+    mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    a = _ACCEPTED.c
+    picked = []
+    for key, name in mapping.items():
+        picked.append(sa.func.max(sa.case((a.column_key == key, a.value))).label(name))
+        if include_text:
+            picked.append(sa.func.max(sa.case((a.column_key == key, a.text))).label(f"{name}_text"))
+    keys = [a.campaign_id, a.round_id, a.unit_code, a.unit_name, a.unit_position, a.row_key]
+    query = sa.select(*keys, *picked).where(a.deliverable_key == form_id).group_by(*keys)
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    quoted = engine.dialect.identifier_preparer.quote(view_name)
+    with engine.begin() as connection:
+        _replace_view(connection, view_name, f"CREATE VIEW {quoted} AS {sql}")
+
+
+def _replace_view(connection: sa.Connection, name: str, create_sql: str) -> None:
+    """PostgreSQL: CREATE OR REPLACE keeps the views built on this one; SQLite: drop and
+    create (SQLite does not check dependent views)."""
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    if connection.dialect.name == "postgresql":
+        try:
+            with connection.begin_nested():
+                connection.exec_driver_sql(
+                    create_sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1)
+                )
+            return
+        except sa.exc.DBAPIError:
+            pass  # its columns changed: replace it the hard way (fails if other views use it)
+    connection.exec_driver_sql(f"DROP VIEW IF EXISTS {quoted}")
+    connection.exec_driver_sql(create_sql)

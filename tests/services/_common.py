@@ -1,0 +1,79 @@
+"""Small helpers shared by the service starters: free ports, waiting, installing, users."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+INSTALL_SCRIPT = REPO / "scripts" / "install-services.sh"
+
+
+class ServiceError(RuntimeError):
+    """A test service could not be installed or started; the message says what to do."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise ServiceError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_installed(*paths: str | Path) -> None:
+    """Run ``scripts/install-services.sh`` once if any of ``paths`` is missing."""
+    if all(Path(p).exists() for p in paths):
+        return
+    missing = ", ".join(str(p) for p in paths if not Path(p).exists())
+    result = subprocess.run(["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True)
+    if result.returncode != 0 or not all(Path(p).exists() for p in paths):
+        raise ServiceError(
+            f"missing {missing}, and {INSTALL_SCRIPT.name} could not install it "
+            f"(run it by hand as root):\n{result.stdout}{result.stderr}"
+        )
+
+
+def ensure_user(name: str) -> pwd.struct_passwd:
+    """A system user without a home, created if missing (needs root)."""
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        pass
+    if os.geteuid() != 0:
+        raise ServiceError(f"user {name!r} does not exist and only root can create it")
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+        check=True,
+        capture_output=True,
+    )
+    return pwd.getpwnam(name)

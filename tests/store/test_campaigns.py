@@ -1,0 +1,70 @@
+"""sync_campaign mirrors the YAML and can run any number of times."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from campaign_ops.campaign import Campaign
+from campaign_ops.store import sync_campaign
+from campaign_ops.store.models import (
+    CampaignRow,
+    RoundDeliverableRow,
+    RoundRow,
+    RoundUnitRow,
+    UnitRow,
+)
+from store.helpers import campaign_data, make_campaign
+
+
+def _counts(session: Session) -> dict[str, int]:
+    models = (CampaignRow, UnitRow, RoundRow, RoundDeliverableRow, RoundUnitRow)
+    return {
+        m.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models
+    }
+
+
+def test_sync_twice_creates_nothing_new(session: Session, campaign: Campaign) -> None:
+    sync_campaign(session, campaign)
+    session.commit()
+    first = _counts(session)
+    sync_campaign(session, campaign)
+    session.commit()
+    expected = {
+        "campaigns": 1,
+        "units": 3,
+        "rounds": 2,
+        "round_deliverables": 3,
+        "round_units": 5,  # r1: all three units; r2: only hanbin and hanyin
+    }
+    assert first == expected
+    assert _counts(session) == expected
+
+
+def test_deadline_is_stored_as_the_beijing_instant(synced: Session) -> None:
+    r1 = synced.get(RoundRow, ("test-campaign", "r1"))
+    r2 = synced.get(RoundRow, ("test-campaign", "r2"))
+    assert r1.due_at == dt.datetime(2023, 5, 10, 10, 0, tzinfo=dt.UTC)  # 18:00 Beijing
+    assert r2.due_at == dt.datetime(2023, 6, 10, 4, 0, tzinfo=dt.UTC)  # 12:00 Beijing
+    assert synced.get(UnitRow, ("test-campaign", "hanbin")).name == "汉滨区市场监督管理局"
+
+
+def test_resync_after_the_yaml_changed(synced: Session) -> None:
+    data = campaign_data()
+    data["units"] = data["units"][:2]  # shiquan dropped
+    data["rounds"][0]["deliverables"] = [{"kind": "statistics", "form": "work-stats"}]
+    data["rounds"][1]["units"] = ["hanbin"]
+    data["rounds"][1]["title"] = "企业自查整改书面报告"
+    sync_campaign(synced, make_campaign(**data))
+    synced.commit()
+
+    assert synced.get(UnitRow, ("test-campaign", "shiquan")).active is False
+    assert synced.get(RoundRow, ("test-campaign", "r2")).title == "企业自查整改书面报告"
+    keys = synced.scalars(sa.select(RoundDeliverableRow.deliverable_key).filter_by(round_id="r1"))
+    assert list(keys) == ["work-stats"]
+    r2_units = synced.scalars(sa.select(RoundUnitRow.unit_code).filter_by(round_id="r2"))
+    assert list(r2_units) == ["hanbin"]
+    r1_units = synced.scalars(sa.select(RoundUnitRow.unit_code).filter_by(round_id="r1"))
+    assert sorted(r1_units) == ["hanbin", "hanyin"]
