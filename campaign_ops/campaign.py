@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,7 +36,14 @@ ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$
 
 # Domains reserved for documentation and testing (RFC 2606 / RFC 6761): mail to them can never
 # reach a real mailbox, which is what the seed campaigns must use for every address we send to.
-RESERVED_MAIL_DOMAINS = (".invalid", ".test", ".example", "example.com", "example.org", "example.net")
+RESERVED_MAIL_DOMAINS = (
+    ".invalid",
+    ".test",
+    ".example",
+    "example.com",
+    "example.org",
+    "example.net",
+)
 
 
 class Strict(BaseModel):
@@ -197,9 +205,7 @@ class Round(Strict):
     units: tuple[Code, ...] | None = Field(
         default=None, description="只要求部分单位报送时列出单位代码；缺省为全部报送单位"
     )
-    cumulative: bool = Field(
-        default=True, description="统计数据是否为自行动开始以来的累计数"
-    )
+    cumulative: bool = Field(default=True, description="统计数据是否为自行动开始以来的累计数")
 
     @field_validator("deliverables")
     @classmethod
@@ -251,7 +257,9 @@ class DropZone(Strict):
     """Where the submissions arrive and how the folder is organised."""
 
     kind: Literal["folder", "smb"] = "folder"
-    path: str = Field(description="folder: 相对 CAMPAIGN_OPS_DROPZONE_DIR 的路径或绝对路径; smb: 共享名/路径")
+    path: str = Field(
+        description="folder: 相对 CAMPAIGN_OPS_DROPZONE_DIR 的路径或绝对路径; smb: 共享名/路径"
+    )
     layout: Literal["per_unit", "per_round", "per_round_unit", "flat"] = "per_unit"
     connection_id: str = "campaign_ops_share"
 
@@ -274,7 +282,9 @@ class Campaign(Strict):
     source: str | None = Field(default=None, description="来源文件（../shared/seeds/ 下的文件名）")
     summary: str | None = None
     sender: Sender
-    ops: tuple[Contact, ...] = Field(min_length=1, description="市局工作人员：接收汇总日报和任务失败提醒")
+    ops: tuple[Contact, ...] = Field(
+        min_length=1, description="市局工作人员：接收汇总日报和任务失败提醒"
+    )
     circular_contacts: tuple[CircularContact, ...] = ()
     units: tuple[Unit, ...] = Field(min_length=1)
     departments: tuple[Department, ...] = ()
@@ -312,7 +322,7 @@ class Campaign(Strict):
                 if code not in owners:
                     problems.append(f"任务 {t.id} 的负责单位 {code} 不在 units 或 departments 中")
         phases = sorted(self.phases, key=lambda p: p.start)
-        for a, b in zip(phases, phases[1:], strict=False):
+        for a, b in pairwise(phases):
             if b.start <= a.end:
                 problems.append(f"阶段“{a.name}”与“{b.name}”的日期重叠")
         start, end = phases[0].start, max(p.end for p in phases)
@@ -401,7 +411,9 @@ class CampaignFileError(Exception):
 
     @property
     def message(self) -> str:
-        lines = [f"专项行动配置文件 {self.path.name} 有 {len(self.problems)} 处错误，请修改后重试："]
+        lines = [
+            f"专项行动配置文件 {self.path.name} 有 {len(self.problems)} 处错误，请修改后重试："
+        ]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -450,10 +462,22 @@ def parse_campaign(data: object, path: Path) -> Campaign:
     return campaign
 
 
+class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (libyaml when available: DAG parsing reads every campaign file) without
+    implicit timestamps: dates stay strings so that pydantic validates them and a wrong one
+    (2023-07-32) is reported with its field path instead of crashing the loader."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_campaign_file(path: Path) -> Campaign:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
@@ -508,4 +532,3 @@ def sendable_addresses(campaign: Campaign) -> list[str]:
     contacts += [c for d in campaign.departments for c in d.contacts]
     contacts += list(campaign.ops) + list(campaign.reports.recipients)
     return [campaign.sender.email] + [c.email for c in contacts if c.email]
-

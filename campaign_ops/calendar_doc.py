@@ -1,0 +1,94 @@
+"""Chinese Markdown docs for the DAG pages: the campaign calendar and what each task does.
+
+Ops staff read these on the DAG page in the Airflow UI; they are derived from the campaign
+YAML and its timeline, so they are never out of date.
+"""
+
+from __future__ import annotations
+
+from campaign_ops.campaign import Campaign, CampaignFileError
+from campaign_ops.timeline import Timeline
+
+KIND_TITLES = {
+    "collect": "收取与校验报送材料",
+    "remind": "催报提醒与通知",
+    "consolidate": "数据汇总与报告",
+}
+
+KIND_STEPS = {
+    "collect": [
+        ("scan_drop_zone", "扫描共享目录，找出新到的文件（仍在复制中的文件下次再取）。"),
+        ("publish_accepted_data", "有新的已接收数据时发出数据更新事件，触发汇总 DAG。"),
+    ],
+    "remind": [
+        (
+            "decide_messages",
+            "按本次提醒时刻判断应发哪些邮件：动员通知、阶段通知、截止前提醒、逾期催报、汇总日报。",
+        ),
+        ("send_messages", "逐封发送；每封邮件先在台账中登记，重跑或重试不会重复发送。"),
+    ],
+    "consolidate": [
+        ("refresh_merged_tables", "用各单位最新一版已接收数据刷新汇总表。"),
+        ("build_and_send_report", "到汇总报告时刻时生成汇总报表（.xlsx）并发送给报告接收人。"),
+    ],
+}
+
+
+def _calendar_table(campaign: Campaign, timeline: Timeline) -> list[str]:
+    lines = ["| 日期 | 时间 | 事项 |", "|---|---|---|"]
+    for e in timeline.of_kind("phase_start", "phase_end", "deadline", "report"):
+        flag = f" ⚠ 非工作日（{e.non_working_day}）" if e.non_working_day else ""
+        extra = f"：{'、'.join(e.deliverables)}" if e.kind == "deadline" and e.deliverables else ""
+        lines.append(f"| {e.date.isoformat()} | {e.time or ''} | {e.title}{extra}{flag} |")
+    return lines
+
+
+def _units_line(campaign: Campaign) -> str:
+    names = "、".join(u.short_name for u in campaign.units)
+    return f"**报送单位（{len(campaign.units)} 个）：** {names}"
+
+
+def dag_doc(campaign: Campaign, timeline: Timeline, kind: str) -> str:
+    phases = " → ".join(f"{p.name}（{p.start}～{p.end}）" for p in campaign.phases)
+    policy = campaign.reminders
+    before = "、".join(str(d) for d in policy.before_days)
+    reminders = (
+        f"截止前 {before} 天提醒（遇节假日提前到前一工作日）；"
+        f"逾期后每 {policy.overdue_every_working_days} 个工作日催报一次，"
+        f"逾期 {policy.escalate_after_working_days} 个工作日起抄送分管领导。"
+    )
+    parts = [
+        f"# {campaign.title} · {KIND_TITLES[kind]}",
+        "",
+        f"**发文机关：** {campaign.authority}"
+        f"　**文号：** {campaign.document_number or '（未注明）'}"
+        f"　**印发日期：** {campaign.issued_on}",
+        "",
+        f"**阶段：** {phases}",
+        "",
+        _units_line(campaign),
+        "",
+        f"**提醒规则：** {reminders}",
+        "",
+        "## 本 DAG 的步骤",
+        "",
+        *[f"- `{task_id}`：{text}" for task_id, text in KIND_STEPS[kind]],
+        "",
+        "## 行动日程",
+        "",
+        *_calendar_table(campaign, timeline),
+    ]
+    if campaign.assumptions:
+        parts += ["", "## 本地假设（通知未写明，由市局确定）", ""]
+        parts += [f"- {a}" for a in campaign.assumptions]
+    return "\n".join(parts)
+
+
+def broken_doc(error: CampaignFileError) -> str:
+    problems = "\n".join(f"- {p}" for p in error.problems)
+    return (
+        f"# 专项行动配置错误：{error.path.name}\n\n"
+        "这个专项行动的配置文件有错误，它的 DAG 暂时无法生成；其他专项行动不受影响。\n\n"
+        f"{problems}\n\n"
+        "请修改文件后用 `campaign-ops lint` 检查，保存后 Airflow 会自动重新加载。"
+    )

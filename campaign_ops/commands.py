@@ -1,0 +1,114 @@
+"""Core sub-commands: ``list``, ``lint`` and ``timeline``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from campaign_ops.campaign import (
+    Campaign,
+    CampaignFileError,
+    campaign_files,
+    get_campaign,
+    load_campaign_file,
+    load_campaigns,
+)
+from campaign_ops.timeline import build_timeline
+
+_KIND_LABELS = {
+    "phase_start": "阶段开始",
+    "phase_end": "阶段结束",
+    "deadline": "报送截止",
+    "reminder": "提醒",
+    "report": "汇总报告",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("list", help="列出全部专项行动")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("lint", help="检查专项行动配置文件（缺省检查 include/campaigns/ 下全部）")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("timeline", help="列出专项行动的全部日程：阶段、截止、提醒、汇总")
+    p.add_argument("campaign_id", metavar="ID")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出事件列表")
+    p.set_defaults(func=cmd_timeline)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    loaded = load_campaigns()
+    rows = []
+    for item in loaded:
+        if isinstance(item, CampaignFileError):
+            rows.append({"id": item.path.stem, "error": item.message})
+            continue
+        rows.append(
+            {
+                "id": item.id,
+                "title": item.title,
+                "document_number": item.document_number,
+                "start": item.start.isoformat(),
+                "end": item.end.isoformat(),
+                "units": len(item.units),
+                "rounds": len(item.rounds),
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            if "error" in r:
+                print(f"{r['id']:<34} 配置有误，请运行 campaign-ops lint 查看")
+            else:
+                print(
+                    f"{r['id']:<34} {r['start']}～{r['end']}  {r['units']:>3} 个单位"
+                    f"  {r['rounds']} 轮报送  {r['title']}"
+                )
+    return 1 if any("error" in r for r in rows) else 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    files = args.files or campaign_files()
+    if not files:
+        print("没有找到专项行动配置文件。", file=sys.stderr)
+        return 1
+    failed = 0
+    for path in files:
+        try:
+            c = load_campaign_file(path)
+        except CampaignFileError as exc:
+            failed += 1
+            print(exc.message, file=sys.stderr)
+            continue
+        print(f"✓ {path.name}：{c.title}（{len(c.units)} 个单位，{len(c.rounds)} 轮报送）")
+    if failed:
+        print(f"{failed} 个文件有错误。", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    campaign = _campaign_or_exit(args.campaign_id)
+    timeline = build_timeline(campaign)
+    if args.json:
+        print(json.dumps(timeline.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{campaign.title}（{campaign.document_number or '无文号'}）")
+    for e in timeline.events:
+        when = f"{e.date.isoformat()} {e.time or '     '}"
+        flag = f"  ⚠ 截止日为非工作日（{e.non_working_day}）" if e.non_working_day else ""
+        print(f"{when}  {_KIND_LABELS[e.kind]:<4}  {e.title}{flag}")
+    return 0
+
+
+def _campaign_or_exit(campaign_id: str) -> Campaign:
+    try:
+        return get_campaign(campaign_id)
+    except CampaignFileError as exc:
+        print(exc.message, file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,206 @@
+"""Turn each campaign YAML into its Airflow DAGs: collect, remind and consolidate.
+
+Called by the thin file in ``dags/``. Parse-time work is limited to reading the YAMLs and
+computing timelines (milliseconds); pandas, Great Expectations, openpyxl, yagmail and every
+database or network call are imported or made inside the tasks. A campaign file with an error
+becomes a small DAG of its own whose docs show the message and whose one task fails with it,
+so ops see it in the UI and every other campaign keeps its DAGs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import (
+    DAG,
+    Asset,
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    DeltaTriggerTimetable,
+    task,
+)
+from airflow.sdk.bases.timetable import BaseTimetable
+from airflow.timetables.events import EventsTimetable as CoreEventsTimetable
+
+from campaign_ops import calendar_doc, tasks
+from campaign_ops.campaign import Campaign, CampaignFileError, load_campaigns
+from campaign_ops.timeline import Timeline, build_timeline
+
+OWNER = "campaign-ops"
+DAG_KINDS = ("collect", "remind", "consolidate")
+
+DEFAULT_ARGS = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=30),
+}
+
+
+def dag_id(campaign_id: str, kind: str) -> str:
+    return f"{campaign_id}__{kind}"
+
+
+def accepted_data_asset(campaign_id: str) -> Asset:
+    """Emitted by collect when accepted figures changed; consolidate listens to it."""
+    return Asset(f"campaign-ops://{campaign_id}/accepted-data", group="campaign-ops")
+
+
+def build_all_dags(directory: Path | None = None) -> dict[str, DAG]:
+    """Every DAG of every campaign in ``directory`` (default: settings' campaigns dir)."""
+    dags: dict[str, DAG] = {}
+    for item in load_campaigns(directory):
+        if isinstance(item, CampaignFileError):
+            d = broken_campaign_dag(item)
+            dags[d.dag_id] = d
+            continue
+        try:
+            built = campaign_dags(item)
+        except Exception as exc:  # a bug for one campaign must not hide the others
+            d = broken_campaign_dag(CampaignFileError(Path(f"{item.id}.yaml"), [repr(exc)]))
+            dags[d.dag_id] = d
+            continue
+        dags.update({d.dag_id: d for d in built})
+    return dags
+
+
+def campaign_dags(campaign: Campaign) -> list[DAG]:
+    timeline = build_timeline(campaign)
+    return [
+        collect_dag(campaign, timeline),
+        remind_dag(campaign, timeline),
+        consolidate_dag(campaign, timeline),
+    ]
+
+
+def events_timetable(moments: list[dt.datetime], description: str) -> CoreEventsTimetable:
+    """Runs at exactly these moments (timezone-aware, from the campaign's timeline).
+
+    Airflow 3.3.2's SDK ``EventsTimetable`` does not survive DAG serialization (its encoder
+    omits the ``_summary`` that the core class's ``deserialize`` requires), so the core class,
+    which serializes itself, is used.
+    """
+    return CoreEventsTimetable(
+        [pendulum.instance(m) for m in moments],
+        restrict_to_events=True,
+        presorted=True,
+        description=description,
+    )
+
+
+def _start(campaign: Campaign) -> pendulum.DateTime:
+    return pendulum.datetime(
+        campaign.start.year, campaign.start.month, campaign.start.day, tz=campaign.timezone
+    )
+
+
+def _common(campaign: Campaign, timeline: Timeline, kind: str) -> dict:
+    return {
+        "dag_id": dag_id(campaign.id, kind),
+        "description": f"{campaign.display_title}：{calendar_doc.KIND_TITLES[kind]}",
+        "doc_md": calendar_doc.dag_doc(campaign, timeline, kind),
+        "tags": [campaign.id, kind, "专项行动"],
+        "default_args": DEFAULT_ARGS,
+        "catchup": False,
+        "max_active_runs": 1,
+        "start_date": _start(campaign),
+        "params": {},
+    }
+
+
+def collect_timetable(campaign: Campaign) -> BaseTimetable:
+    minutes = campaign.collect_every_minutes
+    if minutes < 60 and 60 % minutes == 0:
+        return CronTriggerTimetable(f"*/{minutes} * * * *", timezone=campaign.timezone)
+    return DeltaTriggerTimetable(dt.timedelta(minutes=minutes))
+
+
+def collect_window_end(timeline: Timeline) -> pendulum.DateTime:
+    """Submissions keep arriving until the last overdue reminder and final report."""
+    return pendulum.instance(max(timeline.moments("reminder", "report", "deadline")))
+
+
+def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
+    with DAG(
+        schedule=collect_timetable(campaign),
+        end_date=collect_window_end(timeline),
+        **_common(campaign, timeline, "collect"),
+    ) as d:
+
+        @task(task_id="scan_drop_zone")
+        def scan() -> dict:
+            return tasks.scan_drop_zone(campaign.id)
+
+        @task(task_id="publish_accepted_data", outlets=[accepted_data_asset(campaign.id)])
+        def publish(scan_result: dict) -> None:
+            tasks.publish_accepted_data(campaign.id, scan_result)
+
+        publish(scan())
+    return d
+
+
+def remind_dag(campaign: Campaign, timeline: Timeline) -> DAG:
+    events = events_timetable(
+        timeline.reminder_moments(), "提醒时刻（由行动日程推算，已避开节假日）"
+    )
+    with DAG(schedule=events, **_common(campaign, timeline, "remind")) as d:
+
+        @task(task_id="decide_messages")
+        def decide(logical_date: pendulum.DateTime | None = None) -> list[dict]:
+            return tasks.decide_reminders(campaign.id, logical_date)
+
+        @task(task_id="send_messages")
+        def send(messages: list[dict]) -> None:
+            tasks.send_reminders(campaign.id, messages)
+
+        send(decide())
+    return d
+
+
+def consolidate_dag(campaign: Campaign, timeline: Timeline) -> DAG:
+    schedule = AssetOrTimeSchedule(
+        timetable=events_timetable(timeline.report_moments(), "汇总报告时刻，或报送数据更新时"),
+        assets=accepted_data_asset(campaign.id),
+    )
+    with DAG(schedule=schedule, **_common(campaign, timeline, "consolidate")) as d:
+
+        @task(task_id="refresh_merged_tables")
+        def refresh() -> dict:
+            return tasks.refresh_merged_tables(campaign.id)
+
+        @task(task_id="build_and_send_report")
+        def report(refreshed: dict, logical_date: pendulum.DateTime | None = None) -> None:
+            tasks.build_and_send_report(campaign.id, logical_date, refreshed)
+
+        report(refresh())
+    return d
+
+
+_DAG_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def broken_campaign_dag(error: CampaignFileError) -> DAG:
+    """A stand-in DAG for a campaign file that cannot be loaded: it shows and fails with why."""
+    name = _DAG_ID_UNSAFE.sub("_", error.path.stem) or "unnamed"
+    message = error.message
+    with DAG(
+        dag_id=f"{name}__config_error",
+        description=f"配置错误：{error.path.name}",
+        doc_md=calendar_doc.broken_doc(error),
+        tags=["配置错误", name],
+        default_args={**DEFAULT_ARGS, "retries": 0},
+        schedule=None,
+        catchup=False,
+        start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
+    ) as d:
+
+        @task(task_id="show_config_error")
+        def fail() -> None:
+            raise ValueError(message)
+
+        fail()
+    return d

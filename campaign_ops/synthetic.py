@@ -1,0 +1,99 @@
+"""Generated campaigns for tests, benchmarks and scale fixtures.
+
+They follow the same schema as the seed campaigns, so anything that works on one works on the
+other; addresses are on the reserved ``example.invalid`` domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+DOMAIN = "example.invalid"
+
+
+def campaign_dict(
+    campaign_id: str = "synthetic-campaign",
+    *,
+    units: int = 5,
+    rounds: int = 3,
+    start: dt.date = dt.date(2024, 3, 1),
+    round_every_days: int = 30,
+    forms: tuple[str, ...] = (),
+) -> dict:
+    """A valid campaign as plain data: three phases, ``rounds`` deadlines ``round_every_days``
+    apart, ``units`` county bureaus with a contact and a leader each."""
+    deadlines = [start + dt.timedelta(days=round_every_days * (i + 1)) for i in range(rounds)]
+    end = deadlines[-1] + dt.timedelta(days=10)
+    mid1 = start + dt.timedelta(days=9)
+    mid2 = deadlines[-1] - dt.timedelta(days=max(1, round_every_days // 2))
+    mid2 = max(mid2, mid1 + dt.timedelta(days=2))
+    deliverables: list[dict] = [{"kind": "progress_note"}]
+    deliverables += [{"kind": "statistics", "form": f} for f in forms]
+    return {
+        "id": campaign_id,
+        "title": f"测试专项行动 {campaign_id}",
+        "authority": "测试市市场监督管理局",
+        "document_number": "测市监函〔2024〕1号",
+        "issued_on": start.isoformat(),
+        "sender": {"name": "测试市市场监督管理局", "email": f"sender@{DOMAIN}"},
+        "ops": [{"name": "市局值班", "email": f"ops@{DOMAIN}", "role": "ops"}],
+        "units": [
+            {
+                "code": f"u{i:04d}",
+                "name": f"测试{i}县市场监督管理局",
+                "short_name": f"测试{i}县局",
+                "aliases": [f"测试{i}县"],
+                "level": "county",
+                "contacts": [
+                    {"name": f"测试{i}县联系人", "email": f"u{i:04d}@{DOMAIN}"},
+                    {
+                        "name": f"测试{i}县领导",
+                        "email": f"u{i:04d}-leader@{DOMAIN}",
+                        "role": "leader",
+                    },
+                ],
+            }
+            for i in range(1, units + 1)
+        ],
+        "phases": [
+            {
+                "id": "deploy",
+                "name": "动员部署",
+                "start": start.isoformat(),
+                "end": mid1.isoformat(),
+            },
+            {
+                "id": "rectify",
+                "name": "集中整治",
+                "start": (mid1 + dt.timedelta(days=1)).isoformat(),
+                "end": mid2.isoformat(),
+            },
+            {
+                "id": "review",
+                "name": "总结评估",
+                "start": (mid2 + dt.timedelta(days=1)).isoformat(),
+                "end": end.isoformat(),
+            },
+        ],
+        "rounds": [
+            {
+                "id": f"r{i + 1}",
+                "title": f"第{i + 1}次报送",
+                "deadline": d.isoformat(),
+                "deliverables": deliverables,
+            }
+            for i, d in enumerate(deadlines)
+        ],
+        "reports": {"recipients": [{"name": "市局领导", "email": f"leader@{DOMAIN}"}]},
+        "drop_zone": {"kind": "folder", "path": campaign_id, "layout": "per_unit"},
+    }
+
+
+def write_campaign(directory: Path, data: dict) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{data['id']}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path

@@ -1,0 +1,93 @@
+"""The campaign schema: what ops staff see when they get a campaign file wrong."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from campaign_ops.campaign import CampaignFileError, load_campaign_file, parse_campaign
+from campaign_ops.synthetic import campaign_dict
+
+
+def _problems(data: dict, name: str = "synthetic-campaign.yaml") -> list[str]:
+    with pytest.raises(CampaignFileError) as info:
+        parse_campaign(data, Path(name))
+    return info.value.problems
+
+
+def test_valid_campaign_loads_with_derived_dates():
+    c = parse_campaign(campaign_dict(units=3, rounds=2), Path("synthetic-campaign.yaml"))
+    assert c.start.isoformat() == "2024-03-01"
+    assert c.end > c.rounds[-1].deadline
+    assert [u.code for u in c.units_for(c.rounds[0])] == ["u0001", "u0002", "u0003"]
+    assert c.unit("u0002").leader_emails == ["u0002-leader@example.invalid"]
+
+
+def test_missing_field_names_the_path():
+    data = campaign_dict()
+    del data["rounds"][1]["deadline"]
+    problems = _problems(data)
+    assert any(p.startswith("rounds.1.deadline: 缺少必填字段") for p in problems), problems
+
+
+def test_bad_date_says_the_expected_format():
+    data = campaign_dict()
+    data["rounds"][0]["deadline"] = "5月10日"
+    problems = _problems(data)
+    assert any("rounds.0.deadline" in p and "YYYY-MM-DD" in p and "5月10日" in p for p in problems)
+
+
+def test_typo_in_field_name_is_reported_not_ignored():
+    data = campaign_dict()
+    data["reminders"] = {"before_day": [7, 3, 1]}
+    problems = _problems(data)
+    assert any("reminders.before_day" in p and "不认识的字段" in p for p in problems)
+
+
+def test_cross_references_are_checked():
+    data = campaign_dict()
+    data["rounds"][0]["units"] = ["u0001", "nowhere"]
+    data["units"][1]["parent"] = "ghost"
+    data["rounds"][2]["deadline"] = "2030-01-01"
+    problems = " ".join(_problems(data))
+    assert "nowhere" in problems and "ghost" in problems and "不在行动期间" in problems
+
+
+def test_statistics_deliverable_needs_a_form():
+    data = campaign_dict()
+    data["rounds"][0]["deliverables"] = [{"kind": "statistics"}]
+    assert any("form" in p for p in _problems(data))
+
+
+def test_overlapping_phases_are_refused():
+    data = campaign_dict()
+    data["phases"][1]["start"] = data["phases"][0]["start"]
+    assert any("重叠" in p for p in _problems(data))
+
+
+def test_id_must_match_file_name(tmp_path):
+    path = tmp_path / "other-name.yaml"
+    path.write_text(yaml.safe_dump(campaign_dict(), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CampaignFileError) as info:
+        load_campaign_file(path)
+    assert "other-name" in info.value.message
+
+
+def test_yaml_syntax_error_gives_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: broken\ntitle: [未闭合\n", encoding="utf-8")
+    with pytest.raises(CampaignFileError) as info:
+        load_campaign_file(path)
+    assert "YAML 语法错误" in info.value.message and "行" in info.value.message
+
+
+def test_message_names_the_file_and_count():
+    data = copy.deepcopy(campaign_dict())
+    del data["title"]
+    del data["sender"]
+    with pytest.raises(CampaignFileError) as info:
+        parse_campaign(data, Path("synthetic-campaign.yaml"))
+    assert info.value.message.startswith("专项行动配置文件 synthetic-campaign.yaml 有 2 处错误")
