@@ -205,7 +205,10 @@ class Round(Strict):
     units: tuple[Code, ...] | None = Field(
         default=None, description="只要求部分单位报送时列出单位代码；缺省为全部报送单位"
     )
-    cumulative: bool = Field(default=True, description="统计数据是否为自行动开始以来的累计数")
+    cumulative: bool = Field(
+        default=True,
+        description="本轮统计数据是否为累计数（累计起点见行动的 cumulative_since）",
+    )
 
     @field_validator("deliverables")
     @classmethod
@@ -277,6 +280,9 @@ class Campaign(Strict):
     short_title: str | None = None
     authority: str
     document_number: str | None = None
+    parent_document: str | None = Field(
+        default=None, description="依据的上级文件及文号，如 皖市监网监〔2024〕1号"
+    )
     issued_on: dt.date
     timezone: str = "Asia/Shanghai"
     source: str | None = Field(default=None, description="来源文件（../shared/seeds/ 下的文件名）")
@@ -295,6 +301,10 @@ class Campaign(Strict):
     reports: ReportPolicy
     drop_zone: DropZone
     collect_every_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    cumulative_since: Literal["campaign", "phase"] = Field(
+        default="campaign",
+        description="累计数的起算点：campaign=自行动开始；phase=自每个阶段/年度开始（跨阶段重新计数）",
+    )
     assumptions: tuple[str, ...] = Field(
         default=(), description="本地假设：通知未写明、由市局按惯例确定的内容"
     )
@@ -385,6 +395,22 @@ class Campaign(Strict):
             for f in r.forms:
                 seen.setdefault(f)
         return list(seen)
+
+    def previous_comparable_round(self, round_: Round, form: str) -> Round | None:
+        """The latest earlier round with this form whose cumulative figures the given round
+        must not undercut; None for the first, a non-cumulative round, or when counting
+        restarted in a new phase/year (``cumulative_since: phase``)."""
+        if not round_.cumulative:
+            return None
+        earlier = [
+            r
+            for r in self.rounds
+            if r.deadline < round_.deadline and r.cumulative and form in r.forms
+        ]
+        if self.cumulative_since == "phase":
+            phase = self.phase_on(round_.deadline)
+            earlier = [r for r in earlier if self.phase_on(r.deadline) == phase]
+        return max(earlier, key=lambda r: r.deadline, default=None)
 
     def tasks_of(self, code: str) -> list[Task]:
         return [t for t in self.tasks if code in t.responsible]

@@ -91,3 +91,16 @@ def test_message_names_the_file_and_count():
     with pytest.raises(CampaignFileError) as info:
         parse_campaign(data, Path("synthetic-campaign.yaml"))
     assert info.value.message.startswith("专项行动配置文件 synthetic-campaign.yaml 有 2 处错误")
+
+
+def test_cumulative_figures_compare_with_the_last_round_of_the_same_form_and_period():
+    from campaign_ops.campaign import get_campaign
+
+    ankang = get_campaign("ankang-2023-internet-ads")
+    # r2 (June) asks only for self-check reports, so July's tables compare with May's
+    assert ankang.previous_comparable_round(ankang.round("r3"), "ankang-work-stats").id == "r1"
+    assert ankang.previous_comparable_round(ankang.round("r1"), "ankang-work-stats") is None
+    maanshan = get_campaign("maanshan-2024-livestream")  # counts restart every year stage
+    assert maanshan.previous_comparable_round(maanshan.round("h2025"), "livestream-cases") is None
+    y2025 = maanshan.previous_comparable_round(maanshan.round("y2025"), "livestream-cases")
+    assert y2025.id == "h2025"
