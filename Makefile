@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 export CAMPAIGN_OPS_HOME ?= $(CURDIR)/.campaign-ops
 
-.PHONY: install demo test lint format lock bench clean
+.PHONY: install services demo test lint format lock bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python -m campaign_ops.demo
 
-test: install
+# Server binaries the tests start privately on loopback (PostgreSQL, Samba); apt-get if missing.
+services:
+	bash scripts/install-services.sh
+
+test: install services
 	$(BIN)/python -m pytest
 
 lint: install
