@@ -15,7 +15,6 @@ Services start only when a test asks for them, and stop when the session ends.
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from services.samba import SambaServer
 from services.smtp import SmtpServer
 from sqlalchemy.orm import Session
 
-WAREHOUSE_TEMPLATE_DB = "warehouse_template"
+POSTGRES_WAREHOUSE_DB = "warehouse_test"
 
 
 @pytest.fixture(scope="session")
@@ -83,14 +82,25 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _postgres_template(postgres_server: PostgresServer) -> str:
-    """A migrated database that each test's database is created from (CREATE … TEMPLATE)."""
+def _postgres_warehouse(postgres_server: PostgresServer) -> Iterator[sa.Engine]:
+    """One migrated database, emptied before each test (0.01 s, against 0.4 s for a new
+    database per test)."""
     admin = sa.create_engine(postgres_server.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {WAREHOUSE_TEMPLATE_DB}")
+        conn.exec_driver_sql(f"CREATE DATABASE {POSTGRES_WAREHOUSE_DB}")
     admin.dispose()
-    _migrate(postgres_server.url(WAREHOUSE_TEMPLATE_DB))
-    return WAREHOUSE_TEMPLATE_DB
+    engine = sa.create_engine(postgres_server.url(POSTGRES_WAREHOUSE_DB))
+    _migrate(engine.url.render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+
+
+def _empty_tables(engine: sa.Engine) -> None:
+    from campaign_ops.store.models import Base
+
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -103,26 +113,13 @@ def warehouse_url(
         path = tmp_path / "warehouse.sqlite"
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
         url = f"sqlite:///{path}"
-        cleanup = None
     else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        template = request.getfixturevalue("_postgres_template")
-        name = f"test_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
-        url = server.url(name)
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.dispose()
-
+        engine: sa.Engine = request.getfixturevalue("_postgres_warehouse")
+        _empty_tables(engine)
+        url = engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", url)
     yield url
     dispose_engines()
-    if cleanup:
-        cleanup()
 
 
 @pytest.fixture

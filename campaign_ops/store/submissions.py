@@ -49,24 +49,29 @@ def record_submission(
 
     Idempotent on (campaign, deliverable, sha256): recording the same content again returns
     the existing submission with ``created=False`` — the caller should then skip processing.
-    ``on_time`` defaults to ``received_at`` ≤ the round's deadline. The archive row for
+    ``on_time`` defaults to ``received_at`` ≤ the round's deadline; ``status="accepted"``
+    accepts it at once (superseding the previous version). The archive row for
     ``sha256`` (``record_file``) and the campaign (``sync_campaign``) must exist."""
     identified_by = IdentifiedBy(identified_by).value
     status = SubmissionStatus(status).value
+    accept = status == SubmissionStatus.accepted
     if on_time is None:
         on_time = received_at <= _due_at(session, campaign_id, round_id)
+    slot = (campaign_id, round_id, unit_code, deliverable_key)
+    _lock_slot(session, slot)
     for _ in range(_VERSION_RACE_RETRIES):
         existing = _by_content(session, campaign_id, deliverable_key, sha256)
         if existing is not None:
             return Recorded(existing, created=False)
+        version = _next_version(session, *slot)
         submission = Submission(
             campaign_id=campaign_id,
             round_id=round_id,
             unit_code=unit_code,
             deliverable_key=deliverable_key,
-            version=_next_version(session, campaign_id, round_id, unit_code, deliverable_key),
+            version=version,
             sha256=sha256,
-            status=status,
+            status=SubmissionStatus.received.value if accept else status,
             received_at=received_at,
             on_time=on_time,
             identified_by=identified_by,
@@ -75,13 +80,28 @@ def record_submission(
             with session.begin_nested():
                 session.add(submission)
         except IntegrityError:
-            # Another worker took this version number or recorded this content meanwhile.
-            continue
+            raced = _next_version(session, *slot) != version or _by_content(
+                session, campaign_id, deliverable_key, sha256
+            )
+            if raced:  # another worker took this version or recorded this content meanwhile
+                continue
+            raise
+        if accept:
+            accept_submission(session, submission.id)
         return Recorded(submission, created=True)
     raise RuntimeError(
         f"could not record {campaign_id}/{round_id}/{unit_code}/{deliverable_key} {sha256[:12]}: "
         f"{_VERSION_RACE_RETRIES} concurrent writers won the race; retry the task"
     )
+
+
+def _lock_slot(session: Session, slot: tuple[str, ...]) -> None:
+    """Serialize version numbering per slot until commit. PostgreSQL: an advisory lock on the
+    slot (other units are not held up); SQLite already serializes writers (``BEGIN IMMEDIATE``).
+    The unique constraints and the retry loop stay as the last defence."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = sa.func.hashtext("submission:" + "/".join(slot))
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 def _due_at(session: Session, campaign_id: str, round_id: str) -> dt.datetime:

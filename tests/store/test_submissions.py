@@ -1,0 +1,189 @@
+"""Submissions: one row per distinct content, versions in arrival order, one accepted version."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from campaign_ops.store import (
+    accept_submission,
+    latest_accepted,
+    mark_not_ready,
+    record_submission,
+    reject_submission,
+    submission_versions,
+)
+from campaign_ops.store.models import Submission
+from store.helpers import LATE, ON_TIME, beijing
+
+
+def _record(session: Session, sha: str, unit: str = "hanbin", **kw: object):
+    args = {
+        "campaign_id": "test-campaign",
+        "round_id": "r1",
+        "unit_code": unit,
+        "deliverable_key": "work-stats",
+        "sha256": sha,
+        "received_at": ON_TIME,
+        "identified_by": "metadata",
+        **kw,
+    }
+    return record_submission(session, **args)
+
+
+def test_recording_the_same_content_twice_keeps_one_submission(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    sha = archived("汉滨 v1")
+    first = _record(synced, sha)
+    again = _record(synced, sha, received_at=LATE)
+    synced.commit()
+
+    assert first.created is True and again.created is False
+    assert again.submission.id == first.submission.id
+    assert again.submission.on_time is True  # the first receipt counts
+    assert synced.scalar(sa.select(sa.func.count()).select_from(Submission)) == 1
+
+
+def test_the_same_content_may_serve_two_deliverables(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    sha = archived("one workbook, two forms")
+    stats = _record(synced, sha)
+    note = _record(synced, sha, deliverable_key="progress_note")
+    assert stats.created and note.created
+    assert stats.submission.id != note.submission.id
+
+
+def test_each_new_content_is_the_next_version(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    versions = [_record(synced, archived(f"汉滨 v{n}")).submission.version for n in (1, 2, 3)]
+    other_unit = _record(synced, archived("汉阴 v1"), unit="hanyin").submission.version
+    synced.commit()
+    assert versions == [1, 2, 3]
+    assert other_unit == 1
+
+
+@pytest.mark.parametrize(
+    ("received", "on_time"),
+    [
+        (beijing("2023-05-10", "17:59"), True),
+        (beijing("2023-05-10", "18:00"), True),
+        (beijing("2023-05-10", "18:01"), False),
+    ],
+)
+def test_on_time_is_judged_against_the_deadline_in_beijing_time(
+    synced: Session, archived: Callable[[str], str], received, on_time: bool
+) -> None:
+    sub = _record(synced, archived("stats"), received_at=received).submission
+    assert sub.on_time is on_time
+
+
+def test_accepting_a_new_version_supersedes_the_old_one(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    v1 = _record(synced, archived("v1")).submission
+    v2 = _record(synced, archived("v2"), received_at=LATE).submission
+    accept_submission(synced, v1.id)
+    synced.commit()
+    assert [s.id for s in latest_accepted(synced, "test-campaign", "r1")] == [v1.id]
+
+    accept_submission(synced, v2.id)
+    synced.commit()
+
+    assert [s.id for s in latest_accepted(synced, "test-campaign", "r1")] == [v2.id]
+    history = submission_versions(synced, "test-campaign", "r1", "hanbin", "work-stats")
+    assert [(s.version, s.status) for s in history] == [(1, "superseded"), (2, "accepted")]
+
+
+def test_an_older_version_accepted_late_does_not_replace_a_newer_one(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    v1 = _record(synced, archived("v1")).submission
+    v2 = _record(synced, archived("v2")).submission
+    accept_submission(synced, v2.id)
+    accept_submission(synced, v1.id)  # processed out of order
+    synced.commit()
+    assert [s.id for s in latest_accepted(synced, "test-campaign", "r1")] == [v2.id]
+    assert synced.get(Submission, v1.id).status == "superseded"
+
+
+def test_rejected_and_not_ready_versions_stay_with_their_reasons(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    v1 = _record(synced, archived("half copied")).submission
+    v2 = _record(synced, archived("wrong totals")).submission
+    mark_not_ready(synced, v1.id, "文件为空或尚未复制完成")
+    reject_submission(synced, v2.id, "合计行与各行之和不符，请核对后重新报送")
+    synced.commit()
+
+    history = submission_versions(synced, "test-campaign", "r1", "hanbin", "work-stats")
+    assert [(s.status, s.rejection_summary) for s in history] == [
+        ("not_ready", "文件为空或尚未复制完成"),
+        ("rejected", "合计行与各行之和不符，请核对后重新报送"),
+    ]
+    assert latest_accepted(synced, "test-campaign", "r1") == []
+
+
+def test_recording_an_accepted_version_supersedes_the_previous_one(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    v1 = _record(synced, archived("v1"), status="accepted").submission
+    v2 = _record(synced, archived("v2"), status="accepted").submission
+    synced.commit()
+    assert (synced.get(Submission, v1.id).status, v2.status) == ("superseded", "accepted")
+
+
+def test_the_database_refuses_two_accepted_versions_of_one_slot(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    """The last line of defence when code bypasses accept_submission."""
+    v1 = _record(synced, archived("v1")).submission
+    v2 = _record(synced, archived("v2")).submission
+    synced.execute(sa.update(Submission).where(Submission.id == v1.id).values(status="accepted"))
+    with pytest.raises(IntegrityError):
+        synced.execute(
+            sa.update(Submission).where(Submission.id == v2.id).values(status="accepted")
+        )
+
+
+def test_an_unknown_round_says_to_sync_the_campaign(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    with pytest.raises(KeyError, match="sync_campaign"):
+        _record(synced, archived("x"), round_id="r9")
+
+
+def test_concurrent_workers_get_distinct_versions(
+    synced: Session, warehouse: sa.Engine, archived: Callable[[str], str]
+) -> None:
+    shas = [archived(f"parallel {n}") for n in range(6)]
+    synced.commit()
+    start = threading.Barrier(len(shas))
+    errors: list[BaseException] = []
+
+    def worker(sha: str) -> None:
+        try:
+            with Session(warehouse) as s:
+                start.wait()
+                _record(s, sha)
+                s.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(sha,)) for sha in shas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    history = submission_versions(synced, "test-campaign", "r1", "hanbin", "work-stats")
+    assert sorted(s.version for s in history) == [1, 2, 3, 4, 5, 6]
+    assert sorted(s.sha256 for s in history) == sorted(shas)
