@@ -1,0 +1,133 @@
+"""Great Expectations suites generated from the form specs, committed as JSON.
+
+``expectations/<form id>.json`` is what validation runs. It is generated, never hand-edited:
+``python -m campaign_ops.forms.expectations`` rewrites every suite, and a test fails when a
+spec and its committed suite drift apart. great_expectations is imported inside functions
+(it costs seconds), never at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from campaign_ops import PROJECT_ROOT
+from campaign_ops.forms.checks import checks_for
+from campaign_ops.forms.spec import FormSpec, all_forms
+
+GENERATOR = "campaign_ops.forms.expectations"
+
+
+def expectations_dir() -> Path:
+    return Path(os.environ.get("CAMPAIGN_OPS_EXPECTATIONS_DIR") or PROJECT_ROOT / "expectations")
+
+
+def suite_path(form: FormSpec, directory: Path | None = None) -> Path:
+    return Path(directory or expectations_dir()) / f"{form.id}.json"
+
+
+def suite_name(form: FormSpec) -> str:
+    return f"{form.id}-v{form.version}"
+
+
+def build_suite(form: FormSpec) -> Any:
+    """The form's checks as a ``gx.ExpectationSuite`` (not attached to any context)."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    expectations = [
+        getattr(gxe, c.expectation)(**c.kwargs, meta=c.meta, severity=_severity(c.severity))
+        for c in checks_for(form)
+    ]
+    # Passing the expectations to the constructor keeps this free of any data context.
+    return gx.ExpectationSuite(
+        name=suite_name(form),
+        expectations=expectations,
+        meta={
+            "form": form.id,
+            "form_title": form.title,
+            "form_version": form.version,
+            "spec_fingerprint": form.fingerprint(),
+            "generated_by": GENERATOR,
+            "notes": "由表单配置自动生成，请勿手工修改；修改 include/forms/ 后运行 "
+            "python -m campaign_ops.forms.expectations 重新生成。",
+        },
+    )
+
+
+def _severity(severity: str) -> str:
+    return "warning" if severity == "warning" else "critical"
+
+
+def suite_dict(form: FormSpec) -> dict[str, Any]:
+    """The suite as committed: JSON-ready, without GX's per-run ids."""
+    d = build_suite(form).to_json_dict()
+    d.pop("id", None)
+    for e in d.get("expectations", []):
+        e.pop("id", None)
+    return json.loads(json.dumps(d, ensure_ascii=False, default=str))
+
+
+def write_suite(form: FormSpec, directory: Path | None = None) -> Path:
+    path = suite_path(form, directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(suite_dict(form), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class SuiteDriftError(RuntimeError):
+    """The committed suite no longer matches its form spec."""
+
+
+def load_suite_dict(form: FormSpec, directory: Path | None = None) -> dict[str, Any]:
+    """The committed suite for ``form``; refuses a missing or stale one with what to run."""
+    path = suite_path(form, directory)
+    fix = "请运行 python -m campaign_ops.forms.expectations 重新生成并提交。"
+    if not path.exists():
+        raise SuiteDriftError(f"缺少表单 {form.id} 的校验规则文件 {path}。{fix}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("meta", {}).get("spec_fingerprint") != form.fingerprint():
+        raise SuiteDriftError(f"表单 {form.id} 的配置已修改，但 {path.name} 还是旧的。{fix}")
+    return data
+
+
+def load_suite(form: FormSpec, directory: Path | None = None) -> Any:
+    """The committed suite as a ``gx.ExpectationSuite``, checked to be complete."""
+    import great_expectations as gx
+
+    data = load_suite_dict(form, directory)
+    suite = gx.ExpectationSuite(**data)
+    if len(suite.expectations) != len(data["expectations"]):
+        raise SuiteDriftError(f"{form.id} 的校验规则未能完整载入（{len(suite.expectations)}/{len(data['expectations'])}）")
+    return suite
+
+
+def drifted(form: FormSpec, directory: Path | None = None) -> bool:
+    path = suite_path(form, directory)
+    if not path.exists():
+        return True
+    return json.loads(path.read_text(encoding="utf-8")) != suite_dict(form)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate every suite (or only check with ``--check``, for CI)."""
+    args = argv if argv is not None else sys.argv[1:]
+    stale = []
+    for form in all_forms():
+        if "--check" in args:
+            if drifted(form):
+                stale.append(form.id)
+        else:
+            print(write_suite(form))
+    if stale:
+        print("以下表单的校验规则与配置不一致：" + "、".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""A tiny, safe evaluator for formulas saved without a cached value.
+
+Excel and WPS store each formula's last result; files written by scripts (openpyxl, some
+exporters) store only the formula. For those we compute the simple arithmetic a statistics
+table uses — cell references, ``SUM`` over ranges, ``+ - * /`` and brackets — and nothing
+else. No formula is ever handed to ``eval`` and no macro ever runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from campaign_ops.forms.values import to_number
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)|(?P<range>\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)"
+    r"|(?P<ref>\$?[A-Z]{1,3}\$?\d+)|(?P<func>SUM)\s*\(|(?P<op>[-+*/(),]))",
+    re.I,
+)
+MAX_DEPTH = 20
+
+
+class FormulaError(ValueError):
+    """The formula uses something this evaluator does not support."""
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """``"C7"`` → (row 7, column 3), 1-based."""
+    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref.upper())
+    if not m:
+        raise FormulaError(ref)
+    col = 0
+    for ch in m[1]:
+        col = col * 26 + ord(ch) - 64
+    return int(m[2]), col
+
+
+def tokenize(formula: str) -> list[tuple[str, str]]:
+    text = formula.lstrip("=").strip()
+    pos, out = 0, []
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise FormulaError(formula)
+        kind = m.lastgroup or ""
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+def evaluate(formula: str, lookup: Callable[[int, int, int], Any], depth: int = 0) -> float:
+    """Value of ``formula``; ``lookup(row, col, depth)`` returns a cell's value (1-based)."""
+    if depth > MAX_DEPTH:
+        raise FormulaError("公式引用层次过深")
+    tokens = tokenize(formula)
+    pos = 0
+
+    def cell(ref: str) -> float:
+        r, c = split_ref(ref)
+        value, _ = to_number(lookup(r, c, depth + 1))
+        return value or 0.0
+
+    def cells(rng: str) -> float:
+        a, b = rng.split(":")
+        (r1, c1), (r2, c2) = split_ref(a), split_ref(b)
+        if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > 100_000:
+            raise FormulaError("求和范围过大")
+        return sum(
+            cell(f"{_letters(c)}{r}")
+            for r in range(min(r1, r2), max(r1, r2) + 1)
+            for c in range(min(c1, c2), max(c1, c2) + 1)
+        )
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal pos
+        if pos >= len(tokens):
+            raise FormulaError(formula)
+        pos += 1
+        return tokens[pos - 1]
+
+    def expr() -> float:
+        value = term()
+        while (t := peek()) and t[1] in "+-":
+            take()
+            value = value + term() if t[1] == "+" else value - term()
+        return value
+
+    def term() -> float:
+        value = factor()
+        while (t := peek()) and t[1] in "*/":
+            take()
+            rhs = factor()
+            if t[1] == "/" and rhs == 0:
+                raise FormulaError("除数为 0")
+            value = value * rhs if t[1] == "*" else value / rhs
+        return value
+
+    def factor() -> float:
+        kind, text = take()
+        if kind == "op" and text in "+-":
+            return factor() if text == "+" else -factor()
+        if kind == "num":
+            return float(text)
+        if kind == "ref":
+            return cell(text)
+        if kind == "op" and text == "(":
+            value = expr()
+            if take()[1] != ")":
+                raise FormulaError(formula)
+            return value
+        if kind == "func":
+            total = 0.0
+            while True:
+                t = peek()
+                if t and t[0] == "range":
+                    take()
+                    total += cells(t[1])
+                else:
+                    total += expr()
+                sep = take()[1]
+                if sep == ")":
+                    return total
+                if sep != ",":
+                    raise FormulaError(formula)
+        raise FormulaError(formula)
+
+    result = expr()
+    if pos != len(tokens) or math.isnan(result):
+        raise FormulaError(formula)
+    return result
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out

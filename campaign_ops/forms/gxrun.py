@@ -1,0 +1,74 @@
+"""The Great Expectations side: one ephemeral context per process, suites attached once.
+
+Importing great_expectations costs seconds, so it happens here, on first use, never at module
+import. A validation run is one call per form per batch: GX's cost is per run, not per row.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from campaign_ops.forms.spec import FormSpec
+
+
+@lru_cache(maxsize=1)
+def _context() -> tuple[Any, Any]:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("campaign_ops_forms").add_dataframe_asset("batch")
+    return context, asset.add_batch_definition_whole_dataframe("whole")
+
+
+_SUITES: dict[tuple[str, str], Any] = {}
+
+
+def _suite(form: FormSpec) -> Any:
+    from campaign_ops.forms.expectations import load_suite
+
+    key = (form.id, form.fingerprint())
+    if key not in _SUITES:
+        context, _ = _context()
+        suite = load_suite(form)
+        existing = [s for s in context.suites.all() if s.name == suite.name]
+        for s in existing:
+            context.suites.delete(s.name)
+        _SUITES[key] = context.suites.add(suite)
+    return _SUITES[key]
+
+
+def run_suite(form: FormSpec, frame: pd.DataFrame) -> list[tuple[dict[str, Any], list[Any]]]:
+    """Validate ``frame`` with the form's committed suite.
+
+    Returns (expectation meta, unexpected frame index labels) for each failed expectation;
+    an expectation that raised is reported with every row so it can never pass silently.
+    """
+    _, batch_definition = _context()
+    suite = _suite(form)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    failed = []
+    for r in result.results:
+        if r.success:
+            continue
+        error = _raised(r.exception_info or {})
+        if error:
+            check = r.expectation_config.meta.get("check")
+            raise RuntimeError(f"校验规则 {check} 执行出错：{error}")
+        failed.append((dict(r.expectation_config.meta), list(r.result.get("unexpected_index_list") or [])))
+    return failed
+
+
+def _raised(info: dict[str, Any]) -> str | None:
+    """GX reports a crashed expectation as a failed one; find its message (flat or per metric)."""
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None

@@ -1,0 +1,206 @@
+"""Checks made on the raw bytes before any spreadsheet reader sees a file.
+
+Neither python-calamine nor openpyxl protects itself from a zip bomb or a sheet that claims a
+million rows, so the archive is measured here first: every member is actually inflated (with a
+cap) rather than trusting the sizes the archive declares. Password-protected workbooks and old
+``.xls`` files share the OLE signature; the encryption stream tells them apart.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from campaign_ops.forms.submission import Refusal
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a county table is tens of KB; 20 MB leaves room for photos
+MAX_UNCOMPRESSED = 60 * 1024 * 1024  # all members together, actually inflated
+MAX_RATIO = 200  # inflated/compressed for members above RATIO_FLOOR bytes
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 2000
+MAX_ROWS = 5000
+MAX_COLS = 300
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
+_CELL = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]+\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_FORMULA = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>(.*?)</(?:\w+:)?f>", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
+
+ASK_RESAVE = "请用 Excel 或 WPS 打开下发的模板，填写后另存为 .xlsx 再报送"
+
+
+@dataclass
+class Inspection:
+    """What the byte-level checks learned: the file kind and its uncached formulas."""
+
+    kind: str  # "xlsx" (also .xlsm) or "csv"
+    data: bytes
+    # worksheet part name (xl/worksheets/sheet1.xml) → [(A1 ref, formula text)] for formula
+    # cells saved without a value (written by tools other than Excel/WPS)
+    uncached: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    has_macros: bool = False
+
+
+def inspect_file(path: Path, data: bytes | None = None) -> Inspection:
+    """Refuse what must not be parsed; raise ``Refusal`` with a message for the unit."""
+    path = Path(path)
+    if data is None:
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise Refusal("not_ready", f"文件暂时无法读取（{exc.strerror}），系统会稍后重试。", path) from None
+        if size > MAX_FILE_BYTES:
+            raise _too_big(path, size)
+        data = path.read_bytes()
+    if not data:
+        raise Refusal("not_ready", "文件是空的（0 字节），可能还在复制中；系统会稍后重试，如一直如此请重新报送。", path)
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_big(path, len(data))
+    if data.startswith(OLE_MAGIC):
+        raise _ole_refusal(path, data)
+    if data.startswith(ZIP_MAGIC) or data.startswith(b"PK"):
+        return _inspect_zip(path, data)
+    if path.suffix.lower() in (".csv", ".txt"):
+        return Inspection(kind="csv", data=data)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise Refusal("not_ready", f"文件内容不完整或已损坏，不是有效的 Excel 文件。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path)
+    raise Refusal("unsupported", f"不支持 {path.suffix or '无扩展名'} 文件。{ASK_RESAVE}（部分表单也接受 CSV）。", path)
+
+
+def _too_big(path: Path, size: int) -> Refusal:
+    mb = size / 1024 / 1024
+    return Refusal(
+        "too_large",
+        f"文件有 {mb:.1f} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限。统计表不需要插入图片或附件，"
+        "请删除多余内容后重新保存为 .xlsx 报送；图片视频资料请另行报送。",
+        path,
+    )
+
+
+def _ole_refusal(path: Path, data: bytes) -> Refusal:
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        return Refusal(
+            "encrypted",
+            "文件设置了打开密码，系统无法读取。请在 Excel/WPS 中打开文件，删除“文件—信息—保护工作簿—"
+            "用密码进行加密”中的密码（WPS：文件—文档加密—密码加密，清空密码）后保存，再重新报送。",
+            path,
+        )
+    return Refusal(
+        "legacy_xls",
+        "文件是旧版 Excel 97-2003 格式（.xls），系统只接受 .xlsx。请在 Excel/WPS 中打开，"
+        "“另存为”选择“Excel 工作簿（*.xlsx）”后重新报送；最好直接使用下发的模板填写。",
+        path,
+    )
+
+
+def _inspect_zip(path: Path, data: bytes) -> Inspection:
+    try:
+        zf = zipfile.ZipFile(BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise Refusal(
+            "not_ready",
+            f"文件不完整或已损坏，无法打开。如果刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。",
+            path,
+        ) from None
+    names = {i.filename for i in infos}
+    if len(infos) > MAX_MEMBERS:
+        raise _bomb(path, f"包含 {len(infos)} 个内部文件")
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        raise Refusal(
+            "unsupported",
+            f"这不是 Excel 工作簿（可能是 Word 文档或压缩包）。{ASK_RESAVE}。",
+            path,
+        )
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_UNCOMPRESSED:
+        raise _bomb(path, f"解压后有 {declared / 1024 / 1024:.0f} MB")
+    inspection = Inspection(kind="xlsx", data=data, has_macros="xl/vbaProject.bin" in names)
+    total = 0
+    for info in infos:
+        size, content = _inflate(path, data, info, MAX_UNCOMPRESSED - total)
+        total += size
+        if size > info.file_size:
+            raise _bomb(path, f"内部文件 {info.filename} 的实际大小与声明不符")
+        if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
+            raise _bomb(path, f"内部文件 {info.filename} 压缩比异常（{size // max(info.compress_size, 1)} 倍）")
+        if content is not None and info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            _check_sheet(path, info.filename, content, inspection)
+    return inspection
+
+
+def _bomb(path: Path, detail: str) -> Refusal:
+    return Refusal(
+        "zip_bomb",
+        f"文件内部结构异常（{detail}），为安全起见不予读取。{ASK_RESAVE}；如果文件确由模板填写，"
+        "请把它复制到新的工作簿中重新保存。",
+        path,
+    )
+
+
+def _inflate(
+    path: Path, data: bytes, info: zipfile.ZipInfo, budget: int
+) -> tuple[int, bytes | None]:
+    """Inflate one member with a cap: (actual size, content of XML parts, else None)."""
+    offset = info.header_offset
+    if data[offset:offset + 4] != ZIP_MAGIC:
+        raise Refusal("not_ready", f"文件不完整或已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path)
+    name_len, extra_len = struct.unpack("<HH", data[offset + 26:offset + 30])
+    start = offset + 30 + name_len + extra_len
+    raw = data[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        content = raw
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        try:
+            content = inflater.decompress(raw, budget + 1)
+        except zlib.error:
+            raise Refusal("not_ready", f"文件内容已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path) from None
+        if len(content) > budget or inflater.unconsumed_tail:
+            raise _bomb(path, f"解压后超过 {MAX_UNCOMPRESSED // 1024 // 1024} MB")
+    else:
+        raise Refusal("unsupported", f"文件使用了不常见的压缩方式，无法读取。{ASK_RESAVE}。", path)
+    return len(content), content if info.filename.endswith((".xml", ".rels")) else None
+
+
+def _check_sheet(path: Path, part: str, xml: bytes, inspection: Inspection) -> None:
+    m = _DIMENSION.search(xml, 0, 4096)
+    if m and m.group(4):
+        rows, cols = int(m.group(4)), _col_index(m.group(3).decode())
+        if rows > MAX_ROWS or cols > MAX_COLS:
+            ref = m.group(0).decode(errors="replace").split('"')[1]
+            raise Refusal(
+                "too_large",
+                f"工作表的范围异常（{ref}，约 {rows} 行 {cols} 列），超过统计表的合理大小"
+                f"（{MAX_ROWS} 行、{MAX_COLS} 列）。请删除表格下方和右侧多余的行列（或把表格复制到新工作簿）"
+                "后重新保存报送。",
+                path,
+            )
+    if b"<f" not in xml and b":f" not in xml:
+        return
+    found: list[tuple[str, str]] = []
+    for cell in _CELL.finditer(xml):
+        inner = cell.group(2) or b""
+        f = _FORMULA.search(inner)
+        if f and f.group(1).strip() and not _VALUE.search(inner):
+            found.append((cell.group(1).decode(), _unescape(f.group(1).decode("utf-8", "replace"))))
+    if found:
+        inspection.uncached[part] = found
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n

@@ -1,0 +1,64 @@
+"""Chinese wording shared by the template's instructions, the suite's notes and the report."""
+
+from __future__ import annotations
+
+from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Rule
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def column_requirement(col: Column) -> str:
+    """What a cell of this column must contain, e.g. ``必填；0～100000 的整数（件）``."""
+    parts = ["必填" if col.required else "选填"]
+    unit = f"，单位：{col.unit}" if col.unit else ""
+    if col.type == ColumnType.integer:
+        high = f"～{_num(col.max)}" if col.max is not None else " 以上"
+        parts.append(f"{_num(col.low or 0)}{high} 的整数{unit}")
+    elif col.type == ColumnType.decimal:
+        high = f"～{_num(col.max)}" if col.max is not None else " 以上"
+        parts.append(f"{_num(col.low or 0)}{high} 的数，最多 {col.decimals} 位小数{unit}")
+    elif col.type == ColumnType.choice:
+        parts.append("从下拉列表中选择：" + "、".join(col.choices))
+    elif col.type == ColumnType.date:
+        parts.append("日期，如 2024-06-01")
+    else:
+        parts.append(f"文字，不超过 {col.max_length} 字")
+    if col.cumulative:
+        parts.append("累计数，不得小于上一轮报送数")
+    if col.help:
+        parts.append(col.help)
+    return "；".join(parts)
+
+
+def rule_text(form: FormSpec, rule: Rule) -> str:
+    if rule.message:
+        return rule.message
+    label = lambda k: form.columns_by_key[k].label  # noqa: E731
+    if rule.kind == "le":
+        return f"{label(rule.left or '')}不能大于{label(rule.right or '')}"
+    parts = "、".join(label(p) for p in rule.parts)
+    op = "之和应等于" if rule.kind == "sum_eq" else "之和不能大于"
+    return f"{parts}{op}{label(rule.total or '')}"
+
+
+def rule_texts(form: FormSpec) -> list[str]:
+    """Every rule of the form in words, for the instructions sheet."""
+    out = [f"每一行：{rule_text(form, r)}。" for r in form.rules]
+    for row in form.rows:
+        if row.part_of:
+            parent = form.rows_by_key[row.part_of].label
+            out.append(f"“{row.label}”各栏不能大于“{parent}”。")
+    if form.total_row:
+        what = "各明细行" if form.layout == "fixed" else "各案件"
+        out.append(f"“{form.total_row.label}”行等于{what}之和（模板已设公式）。")
+    cumulative = [c.label for c in form.columns if c.cumulative]
+    if cumulative:
+        out.append(f"{'、'.join(cumulative)}为累计数，不得小于上一轮报送的数。")
+    if form.cross_round.growth_warning_factor:
+        out.append(
+            f"某项数值达到上一轮的 {_num(form.cross_round.growth_warning_factor)} 倍及以上时会提示核实"
+            "（提醒，不退回）。"
+        )
+    return out
