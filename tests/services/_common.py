@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +28,10 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """True if a server could listen on ``port`` now (servers set SO_REUSEADDR, so connections
+    of a previous run still in TIME_WAIT do not count)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -77,3 +83,12 @@ def ensure_user(name: str) -> pwd.struct_passwd:
         capture_output=True,
     )
     return pwd.getpwnam(name)
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (a CI timeout, ``kill``) into SystemExit so fixture finalizers and atexit
+    handlers still stop the services; Python's default would die without running them."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))

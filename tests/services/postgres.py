@@ -17,7 +17,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from services._common import ServiceError, ensure_installed, ensure_user, free_port
+from services._common import (
+    ServiceError,
+    ensure_installed,
+    ensure_user,
+    exit_cleanly_on_sigterm,
+    free_port,
+)
 
 PG_BIN = Path(os.environ.get("CAMPAIGN_OPS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "postgres"
@@ -45,6 +51,7 @@ class PostgresServer:
         if self.os_user:
             os.chown(self.base, account.pw_uid, account.pw_gid)
         atexit.register(self.stop)
+        exit_cleanly_on_sigterm()
         self._run(
             PG_BIN / "initdb",
             "-D",

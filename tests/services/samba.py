@@ -24,6 +24,7 @@ from services._common import (
     ServiceError,
     ensure_installed,
     ensure_user,
+    exit_cleanly_on_sigterm,
     free_port,
     port_is_free,
     port_open,
@@ -107,6 +108,7 @@ class SambaServer:
         )
         self.base = Path(tempfile.mkdtemp(prefix="campaign-ops-smb-"))
         atexit.register(self.stop)
+        exit_cleanly_on_sigterm()
         self.base.chmod(0o755)  # the share user must be able to reach share/
         for sub in ("private", "state", "cache", "lock", "run", "log", "share"):
             (self.base / sub).mkdir()

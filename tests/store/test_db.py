@@ -1,0 +1,60 @@
+"""Engines and sessions from settings, time zones, and the command-line entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+
+from campaign_ops.store import MailKey, ledger_entry, reserve, session_scope
+from campaign_ops.store.__main__ import main as store_cli
+from campaign_ops.store.db import alembic_config, current_revision, dispose_engines
+
+
+def test_session_scope_uses_the_configured_database_and_commits(warehouse_url: str) -> None:
+    key = MailKey("c", "report", "ops", "2023-05-11")
+    with session_scope() as s:  # no URL: CAMPAIGN_OPS_DATABASE_URL, set by the fixture
+        reserve(s, key)
+    with session_scope(warehouse_url) as s:
+        assert ledger_entry(s, key) is not None
+
+
+def test_session_scope_rolls_back_on_error(warehouse_url: str) -> None:
+    key = MailKey("c", "report", "ops", "2023-05-11")
+    with pytest.raises(RuntimeError), session_scope() as s:
+        reserve(s, key)
+        raise RuntimeError("task failed half-way")
+    with session_scope() as s:
+        assert ledger_entry(s, key) is None
+
+
+def test_naive_datetimes_are_refused_rather_than_guessed(warehouse_url: str) -> None:
+    naive = MailKey("c", "reminder", "hanbin", dt.datetime(2023, 5, 7, 9, 0))
+    with pytest.raises(ValueError, match="naive"), session_scope() as s:
+        reserve(s, naive)
+
+
+def test_timestamps_come_back_aware_in_utc(warehouse_url: str) -> None:
+    key = MailKey("c", "report", "ops", "2023-05-11")
+    with session_scope() as s:
+        reserve(s, key)
+    with session_scope() as s:
+        created = ledger_entry(s, key).created_at
+    assert created.tzinfo is dt.UTC
+    assert abs(dt.datetime.now(dt.UTC) - created) < dt.timedelta(minutes=1)
+
+
+def test_command_line_upgrade_creates_a_fresh_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'warehouse.sqlite'}"
+    monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", url)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert store_cli(["upgrade"]) == 0
+    assert f"warehouse at {head}" in capsys.readouterr().out
+    assert current_revision(url) == head
+    assert "submissions" in sa.inspect(sa.create_engine(url)).get_table_names()
+    dispose_engines()
