@@ -154,6 +154,26 @@ def ledger_entry(session: Session, key: MailKey) -> MailLedgerEntry | None:
     return session.scalars(sa.select(MailLedgerEntry).where(*key.where())).first()
 
 
+def mail_needing_attention(
+    session: Session,
+    campaign_id: str | None = None,
+    stuck_after: dt.timedelta = dt.timedelta(hours=1),
+) -> list[MailLedgerEntry]:
+    """Emails a human must decide about: ``uncertain`` ones, and reservations older than
+    ``stuck_after`` (the sender died between ``reserve`` and ``mark_*``). ``mark_failed``
+    lets the next run resend one; ``mark_sent`` closes it."""
+    stuck = sa.and_(
+        MailLedgerEntry.status == MailStatus.reserved.value,
+        MailLedgerEntry.updated_at < utcnow() - stuck_after,
+    )
+    query = sa.select(MailLedgerEntry).where(
+        sa.or_(MailLedgerEntry.status == MailStatus.uncertain.value, stuck)
+    )
+    if campaign_id is not None:
+        query = query.where(MailLedgerEntry.campaign_id == campaign_id)
+    return list(session.scalars(query.order_by(MailLedgerEntry.created_at, MailLedgerEntry.id)))
+
+
 def _set(session: Session, key: MailKey, status: MailStatus, **values: object) -> None:
     result = session.execute(
         sa.update(MailLedgerEntry)

@@ -12,11 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from campaign_ops.store._sql import upsert_insert
 from campaign_ops.store.models import Severity, SubmittedValue, ValidationFinding
 
 CellValue = float | int | Decimal | str | None
-_BATCH = 5_000
 
 
 def store_values(
@@ -24,24 +22,30 @@ def store_values(
     submission_id: int,
     cells: Iterable[tuple[str, str, CellValue]] | Mapping[tuple[str, str], CellValue],
 ) -> int:
-    """Store parsed cells ``(row_key, column_key, value)`` of one submission; returns the count.
+    """Store the parsed cells ``(row_key, column_key, value)`` of one submission, replacing
+    any stored before; returns the count.
 
     Numbers go to ``value``, anything else that is not blank to ``text`` (a parser that could
     not read ``无`` or ``—`` as a number still keeps what the unit wrote); ``None`` and NaN are
-    blank, never zero. Upsert on (submission, row, column): storing the same cells again changes
-    nothing, storing corrected cells overwrites them."""
+    blank, never zero. Replacing makes a re-run harmless and a re-parse exact. (Delete + plain
+    INSERT, not ON CONFLICT: drivers run an upsert's executemany one row per round trip —
+    90,000 cells took 14 s on PostgreSQL instead of 3 s.)"""
     items = cells.items() if isinstance(cells, Mapping) else cells
     rows = [_row(submission_id, *_unpack(item)) for item in items]
-    if not rows:
-        return 0
-    stmt = upsert_insert(session, SubmittedValue)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["submission_id", "row_key", "column_key"],
-        set_={"value": stmt.excluded.value, "text": stmt.excluded.text},
-    )
-    for start in range(0, len(rows), _BATCH):
-        session.execute(stmt, rows[start : start + _BATCH])
+    _refuse_duplicates(rows)
+    session.execute(sa.delete(SubmittedValue).where(SubmittedValue.submission_id == submission_id))
+    if rows:
+        session.execute(sa.insert(SubmittedValue.__table__), rows)
     return len(rows)
+
+
+def _refuse_duplicates(rows: list[dict[str, Any]]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        cell = (row["row_key"], row["column_key"])
+        if cell in seen:
+            raise ValueError(f"cell {cell} given twice for submission {row['submission_id']}")
+        seen.add(cell)
 
 
 def _unpack(item: Any) -> tuple[str, str, CellValue]:

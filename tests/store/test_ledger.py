@@ -13,6 +13,7 @@ from campaign_ops.store import (
     MailKey,
     already_sent,
     ledger_entry,
+    mail_needing_attention,
     mark_failed,
     mark_sent,
     mark_uncertain,
@@ -70,6 +71,21 @@ def test_an_uncertain_email_is_left_for_a_human(session: Session) -> None:
     session.commit()
     assert not reserve(session, KEY)
     assert ledger_entry(session, KEY).status == "uncertain"
+
+
+def test_uncertain_and_stuck_emails_are_listed_for_a_human(session: Session) -> None:
+    stuck = MailKey("test-campaign", "reminder", "hanyin", MOMENT, round_id="r1")
+    fine = MailKey("test-campaign", "reminder", "shiquan", MOMENT, round_id="r1")
+    for key in (KEY, stuck, fine):
+        reserve(session, key)
+    mark_uncertain(session, KEY, "connection lost after DATA")
+    mark_sent(session, fine)
+    session.commit()
+
+    assert [e.recipient_key for e in mail_needing_attention(session)] == ["hanbin"]
+    later = mail_needing_attention(session, "test-campaign", stuck_after=dt.timedelta(0))
+    assert [e.recipient_key for e in later] == ["hanbin", "hanyin"]
+    assert mail_needing_attention(session, "another-campaign") == []
 
 
 def test_marking_without_a_reservation_is_a_bug(session: Session) -> None:

@@ -77,11 +77,16 @@ def test_numbers_text_and_blanks_read_back_as_written(session: Session, submissi
     assert got[("罚没款", "备注")] == "无"
 
 
-def test_corrected_values_overwrite_the_old_ones(session: Session, submission_id: int) -> None:
-    store_values(session, submission_id, {("立案", "本期数"): 1})
-    store_values(session, submission_id, {("立案", "本期数"): 2})
+def test_storing_again_replaces_what_was_stored(session: Session, submission_id: int) -> None:
+    store_values(session, submission_id, {("立案", "本期数"): 1, ("立案", "累计数"): 5})
+    store_values(session, submission_id, {("立案", "本期数"): 2})  # e.g. after a parser fix
     session.commit()
     assert values_of(session, submission_id) == {("立案", "本期数"): 2}
+
+
+def test_a_cell_given_twice_is_a_parser_bug(session: Session, submission_id: int) -> None:
+    with pytest.raises(ValueError, match="given twice"):
+        store_values(session, submission_id, [("立案", "本期数", 1), ("立案", "本期数", 2)])
 
 
 def test_findings_are_replaced_not_doubled_when_validation_reruns(
