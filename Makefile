@@ -49,3 +49,20 @@ bench: install
 
 clean:
 	rm -rf $(CAMPAIGN_OPS_HOME)
+
+# ---- local Airflow and the campaign board (issue 8) ------------------------------------------
+.PHONY: up down browser
+
+# Airflow standalone (SQLite, LocalExecutor, examples off) with dags/ and plugins/, on the
+# state of `make demo`; prints the URL and the login. Harmless when it already runs.
+up: install
+	$(BIN)/python scripts/airflow_local.py up
+
+# Stops everything `make up` started (its whole session); harmless when nothing runs. Works
+# without the venv: the script only needs the standard library for this.
+down:
+	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/airflow_local.py down
+
+# Debian's chromium and CJK fonts for the board's browser test (never downloads a browser).
+browser:
+	bash scripts/install-browser.sh
