@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_ops import PROJECT_ROOT
-from campaign_ops.forms.checks import checks_for
+from campaign_ops.forms.checks import checks_for, suite_parameters
 from campaign_ops.forms.spec import FormSpec, all_forms
 
 GENERATOR = "campaign_ops.forms.expectations"
@@ -52,6 +52,7 @@ def build_suite(form: FormSpec) -> Any:
             "form_version": form.version,
             "spec_fingerprint": form.fingerprint(),
             "generated_by": GENERATOR,
+            "parameters": suite_parameters(form),
             "notes": "由表单配置自动生成，请勿手工修改；修改 include/forms/ 后运行 "
             "python -m campaign_ops.forms.expectations 重新生成。",
         },

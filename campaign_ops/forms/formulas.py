@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from campaign_ops.forms.values import to_number
@@ -27,6 +28,7 @@ class FormulaError(ValueError):
     """The formula uses something this evaluator does not support."""
 
 
+@lru_cache(maxsize=65536)
 def split_ref(ref: str) -> tuple[int, int]:
     """``"C7"`` → (row 7, column 3), 1-based."""
     m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref.upper())
@@ -38,7 +40,8 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(m[2]), col
 
 
-def tokenize(formula: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def tokenize(formula: str) -> tuple[tuple[str, str], ...]:
     text = formula.lstrip("=").strip()
     pos, out = 0, []
     while pos < len(text):
@@ -48,7 +51,7 @@ def tokenize(formula: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or ""
         out.append((kind, m.group(kind)))
         pos = m.end()
-    return out
+    return tuple(out)
 
 
 def evaluate(formula: str, lookup: Callable[[int, int, int], Any], depth: int = 0) -> float:
@@ -68,11 +71,12 @@ def evaluate(formula: str, lookup: Callable[[int, int, int], Any], depth: int = 
         (r1, c1), (r2, c2) = split_ref(a), split_ref(b)
         if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > 100_000:
             raise FormulaError("求和范围过大")
-        return sum(
-            cell(f"{_letters(c)}{r}")
-            for r in range(min(r1, r2), max(r1, r2) + 1)
-            for c in range(min(c1, c2), max(c1, c2) + 1)
-        )
+        total = 0.0
+        for r in range(min(r1, r2), max(r1, r2) + 1):
+            for c in range(min(c1, c2), max(c1, c2) + 1):
+                value, _ = to_number(lookup(r, c, depth + 1))
+                total += value or 0.0
+        return total
 
     def peek() -> tuple[str, str] | None:
         return tokens[pos] if pos < len(tokens) else None
@@ -134,11 +138,3 @@ def evaluate(formula: str, lookup: Callable[[int, int, int], Any], depth: int = 
     if pos != len(tokens) or math.isnan(result):
         raise FormulaError(formula)
     return result
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out

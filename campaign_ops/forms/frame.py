@@ -1,159 +1,217 @@
-"""One DataFrame for a batch of submissions of the same form, with the derived columns the
-suite checks (see ``checks``). A row of the frame is a table row of one file; ``__file`` and
-``__row`` tie every failure back to its file and row.
+"""The long validation frame of a batch: one row per cell of every table row of every file.
+
+Built through a (table rows × columns) matrix so every rule is a vectorised numpy operation;
+flattened row-major, frame position ``k`` is table row ``k // C``, column ``k % C``, which is
+how a failure is traced back to its file, row and column.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from campaign_ops.forms.checks import (
-    FILE,
-    LABEL,
-    PARENT,
-    ROW,
-    TOTAL_FLAG,
-    bad_col,
-    frac_col,
-    growth_col,
-    part_col,
-    prev_col,
-    rule_col,
-    shrink_col,
-    total_col,
-)
+from campaign_ops.forms import checks as K
 from campaign_ops.forms.spec import ColumnType, FormSpec, Layout
-from campaign_ops.forms.submission import ParsedSubmission
+from campaign_ops.forms.submission import ParsedRow, ParsedSubmission
 
 Previous = ParsedSubmission | pd.DataFrame
+EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass
+class BatchFrame:
+    form: FormSpec
+    subs: list[ParsedSubmission]
+    rows: list[tuple[int, ParsedRow]]  # table rows: (index into subs, row)
+    values: np.ndarray  # (rows, columns) numbers, dates as days since 1970
+    texts: np.ndarray  # (rows, columns) text of text/choice cells
+    sums: np.ndarray  # (rows, columns) computed 合计 on total rows
+    previous: np.ndarray  # (rows, columns) previous round's values
+    rule_at: dict[tuple[int, str], str] = field(default_factory=dict)  # (slot, column) → rule id
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def locate(self, position: int) -> tuple[ParsedSubmission, ParsedRow, int]:
+        """(submission, table row, column index) of a frame position."""
+        i, j = divmod(int(position), len(self.form.columns))
+        sub_index, row = self.rows[i]
+        return self.subs[sub_index], row, j
 
 
 def build_frame(
     form: FormSpec,
     subs: Sequence[ParsedSubmission],
     previous: Mapping[str, Previous] | None = None,
-) -> pd.DataFrame:
-    """The validation frame of ``subs`` (all of ``form``), with previous-round values merged in
-    when ``previous`` maps a submission's ``file_key`` to the same unit's previous round."""
-    parents = {r.key: r.part_of for r in form.rows if r.part_of}
-    cols: dict[str, list[Any]] = {FILE: [], ROW: [], LABEL: [], TOTAL_FLAG: [], PARENT: []}
-    keys = [c.key for c in form.columns]
-    for k in keys:
-        cols[k] = []
-        cols[bad_col(k)] = []
-    for sub in subs:
-        for row in sub.rows:
-            cols[FILE].append(sub.file_key)
-            cols[ROW].append(row.key)
-            cols[LABEL].append(row.label)
-            cols[TOTAL_FLAG].append(row.is_total)
-            cols[PARENT].append(parents.get(row.key))
-            values, bad = row.values, row.bad
-            for k in keys:
-                cols[k].append(values.get(k))
-                cols[bad_col(k)].append(bad.get(k))
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in cols.items()})
-    frame[TOTAL_FLAG] = frame[TOTAL_FLAG].astype(bool)
-    for col in form.columns:
-        if col.numeric:
-            frame[col.key] = pd.to_numeric(frame[col.key], errors="coerce").astype(float)
-        elif col.type == ColumnType.date:
-            frame[col.key] = pd.to_datetime(frame[col.key], errors="coerce")
-    _precision(form, frame)
-    _rules(form, frame)
-    if form.layout == Layout.fixed and parents:
-        _part_of(form, frame)
-    if form.total_row:
-        _totals(form, frame)
+) -> BatchFrame:
+    """The batch frame of ``subs`` (all of ``form``); ``previous`` maps a submission's
+    ``file_key`` to the same unit's previous-round values and enables the cross-round checks."""
+    cols = list(form.columns)
+    index = {c.key: j for j, c in enumerate(cols)}
+    rows = [(si, row) for si, sub in enumerate(subs) for row in sub.rows]
+    n, m = len(rows), len(cols)
+    values = np.full((n, m), np.nan)
+    texts = np.full((n, m), None, dtype=object)
+    bad = np.full((n, m), None, dtype=object)
+    kinds = [("n" if c.numeric else "d" if c.type == ColumnType.date else "t") for c in cols]
+    for i, (_, row) in enumerate(rows):
+        got = row.values
+        for j, c in enumerate(cols):
+            v = got.get(c.key)
+            if v is None:
+                continue
+            kind = kinds[j]
+            if kind == "n":
+                values[i, j] = v
+            elif kind == "d":
+                values[i, j] = (v - EPOCH).days
+            else:
+                texts[i, j] = v
+        for key, text in row.bad.items():
+            bad[i, index[key]] = text
+    is_total = np.array([row.is_total for _, row in rows], dtype=bool)
+    sub_of = np.array([si for si, _ in rows], dtype=np.int64)
+    position = {(si, row.key): i for i, (si, row) in enumerate(rows)}
+    parent = np.array(
+        [position.get((si, form.rows_by_key[row.key].part_of), -1)
+         if row.key in form.rows_by_key and form.rows_by_key[row.key].part_of else -1
+         for si, row in rows],
+        dtype=np.int64,
+    )
+
+    batch = BatchFrame(form, list(subs), rows, values, texts, np.full((n, m), np.nan), np.full((n, m), np.nan))
+    cell: dict[str, np.ndarray] = {}
+    cell[K.BAD] = bad
+    required = np.array([c.required for c in cols])[None, :] & ~is_total[:, None]
+    filled = ~np.isnan(values) | (texts != None) | (bad != None)  # noqa: E711
+    cell[K.FILLED] = np.where(required & ~filled, np.nan, 1.0)
+    numeric = np.array([k == "n" for k in kinds])
+    if numeric.any():
+        low = np.array([c.low if c.numeric and c.low is not None else np.nan for c in cols])
+        high = np.array([c.max if c.numeric and c.max is not None else np.nan for c in cols])
+        cell[K.VALUE] = values
+        cell[K.MIN] = np.broadcast_to(low, (n, m))
+        cell[K.MAX] = np.broadcast_to(high, (n, m))
+        places = np.array([0 if c.type != ColumnType.decimal else c.decimals for c in cols])
+        scaled = np.where(numeric, values, np.nan) * 10.0 ** places
+        off = np.abs(scaled - np.round(scaled)) > 1e-6 * np.maximum(1.0, np.abs(scaled))
+        cell[K.PRECISION] = np.where(np.isnan(scaled), np.nan, off.astype(float))
+    if any(c.type == ColumnType.choice for c in cols):
+        choice = np.full((n, m), None, dtype=object)
+        for j, c in enumerate(cols):
+            if c.type == ColumnType.choice:
+                choice[:, j] = [None if t is None else f"{c.key}={t}" for t in texts[:, j]]
+        cell[K.CHOICE] = choice
+    if any(c.type == ColumnType.text for c in cols):
+        length = np.full((n, m), np.nan)
+        limit = np.array([c.max_length if c.type == ColumnType.text else np.nan for c in cols])
+        for j, c in enumerate(cols):
+            if c.type == ColumnType.text:
+                length[:, j] = [np.nan if t is None else len(t) for t in texts[:, j]]
+        cell[K.LENGTH] = length
+        cell[K.MAX_LENGTH] = np.broadcast_to(limit, (n, m))
+    _rules(batch, index, cell)
+    if form.layout == Layout.fixed and (parent >= 0).any():
+        part = np.full((n, m), np.nan)
+        has = parent >= 0
+        part[has] = np.round(values[parent[has]] - values[has], 6)
+        part[:, ~numeric] = np.nan
+        cell[K.PART] = part
+    if form.total_row and numeric.any():
+        cell[K.TOTAL] = _totals(batch, is_total, parent, sub_of, numeric)
     if form.layout == Layout.fixed:
-        _cross_round(form, frame, previous or {})
-    return frame
+        _cross_round(batch, previous or {}, numeric, cell)
+    batch.frame = _flatten(batch, cell)
+    return batch
 
 
-def _precision(form: FormSpec, frame: pd.DataFrame) -> None:
-    for col in form.numeric_columns:
-        places = 0 if col.type == ColumnType.integer else col.decimals
-        v = frame[col.key].to_numpy(dtype=float) * 10.0**places
-        off = np.abs(v - np.round(v)) > 1e-6 * np.maximum(1.0, np.abs(v))
-        frame[frac_col(col.key)] = np.where(np.isnan(v), np.nan, off.astype(float))
-
-
-def _rules(form: FormSpec, frame: pd.DataFrame) -> None:
-    for rule in form.rules:
+def _rules(batch: BatchFrame, index: dict[str, int], cell: dict[str, np.ndarray]) -> None:
+    v = batch.values
+    used: dict[str, int] = {}
+    for rule in batch.form.rules:
+        anchor = rule.left if rule.kind == "le" else rule.total
+        slot = used[anchor] = used.get(anchor, 0) + 1
+        name = K.rule_slot(slot)
+        if name not in cell:
+            cell[name] = np.full(v.shape, np.nan)
         if rule.kind == "le":
+            slack = v[:, index[rule.right]] - v[:, index[rule.left]]
+        else:
+            gap = v[:, index[rule.total]] - v[:, [index[p] for p in rule.parts]].sum(axis=1)
+            slack = gap if rule.kind == "sum_le" else -np.abs(gap)
+        cell[name][:, index[anchor]] = np.round(slack, 6)
+        batch.rule_at[(slot, anchor)] = rule.rule_id
+
+
+def _totals(batch: BatchFrame, is_total, parent, sub_of, numeric) -> np.ndarray:
+    v = batch.values
+    detail = ~is_total & (parent < 0)
+    sums = pd.DataFrame(v[detail]).groupby(sub_of[detail]).sum(min_count=1)
+    sums = sums.reindex(range(len(batch.subs))).to_numpy()
+    out = np.full(v.shape, np.nan)
+    if is_total.any():
+        computed = sums[sub_of[is_total]]
+        batch.sums[is_total] = computed
+        places = np.array([c.decimals if c.type == ColumnType.decimal else 0 for c in batch.form.columns])
+        diff = v[is_total] - computed
+        out[is_total] = np.round(diff * 10.0**places) / 10.0**places
+    out[:, ~numeric] = np.nan
+    return out
+
+
+def _cross_round(batch: BatchFrame, previous: Mapping[str, Previous], numeric, cell) -> None:
+    form = batch.form
+    prev = batch.previous
+    keys = [c.key for c in form.columns]
+    wanted = {sub.file_key: si for si, sub in enumerate(batch.subs) if sub.file_key in previous}
+    if wanted:
+        where = {(si, row.key): i for i, (si, row) in enumerate(batch.rows)}
+        for file_key, si in wanted.items():
+            for row_key, line in _previous_values(previous[file_key], keys).items():
+                i = where.get((si, row_key))
+                if i is None:
+                    continue
+                for j, k in enumerate(keys):
+                    v = line.get(k)
+                    if isinstance(v, int | float) and numeric[j]:
+                        prev[i, j] = v
+    v = batch.values
+    cumulative = np.array([c.cumulative for c in form.columns])
+    if cumulative.any():
+        shrink = np.round(v - prev, 6)
+        shrink[:, ~cumulative] = np.nan
+        cell[K.SHRINK] = shrink
+    factor, floor = form.cross_round.growth_warning_factor, form.cross_round.growth_warning_min
+    if factor and numeric.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cell[K.GROWTH] = np.where((prev > 0) & (v >= floor), v / prev, np.nan)
+        cell[K.PREV] = prev
+
+
+def _previous_values(prev: Previous, keys: list[str]) -> dict[str, dict[str, Any]]:
+    if isinstance(prev, ParsedSubmission):
+        return {r.key: r.values for r in prev.rows}
+    out: dict[str, dict[str, Any]] = {}
+    for row_key, col_key, value in prev[["row_key", "column_key", "value"]].itertuples(index=False):
+        try:
+            out.setdefault(row_key, {})[col_key] = float(value)
+        except (TypeError, ValueError):
             continue
-        parts = frame[list(rule.parts)].sum(axis=1, skipna=False)
-        frame[rule_col(rule.rule_id)] = (frame[rule.total] - parts).round(6)
+    return out
 
 
-def _values_of(frame: pd.DataFrame, rows: pd.Series, key: str) -> np.ndarray:
-    """Values of column ``key`` at (same file, row ``rows``) for every frame row."""
-    lookup = frame.set_index([FILE, ROW])[key]
-    lookup = lookup[~lookup.index.duplicated()]
-    where = pd.MultiIndex.from_arrays([frame[FILE], rows])
-    return lookup.reindex(where).to_numpy(dtype=float)
-
-
-def _part_of(form: FormSpec, frame: pd.DataFrame) -> None:
-    for col in form.numeric_columns:
-        parent = _values_of(frame, frame[PARENT], col.key)
-        frame[part_col(col.key)] = (parent - frame[col.key].to_numpy(dtype=float)).round(6)
-
-
-def _totals(form: FormSpec, frame: pd.DataFrame) -> None:
-    detail = ~frame[TOTAL_FLAG] & frame[PARENT].isna()
-    numeric = [c.key for c in form.numeric_columns]
-    sums = frame.loc[detail, [FILE, *numeric]].groupby(FILE).sum(min_count=1)
-    is_total = frame[TOTAL_FLAG].to_numpy()
-    for key in numeric:
-        computed = sums[key].reindex(frame[FILE]).to_numpy(dtype=float)
-        reported = frame[key].to_numpy(dtype=float)
-        diff = np.where(is_total, np.round(reported - computed, 6), np.nan)
-        frame[total_col(key)] = diff
-        # a blank 合计 is not an error: it is taken as the sum of the rows
-        frame[f"{key}__sum"] = np.where(is_total, computed, np.nan)
-
-
-def _cross_round(form: FormSpec, frame: pd.DataFrame, previous: Mapping[str, Previous]) -> None:
-    numeric = [c.key for c in form.numeric_columns]
-    prev = _previous_frame(form, previous, numeric)
-    where = pd.MultiIndex.from_arrays([frame[FILE], frame[ROW]])
-    floor = form.cross_round.growth_warning_min
-    factor = form.cross_round.growth_warning_factor
-    for col in form.numeric_columns:
-        before = prev[col.key].reindex(where).to_numpy(dtype=float) if len(prev) else np.full(len(frame), np.nan)
-        now = frame[col.key].to_numpy(dtype=float)
-        frame[prev_col(col.key)] = before
-        if col.cumulative:
-            frame[shrink_col(col.key)] = np.round(now - before, 6)
-        if factor:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where((before > 0) & (now >= floor), now / before, np.nan)
-            frame[growth_col(col.key)] = ratio
-
-
-def _previous_frame(form: FormSpec, previous: Mapping[str, Previous], numeric: list[str]) -> pd.DataFrame:
-    """Previous-round values indexed by (current file key, row key)."""
-    parts = []
-    for file_key, prev in previous.items():
-        if isinstance(prev, ParsedSubmission):
-            data = pd.DataFrame(
-                [[r.key, *(r.values.get(k) for k in numeric)] for r in prev.rows],
-                columns=[ROW, *numeric],
-            )
-        else:  # long form from the warehouse: row_key, column_key, value
-            data = prev.pivot_table(index="row_key", columns="column_key", values="value", aggfunc="last")
-            data = data.reindex(columns=numeric).reset_index().rename(columns={"row_key": ROW})
-        data[FILE] = file_key
-        parts.append(data)
-    if not parts:
-        return pd.DataFrame(columns=numeric, index=pd.MultiIndex.from_arrays([[], []], names=[FILE, ROW]))
-    out = pd.concat(parts, ignore_index=True)
-    for k in numeric:
-        out[k] = pd.to_numeric(out[k], errors="coerce")
-    out = out.drop_duplicates([FILE, ROW], keep="last")
-    return out.set_index([FILE, ROW])[numeric]
+def _flatten(batch: BatchFrame, cell: dict[str, np.ndarray]) -> pd.DataFrame:
+    m = len(batch.form.columns)
+    files = np.array([batch.subs[si].file_key for si, _ in batch.rows], dtype=object)
+    row_keys = np.array([row.key for _, row in batch.rows], dtype=object)
+    data: dict[str, Any] = {
+        K.FILE: np.repeat(files, m),
+        K.ROW: np.repeat(row_keys, m),
+        K.COLUMN: np.tile(np.array([c.key for c in batch.form.columns], dtype=object), len(batch.rows)),
+    }
+    for name, arr in cell.items():
+        data[name] = np.ascontiguousarray(arr).ravel()
+    return pd.DataFrame(data)

@@ -59,7 +59,9 @@ def find_header(grid: Grid, form: FormSpec) -> TableMatch | None:
     per_row: dict[int, int] = {}
     for r, line in enumerate(grid.cells[:HEADER_SCAN_ROWS], start=1):
         for c, value in enumerate(line, start=1):
-            key = _lookup(names, value)
+            if value.__class__ is not str or not value:
+                continue
+            key = names.get(norm_label(value))
             if key:
                 hits.setdefault(key, []).append((r, c))
                 per_row[r] = per_row.get(r, 0) + 1

@@ -43,10 +43,11 @@ def parse_file(
     inspection = inspect_file(path)
     grids = read_grids(path, inspection)
     identity = read_identity(grids)
-    spec = _choose_form(path, identity, expected, pool)
+    tables = [g for g in grids if g.name != META_SHEET]
+    spec = _choose_form(path, identity, expected, pool, tables)
     if inspection.kind == "csv" and not spec.accept_csv:
         raise Refusal("unsupported", f"《{spec.title}》不接受 CSV 文件，{ASK_RESAVE}。", path)
-    match = _best_match(spec, [g for g in grids if g.name != META_SHEET])
+    match = _best_match(spec, tables)
     if match is None:
         raise _not_the_form(path, spec)
     sub = _build(path, spec, match, identity, file_key)
@@ -99,7 +100,13 @@ def read_identity(grids: Iterable[Grid]) -> Identity | None:
     return None
 
 
-def _choose_form(path: Path, identity: Identity | None, expected: FormSpec | None, pool: list[FormSpec]) -> FormSpec:
+def _choose_form(
+    path: Path,
+    identity: Identity | None,
+    expected: FormSpec | None,
+    pool: list[FormSpec],
+    grids: list[Grid],
+) -> FormSpec:
     if identity and identity.form:
         if expected and identity.form != expected.id:
             try:
@@ -119,15 +126,17 @@ def _choose_form(path: Path, identity: Identity | None, expected: FormSpec | Non
             pass
     if expected:
         return expected
-    return _guess(path, pool or all_forms())
+    return _guess(path, pool or all_forms(), grids)
 
 
-def _guess(path: Path, pool: list[FormSpec]) -> FormSpec:
+def _guess(path: Path, pool: list[FormSpec], grids: list[Grid]) -> FormSpec:
     """Without metadata: the form whose column labels the file matches best."""
     best: tuple[float, FormSpec | None] = (0.0, None)
     for spec in pool:
-        # cheap: the form is identified from the header only, reading happens once more later
-        best = max(best, (_form_score(path, spec), spec), key=lambda x: x[0])
+        scores = [m.score for g in grids if (m := find_header(g, spec))]
+        score = max(scores, default=0) / len(spec.columns)
+        if score > best[0]:
+            best = (score, spec)
     if best[1] is None or best[0] < 0.5:
         titles = "、".join(f"《{f.title}》" for f in pool)
         raise Refusal(
@@ -138,25 +147,17 @@ def _guess(path: Path, pool: list[FormSpec]) -> FormSpec:
     return best[1]
 
 
-_GRIDS_CACHE: dict[Path, list[Grid]] = {}
-
-
-def _form_score(path: Path, spec: FormSpec) -> float:
-    grids = _GRIDS_CACHE.get(path)
-    if grids is None:
-        grids = read_grids(path, inspect_file(path))
-        _GRIDS_CACHE.clear()
-        _GRIDS_CACHE[path] = grids
-    scores = [m.score for g in grids if (m := find_header(g, spec))]
-    return max(scores, default=0) / len(spec.columns)
-
-
 def _best_match(spec: FormSpec, grids: list[Grid]) -> TableMatch | None:
     """The sheet holding the table: most labels found, visible sheets first."""
-    matches = [m for g in grids if (m := find_header(g, spec))]
-    if not matches:
+    best: TableMatch | None = None
+    for grid in sorted(grids, key=lambda g: not g.visible):  # visible sheets first
+        m = find_header(grid, spec)
+        if m and (best is None or m.score > best.score):
+            best = m
+        if best and best.score == len(spec.columns):
+            break  # a complete header: no need to read the other sheets
+    if best is None:
         return None
-    best = max(matches, key=lambda m: (m.score, m.grid.visible))
     if best.score < max(2, len(spec.columns) // 2 + 1) and best.score < len(spec.columns):
         return None
     return find_rows(best, spec)
@@ -217,6 +218,12 @@ def _read_row(grid: Grid, spec: FormSpec, match: TableMatch, key: str, r: int | 
 
 def clean(col: Column, raw: Any) -> tuple[Any, str | None]:
     """(value, problem text) for one cell according to its column's type."""
+    if raw.__class__ is float and col.numeric:  # the common case: a real number
+        if col.type == ColumnType.integer and raw.is_integer():
+            return int(raw), None
+        return raw, None
+    if raw == "" or raw is None:
+        return None, None
     if isinstance(raw, Uncomputed):
         return None, f"公式 {raw} 没有计算结果"
     if col.numeric:

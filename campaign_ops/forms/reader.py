@@ -8,10 +8,11 @@ are computed by ``formulas`` from the sheet XML the safety check already inflate
 from __future__ import annotations
 
 import csv
+import html
 import io
 import posixpath
-import zipfile
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +31,29 @@ class Uncomputed:
         return f"={self.formula}"
 
 
-@dataclass
 class Grid:
-    """One sheet: ``cells[r][c]`` is Excel row r+1, column c+1; blanks are ``None`` or ``""``."""
+    """One sheet: ``cells[r][c]`` is Excel row r+1, column c+1; blanks are ``None`` or ``""``.
 
-    name: str
-    visible: bool
-    cells: list[list[Any]]
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # computed by us
+    Cells are read on first use, so sheets the parser never looks at cost nothing.
+    """
+
+    def __init__(self, name: str, visible: bool, cells: list[list[Any]] | None = None, loader=None):
+        self.name = name
+        self.visible = visible
+        self._cells = cells
+        self._loader = loader
+
+    @property
+    def cells(self) -> list[list[Any]]:
+        if self._cells is None:
+            self._cells = self._loader() if self._loader else []
+        return self._cells
 
     def get(self, row: int, col: int) -> Any:
         """Value at 1-based (row, col), ``None`` outside the grid."""
-        if 1 <= row <= len(self.cells):
-            line = self.cells[row - 1]
+        cells = self.cells
+        if 1 <= row <= len(cells):
+            line = cells[row - 1]
             if 1 <= col <= len(line):
                 return line[col - 1]
         return None
@@ -59,74 +70,80 @@ def read_workbook(path: Path, inspection: Inspection) -> list[Grid]:
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(inspection.data))
-        grids = []
-        for meta in wb.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet:
-                continue
-            sheet = wb.get_sheet_by_name(meta.name)
-            if sheet.total_height > MAX_ROWS or sheet.total_width > MAX_COLS:
-                raise Refusal(
-                    "too_large",
-                    f"工作表“{meta.name}”有 {sheet.total_height} 行 {sheet.total_width} 列，超过统计表的合理大小。"
-                    "请删除多余的行列后重新保存报送。",
-                    path,
-                )
-            cells = sheet.to_python(skip_empty_area=False)
-            grids.append(Grid(meta.name, meta.visible == SheetVisibleEnum.Visible, cells))
-    except Refusal:
-        raise
+        metas = [m for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
     except (CalamineError, ValueError, OSError) as exc:
-        raise Refusal("not_ready", f"文件无法读取（{exc}）。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path) from None
-    if inspection.uncached:
-        _fill_formulas(grids, _sheet_parts(inspection.data), inspection.uncached)
-    return grids
+        raise _unreadable(path, exc) from None
+    formulas = _formulas_by_sheet(inspection) if inspection.uncached else {}
+
+    def loader(name: str):
+        def load() -> list[list[Any]]:
+            try:
+                sheet = wb.get_sheet_by_name(name)
+                if sheet.total_height > MAX_ROWS or sheet.total_width > MAX_COLS:
+                    raise Refusal(
+                        "too_large",
+                        f"工作表“{name}”有 {sheet.total_height} 行 {sheet.total_width} 列，"
+                        "超过统计表的合理大小。请删除多余的行列后重新保存报送。",
+                        path,
+                    )
+                cells = sheet.to_python(skip_empty_area=False)
+            except (CalamineError, ValueError, OSError) as exc:
+                raise _unreadable(path, exc) from None
+            if name in formulas:
+                _fill_formulas(cells, formulas[name])
+            return cells
+
+        return load
+
+    return [Grid(m.name, m.visible == SheetVisibleEnum.Visible, loader=loader(m.name)) for m in metas]
 
 
-def _sheet_parts(data: bytes) -> dict[str, str]:
-    """Worksheet part name → sheet name, from workbook.xml and its relationships."""
-    from defusedxml import ElementTree
+def _unreadable(path: Path, exc: Exception) -> Refusal:
+    return Refusal(
+        "not_ready", f"文件无法读取（{exc}）。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path
+    )
 
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _formulas_by_sheet(inspection: Inspection) -> dict[str, list[tuple[str, str]]]:
+    """Uncached formulas keyed by sheet name (workbook.xml names sheets, its rels the parts)."""
     targets = {}
-    for rel in rels:
-        target = rel.get("Target", "")
+    for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", inspection.parts.get("xl/_rels/workbook.xml.rels", b"")):
+        attrs = dict(_ATTR.findall(rel.group(0)))
+        target = attrs.get(b"Target", b"").decode()
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
-        targets[rel.get("Id")] = part
+        targets[attrs.get(b"Id", b"").decode()] = part
     out = {}
-    for el in book.iter():
-        if el.tag.endswith("}sheet"):
-            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-            if rid in targets:
-                out[targets[rid]] = el.get("name", "")
+    for el in _SHEET.finditer(inspection.parts.get("xl/workbook.xml", b"")):
+        attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(el.group(0))}
+        name = html.unescape(attrs.get(b"name", b"").decode())
+        part = targets.get(attrs.get(b"id", b"").decode())
+        if part in inspection.uncached:
+            out[name] = inspection.uncached[part]
     return out
 
 
-def _fill_formulas(
-    grids: list[Grid], parts: dict[str, str], uncached: dict[str, list[tuple[str, str]]]
-) -> None:
-    by_name = {g.name: g for g in grids}
-    for part, cells in uncached.items():
-        grid = by_name.get(parts.get(part, ""))
-        if grid is None:
-            continue
-        pending = {split_ref(ref): f for ref, f in cells}
-        done: dict[tuple[int, int], Any] = {}
+def _fill_formulas(cells: list[list[Any]], uncached: list[tuple[str, str]]) -> None:
+    pending = {split_ref(ref): f for ref, f in uncached}
+    done: dict[tuple[int, int], Any] = {}
 
-        def lookup(r: int, c: int, depth: int, grid: Grid = grid, pending=pending, done=done) -> Any:
-            if (r, c) in pending:
-                if (r, c) not in done:
-                    done[(r, c)] = _compute(pending[(r, c)], lookup, depth)
-                value = done[(r, c)]
-                return None if isinstance(value, Uncomputed) else value
-            return grid.get(r, c)
-
-        for (r, c), formula in pending.items():
+    def lookup(r: int, c: int, depth: int) -> Any:
+        if (r, c) in pending:
             if (r, c) not in done:
-                done[(r, c)] = _compute(formula, lookup, 0)
-            _put(grid, r, c, done[(r, c)])
-            grid.formulas[(r, c)] = formula
+                done[(r, c)] = _compute(pending[(r, c)], lookup, depth)
+            value = done[(r, c)]
+            return None if isinstance(value, Uncomputed) else value
+        if 1 <= r <= len(cells) and 1 <= c <= len(cells[r - 1]):
+            return cells[r - 1][c - 1]
+        return None
+
+    for (r, c), formula in pending.items():
+        if (r, c) not in done:
+            done[(r, c)] = _compute(formula, lookup, 0)
+        _put(cells, r, c, done[(r, c)])
 
 
 def _compute(formula: str, lookup, depth: int) -> float | Uncomputed:
@@ -136,10 +153,10 @@ def _compute(formula: str, lookup, depth: int) -> float | Uncomputed:
         return Uncomputed(formula)
 
 
-def _put(grid: Grid, r: int, c: int, value: Any) -> None:
-    while len(grid.cells) < r:
-        grid.cells.append([])
-    line = grid.cells[r - 1]
+def _put(cells: list[list[Any]], r: int, c: int, value: Any) -> None:
+    while len(cells) < r:
+        cells.append([])
+    line = cells[r - 1]
     while len(line) < c:
         line.append("")
     line[c - 1] = value

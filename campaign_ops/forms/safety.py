@@ -46,6 +46,7 @@ class Inspection:
     # cells saved without a value (written by tools other than Excel/WPS)
     uncached: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     has_macros: bool = False
+    parts: dict[str, bytes] = field(default_factory=dict)  # workbook.xml and its rels
 
 
 def inspect_file(path: Path, data: bytes | None = None) -> Inspection:
@@ -131,8 +132,11 @@ def _inspect_zip(path: Path, data: bytes) -> Inspection:
             raise _bomb(path, f"内部文件 {info.filename} 的实际大小与声明不符")
         if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
             raise _bomb(path, f"内部文件 {info.filename} 压缩比异常（{size // max(info.compress_size, 1)} 倍）")
-        if content is not None and info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            _check_sheet(path, info.filename, content, inspection)
+        name = info.filename
+        if content is not None and name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            _check_sheet(path, name, content, inspection)
+        elif name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            inspection.parts[name] = content or b""
     return inspection
 
 
@@ -183,16 +187,32 @@ def _check_sheet(path: Path, part: str, xml: bytes, inspection: Inspection) -> N
                 "后重新保存报送。",
                 path,
             )
-    if b"<f" not in xml and b":f" not in xml:
+    if b"<f" not in xml and b":f>" not in xml:
         return
     found: list[tuple[str, str]] = []
-    for cell in _CELL.finditer(xml):
-        inner = cell.group(2) or b""
+    if b":f>" in xml:  # namespace-prefixed cells: rare, take the slow general path
+        cells = (m.group(0) for m in _CELL.finditer(xml))
+    else:
+        cells = _formula_cells(xml)
+    for cell in cells:
+        m = _CELL.match(cell)
+        inner = (m.group(2) if m else b"") or b""
         f = _FORMULA.search(inner)
-        if f and f.group(1).strip() and not _VALUE.search(inner):
-            found.append((cell.group(1).decode(), _unescape(f.group(1).decode("utf-8", "replace"))))
+        if m and f and f.group(1).strip() and not _VALUE.search(inner):
+            found.append((m.group(1).decode(), _unescape(f.group(1).decode("utf-8", "replace"))))
     if found:
         inspection.uncached[part] = found
+
+
+def _formula_cells(xml: bytes):
+    """The ``<c …>…</c>`` elements that contain a formula, found from each ``<f``."""
+    pos = 0
+    while (i := xml.find(b"<f", pos)) != -1:
+        start, end = xml.rfind(b"<c ", 0, i), xml.find(b"</c>", i)
+        if start == -1 or end == -1:
+            return
+        yield xml[start:end + 4]
+        pos = end + 4
 
 
 def _unescape(text: str) -> str:

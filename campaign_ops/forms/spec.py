@@ -313,9 +313,19 @@ class FormFileError(Exception):
 
 
 def forms_dir() -> Path:
-    from campaign_ops.settings import settings
+    """``settings().forms_dir``, remembered per value of the environment variable (reading
+    the settings costs more than parsing a small file)."""
+    import os
 
-    return Path(settings().forms_dir)
+    env = os.environ.get("CAMPAIGN_OPS_FORMS_DIR")
+    if env not in _DIRS:
+        from campaign_ops.settings import settings
+
+        _DIRS[env] = Path(settings().forms_dir)
+    return _DIRS[env]
+
+
+_DIRS: dict[str | None, Path] = {}
 
 
 def load_form_file(path: Path) -> FormSpec:
@@ -337,17 +347,18 @@ def load_form_file(path: Path) -> FormSpec:
     return spec
 
 
-_CACHE: dict[tuple[Path, float], FormSpec] = {}
+_CACHE: dict[tuple[str, int], FormSpec] = {}
 
 
 def load_form(form_id: str, directory: Path | None = None) -> FormSpec:
     """The form spec ``include/forms/<form_id>.yaml`` (cached per file modification time)."""
     directory = Path(directory or forms_dir())
     path = directory / f"{form_id}.yaml"
-    if not path.exists():
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+    except OSError:
         known = ", ".join(p.stem for p in sorted(directory.glob("*.yaml"))) or "(无)"
-        raise KeyError(f"没有表单 {form_id}（{directory} 下已有：{known}）")
-    key = (path.resolve(), path.stat().st_mtime)
+        raise KeyError(f"没有表单 {form_id}（{directory} 下已有：{known}）") from None
     if key not in _CACHE:
         _CACHE[key] = load_form_file(path)
     return _CACHE[key]

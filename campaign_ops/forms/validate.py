@@ -7,18 +7,19 @@ failure comes back as a frame row, which names its file and table row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from campaign_ops.forms.checks import FILE, ROW, Check, checks_for
+from campaign_ops.forms import checks as K
+from campaign_ops.forms.checks import Check, checks_for
 from campaign_ops.forms.findings import FileResult, Finding
-from campaign_ops.forms.frame import Previous, build_frame
-from campaign_ops.forms.spec import FormSpec
-from campaign_ops.forms.submission import ParsedSubmission, Refusal
+from campaign_ops.forms.frame import EPOCH, BatchFrame, Previous, build_frame
+from campaign_ops.forms.spec import ColumnType, FormSpec
+from campaign_ops.forms.submission import ParsedRow, ParsedSubmission, Refusal
+from campaign_ops.forms.text import column_requirement, rule_text
 from campaign_ops.forms.values import display
 
 
@@ -68,52 +69,34 @@ def _validate_form(
     from campaign_ops.forms.gxrun import run_suite
 
     subs = [s for s, _ in pairs]
-    frame = build_frame(form, subs, {k: v for k, v in previous.items() if k in {s.file_key for s in subs}})
-    if frame.empty:
+    keys = {s.file_key for s in subs}
+    batch = build_frame(form, subs, {k: v for k, v in previous.items() if k in keys})
+    if batch.frame.empty:
         return
-    checks = {c.id: c for c in checks_for(form)}
-    failed = run_suite(form, frame)
-    _attribute(form, frame, pairs, checks, failed)
+    failed = run_suite(form, batch.frame)
+    _attribute(batch, {s.file_key: r for s, r in pairs}, failed)
 
 
-def _attribute(
-    form: FormSpec,
-    frame: pd.DataFrame,
-    pairs: list[tuple[ParsedSubmission, FileResult]],
-    checks: dict[str, Check],
-    failed: list[tuple[dict[str, Any], list[Any]]],
-) -> None:
+def _attribute(batch: BatchFrame, results: dict[str, FileResult], failed) -> None:
     """Turn failed expectations into findings on the right file, row and column."""
-    subs = {s.file_key: s for s, _ in pairs}
-    results = {s.file_key: r for s, r in pairs}
-    rows_of = {k: {r.key: r for r in s.rows} for k, s in subs.items()}
-    skip = _suppressed(pairs)
-    files, row_keys = frame[FILE].to_numpy(), frame[ROW].to_numpy()
-    columns = {c: frame[c].to_numpy() for c in frame.columns}
-    unreadable: set[tuple[str, str, str]] = set()
-    ordered = sorted(failed, key=lambda f: f[0].get("kind") != "readable")
-    for meta, positions in ordered:
+    checks = {c.id: c for c in checks_for(batch.form)}
+    skip = _suppressed(batch.subs)
+    for meta, positions in failed:
         check = checks.get(meta.get("check", ""))
         if check is None:
             continue
-        for i in positions:
-            file_key, row_key = files[i], row_keys[i]
-            col_key = check.columns[0]
-            if (file_key, row_key) in skip or (file_key, col_key) in skip:
+        for k in positions:
+            sub, row, j = batch.locate(k)
+            col = batch.form.columns[j]
+            if (sub.file_key, row.key) in skip or (sub.file_key, col.key) in skip:
                 continue
-            if check.kind == "readable":
-                unreadable.add((file_key, row_key, col_key))
-            elif check.kind in ("required", "range", "precision") and (file_key, row_key, col_key) in unreadable:
-                continue
-            sub = subs[file_key]
-            row = rows_of[file_key].get(row_key)
-            results[file_key].add(_finding(form, check, sub, row, columns, i))
+            results[sub.file_key].add(_finding(batch, check, sub, row, j, int(k)))
 
 
-def _suppressed(pairs: list[tuple[ParsedSubmission, FileResult]]) -> set[tuple[str, str]]:
+def _suppressed(subs: Sequence[ParsedSubmission]) -> set[tuple[str, str]]:
     """Rows and columns the parser already reported missing: no cell findings on them."""
     out = set()
-    for sub, _ in pairs:
+    for sub in subs:
         for note in sub.notes:
             if note.code == "missing_row" and note.row_key:
                 out.add((sub.file_key, note.row_key))
@@ -122,58 +105,77 @@ def _suppressed(pairs: list[tuple[ParsedSubmission, FileResult]]) -> set[tuple[s
     return out
 
 
-def _num(v: Any) -> str:
-    return display(None if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+def _shown(batch: BatchFrame, i: int, j: int) -> str:
+    """A cell's value as the unit typed it (dates back from day numbers)."""
+    col = batch.form.columns[j]
+    if col.type == ColumnType.date:
+        v = batch.values[i, j]
+        return display(None if np.isnan(v) else EPOCH + dt.timedelta(days=int(v)))
+    if col.numeric:
+        v = batch.values[i, j]
+        return display(None if np.isnan(v) else float(v))
+    return display(batch.texts[i, j])
 
 
-def _finding(form: FormSpec, check: Check, sub: ParsedSubmission, row, columns: dict[str, Any], i: int) -> Finding:
-    key = check.columns[0]
-    col = form.columns_by_key.get(key)
-    label = col.label if col else key
-    row_label = row.label if row else None
-    cell = row.cells.get(key) if row else None
-    value = columns[key][i] if key in columns else None
-    found = _num(value)
-    kind, expected = check.kind, check.expected
+def _finding(batch: BatchFrame, check: Check, sub: ParsedSubmission, row: ParsedRow, j: int, k: int) -> Finding:
+    form = batch.form
+    col = form.columns[j]
+    i = k // len(form.columns)
+    found = _shown(batch, i, j)
+    label, expected, kind = col.label, column_requirement(col), check.kind
+    frame = batch.frame
     if kind == "readable":
-        found = str(columns[f"{key}__bad"][i])
-        message = f"填写的“{found}”无法识别，应为{expected}。"
+        found = str(frame[K.BAD].iat[k])
+        message = f"填写的“{found}”无法识别，应为{_short(expected)}。"
     elif kind == "required":
-        message = f"未填写。{expected}。"
-    elif kind == "range":
-        message = f"{found} 超出允许范围，应为{expected}。"
-    elif kind == "precision":
-        message = f"{found} 不符合要求，应为{expected}。"
+        message = "未填写。" + ("没有的请填 0（空白不等于 0）。" if col.numeric else "此栏必填。")
+    elif kind in ("min", "max", "precision"):
+        message = f"{found} 不符合要求，应为{_short(expected)}。"
     elif kind == "choice":
+        expected = "下拉列表中的一项：" + "、".join(col.choices)
         message = f"“{found}”不是可选的值，请从下拉列表中选择。"
     elif kind == "length":
-        message = f"内容过长（{len(found)} 字），应{expected}。"
-    elif kind == "rule" or kind == "sum":
-        pairs = [(form.columns_by_key[k].label, _num(columns[k][i])) for k in check.columns]
-        found = "，".join(f"{a} {b}" for a, b in pairs)
-        label = "、".join(a for a, _ in pairs)
+        message = f"内容过长（{len(found)} 字），应不超过 {col.max_length} 字。"
+    elif kind == "rule":
+        slot = int(check.id.rsplit(".", 1)[1])
+        rule = next(r for r in form.rules if r.rule_id == batch.rule_at[(slot, col.key)])
+        involved = list(rule.columns)
+        idx = [form.columns.index(form.columns_by_key[x]) for x in involved]
+        found = "，".join(f"{form.columns[x].label} {_shown(batch, i, x)}" for x in idx)
+        label = "、".join(form.columns[x].label for x in idx)
+        expected = rule_text(form, rule)
         message = f"{found}：{expected}。请核对。"
     elif kind == "part_of":
-        parent = form.rows_by_key[form.rows_by_key[row.key].part_of] if row else None
-        before = _num(columns[f"{key}__part"][i] + (value if value == value else 0))
-        message = f"{found} 大于所属行“{parent.label if parent else ''}”的 {before}。“其中”不能大于总数，请核对。"
+        parent = form.rows_by_key[form.rows_by_key[row.key].part_of]
+        p = frame[K.PART].iat[k] + batch.values[i, j]
+        expected = f"不大于“{parent.label}”行的{col.label}"
+        message = f"{found} 大于所属行“{parent.label}”的 {display(float(p))}。“其中”不能大于总数，请核对。"
     elif kind == "total":
-        computed = _num(columns[f"{key}__sum"][i])
+        computed = display(float(batch.sums[i, j]))
+        expected = f"等于各行之和 {computed}"
         message = f"合计填的是 {found}，但各行之和是 {computed}。请核对合计或各行数字。"
-        expected = f"{expected}（{computed}）"
     elif kind == "shrink":
-        before = _num(columns[f"{key}__prev"][i])
-        message = f"本轮 {found} 比上一轮报送的 {before} 少。{expected}，请核对。"
+        before = display(float(batch.previous[i, j]))
+        expected = f"不小于上一轮报送的 {before}（累计数不会减少）"
+        message = f"本轮 {found} 比上一轮报送的 {before} 少。{col.label}是累计数，不能减少，请核对。"
         found = f"{found}（上一轮 {before}）"
     elif kind == "growth":
-        before = columns[f"{key}__prev"][i]
-        ratio = columns[f"{key}__growth"][i]
-        message = f"本轮 {found} 是上一轮 {_num(before)} 的 {ratio:.0f} 倍，请核实是否多填了位数或用错了单位（不影响接收）。"
-        found = f"{found}（上一轮 {_num(before)}）"
+        before = display(float(batch.previous[i, j]))
+        ratio = frame[K.GROWTH].iat[k]
+        expected = check.expected
+        message = (f"本轮 {found} 是上一轮 {before} 的 {ratio:.0f} 倍，请核实是否多填了位数或用错了单位"
+                   "（提醒，不影响接收）。")
+        found = f"{found}（上一轮 {before}）"
     else:
-        message = f"不符合要求：{expected}。"
+        message = f"不符合要求：{check.expected}。"
     return Finding(
         severity=check.severity, code=kind, message=message, file=sub.file_name, sheet=sub.sheet,
-        row_label=row_label, column_label=label, cell=cell, value=found, expected=expected,
-        row_key=row.key if row else None, column_key=key, check=check.id,
+        row_label=row.label, column_label=label, cell=row.cells.get(col.key), value=found,
+        expected=expected, row_key=row.key, column_key=col.key, check=check.id,
     )
+
+
+def _short(requirement: str) -> str:
+    """``必填；0～100 的整数，单位：件；…`` → ``0～100 的整数，单位：件``."""
+    parts = requirement.split("；")
+    return parts[1] if len(parts) > 1 else requirement

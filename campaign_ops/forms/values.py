@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 # Excel's day 0 for the 1900 date system (serial 60 is the fictitious 1900-02-29).
@@ -26,14 +27,20 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 
 
 def norm_label(text: Any) -> str:
+    """See ``_norm``; non-text cells never match a label."""
+    if not isinstance(text, str):
+        return "" if text is None else _norm(str(text))
+    return _norm(text)
+
+
+@lru_cache(maxsize=65536)
+def _norm(text: str) -> str:
     """A label reduced to what identifies it: no spaces, no numbering, no units in brackets.
 
     ``"（一）立案数\\n（件）"`` and ``"立案数"`` both become ``"立案数"``, so a header typed by
     hand, wrapped onto two lines or given its unit still matches the spec.
     """
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFKC", str(text))
+    s = unicodedata.normalize("NFKC", text)
     s = _SPACES.sub("", s)
     s = _NUMBERING.sub("", s)
     s = _PARENS.sub("", s)
