@@ -36,6 +36,7 @@ Settings (environment):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -250,10 +251,8 @@ def running_leader(layout: Layout) -> int | None:
 
 def _signal_all(procs: list[ProcInfo], sig: signal.Signals) -> None:
     for p in procs:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(p.pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 def _wait_gone(leader: int, timeout: float) -> list[ProcInfo]:
@@ -401,12 +400,10 @@ def down(layout: Layout) -> int:
         return 0
     members = session_members(leader)
     _say(f"停止 Airflow（进程 {leader} 及其 {len(members) - 1} 个子进程）")
-    try:
-        # SIGINT to the leader only: it stops its components, which reap their own workers
-        # (about 15 s). SIGINT to the whole group at once left workers hanging here.
+    # SIGINT to the leader only: it stops its components, which reap their own workers
+    # (about 15 s). SIGINT to the whole group at once left workers hanging here.
+    with contextlib.suppress(ProcessLookupError):
         os.kill(leader, signal.SIGINT)
-    except ProcessLookupError:
-        pass
     left = _wait_gone(leader, SHUTDOWN_GRACE_S)
     if left:
         _say(f"{SHUTDOWN_GRACE_S:.0f} 秒后仍有 {len(left)} 个进程，强制结束")

@@ -34,9 +34,7 @@ def _at(campaign: Campaign, day: str, clock: str = "09:00") -> dt.datetime:
 
 def _file(session: Session, campaign: Campaign, name: str, seen_at: dt.datetime) -> str:
     sha = hashlib.sha256(f"{campaign.id}/{name}".encode()).hexdigest()
-    record_file(
-        session, sha256=sha, source=campaign.id, path=name, size=len(name), seen_at=seen_at
-    )
+    record_file(session, sha256=sha, source=campaign.id, path=name, size=len(name), seen_at=seen_at)
     return sha
 
 

@@ -37,9 +37,7 @@ def test_seeded_round_shows_statuses_rates_reasons_and_mails(session: Session, c
     session.commit()
     runs = {
         f"{SEED_CAMPAIGN}__collect": [
-            RunInfo(
-                f"{SEED_CAMPAIGN}__collect", "manual__x+1", "failed", None, "/dags/x/runs/y"
-            )
+            RunInfo(f"{SEED_CAMPAIGN}__collect", "manual__x+1", "failed", None, "/dags/x/runs/y")
         ]
     }
     board = build_board(campaign, session, now=AFTER_ROUND_1, runs=runs, links=Links("/af"))
