@@ -28,6 +28,19 @@ else
     missing+=(smbclient)
 fi
 
+if have redis-server; then
+    echo "install-services: redis-server found"
+else
+    echo "install-services: redis-server missing (Celery broker for the scale-out test)"
+    missing+=(redis-server)
+fi
+if [ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+    echo "install-services: chromium and fonts-wqy-microhei found"
+else
+    echo "install-services: chromium or fonts-wqy-microhei missing (campaign board browser test)"
+    missing+=(chromium fonts-wqy-microhei)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-services: nothing to install"
     exit 0
