@@ -26,10 +26,12 @@ Settings (environment):
 - ``CAMPAIGN_OPS_HOME`` (default ``./.campaign-ops``), ``CAMPAIGN_OPS_AIRFLOW_PORT`` (8080),
   ``CAMPAIGN_OPS_AIRFLOW_PARALLELISM`` (4), ``CAMPAIGN_OPS_AIRFLOW_START_TIMEOUT`` (300 s).
 - SMTP connection ``campaign_ops_smtp`` (also ``smtp_default``, used by Airflow's own
-  notifiers): ``CAMPAIGN_OPS_SMTP_HOST`` (127.0.0.1), ``_PORT`` (1025), ``_USER``,
-  ``_PASSWORD``, ``_FROM``, ``_STARTTLS`` (false), ``_SSL`` (false).
+  notifiers), only when ``CAMPAIGN_OPS_SMTP_HOST`` is set: ``_HOST``, ``_PORT`` (25),
+  ``_USER``, ``_PASSWORD``, ``_FROM``, ``_STARTTLS`` (false), ``_SSL`` (false). Without it,
+  emails are written to the outbox folder (``CAMPAIGN_OPS_OUTBOX_DIR``), as in ``make demo``.
 - Shared-drive connection ``campaign_ops_share`` (Samba), only when ``CAMPAIGN_OPS_SHARE_HOST``
-  is set: ``_HOST``, ``_PORT`` (445), ``_NAME`` (the share), ``_USER``, ``_PASSWORD``.
+  is set: ``_HOST``, ``_PORT`` (445), ``_USER``, ``_PASSWORD``. Without it, campaigns whose
+  drop zone is ``kind: smb`` cannot collect; folder drop zones need nothing.
 - An ``AIRFLOW_CONN_…`` variable already in the environment always wins.
 """
 
@@ -102,8 +104,11 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def smtp_connection(env: dict[str, str]) -> dict:
-    """The SMTP connection as Airflow's JSON form, from ``CAMPAIGN_OPS_SMTP_*``."""
+def smtp_connection(env: dict[str, str]) -> dict | None:
+    """The SMTP connection as Airflow's JSON form, from ``CAMPAIGN_OPS_SMTP_*``; None when
+    no host is given (the mail code then writes ``.eml`` files to the outbox)."""
+    if not env.get("CAMPAIGN_OPS_SMTP_HOST"):
+        return None
     starttls = _flag(env.get("CAMPAIGN_OPS_SMTP_STARTTLS"))
     ssl = _flag(env.get("CAMPAIGN_OPS_SMTP_SSL"))
     extra: dict[str, object] = {"disable_tls": not starttls, "disable_ssl": not ssl}
@@ -111,8 +116,8 @@ def smtp_connection(env: dict[str, str]) -> dict:
         extra["from_email"] = env["CAMPAIGN_OPS_SMTP_FROM"]
     conn: dict[str, object] = {
         "conn_type": "smtp",
-        "host": env.get("CAMPAIGN_OPS_SMTP_HOST") or "127.0.0.1",
-        "port": int(env.get("CAMPAIGN_OPS_SMTP_PORT") or 1025),
+        "host": env["CAMPAIGN_OPS_SMTP_HOST"],
+        "port": int(env.get("CAMPAIGN_OPS_SMTP_PORT") or 25),
         "extra": extra,
     }
     if env.get("CAMPAIGN_OPS_SMTP_USER"):
@@ -130,7 +135,6 @@ def share_connection(env: dict[str, str]) -> dict | None:
         "conn_type": "samba",
         "host": env["CAMPAIGN_OPS_SHARE_HOST"],
         "port": int(env.get("CAMPAIGN_OPS_SHARE_PORT") or 445),
-        "schema": env.get("CAMPAIGN_OPS_SHARE_NAME") or "dropzone",
         "login": env.get("CAMPAIGN_OPS_SHARE_USER", ""),
         "password": env.get("CAMPAIGN_OPS_SHARE_PASSWORD", ""),
     }
@@ -158,13 +162,33 @@ def airflow_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
-    env.setdefault("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(smtp_connection(env)))
-    env.setdefault("AIRFLOW_CONN_SMTP_DEFAULT", env["AIRFLOW_CONN_CAMPAIGN_OPS_SMTP"])
+    smtp = smtp_connection(env)
+    if smtp is not None:
+        env.setdefault("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(smtp))
+        env.setdefault("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(smtp))
     share = share_connection(env)
     if share is not None:
         env.setdefault("AIRFLOW_CONN_CAMPAIGN_OPS_SHARE", json.dumps(share))
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"  # standalone spawns `airflow`
     return env
+
+
+def connection_summary(env: dict[str, str]) -> list[str]:
+    """One Chinese line each for mail and the shared drive: where they point, or the fallback."""
+    smtp = env.get("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP")
+    if smtp:
+        conn = json.loads(smtp)
+        mail = f"邮件：经 SMTP {conn.get('host')}:{conn.get('port')} 发送（连接 campaign_ops_smtp）"
+    else:
+        outbox = env.get("CAMPAIGN_OPS_OUTBOX_DIR") or f"{env['CAMPAIGN_OPS_HOME']}/outbox"
+        mail = f"邮件：未设置 CAMPAIGN_OPS_SMTP_HOST，邮件写入发件箱目录 {outbox}"
+    share = env.get("AIRFLOW_CONN_CAMPAIGN_OPS_SHARE")
+    if share:
+        conn = json.loads(share)
+        drive = f"共享盘：SMB {conn.get('host')}:{conn.get('port')}（连接 campaign_ops_share）"
+    else:
+        drive = "共享盘：未设置 CAMPAIGN_OPS_SHARE_HOST，只能使用本地文件夹收件目录"
+    return [mail, drive]
 
 
 # ---- processes -----------------------------------------------------------------------------
@@ -358,6 +382,8 @@ def up(layout: Layout, timeout: float) -> int:
     except subprocess.CalledProcessError as exc:
         _say(f"数据仓库迁移失败：\n{exc.stdout}{exc.stderr}")
         return 1
+    for line in connection_summary(env):
+        _say(line)
     _say(f"启动 Airflow（AIRFLOW_HOME={layout.airflow_home}，端口 {layout.port}）")
     with layout.log_file.open("ab") as log:
         process = subprocess.Popen(
