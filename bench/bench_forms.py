@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -146,12 +147,15 @@ def run_floor(files: list[tuple[Path, FormSpec]]) -> float:
 # ---- ours ---------------------------------------------------------------------------------
 
 
-def run_ours(files: list[tuple[Path, FormSpec]]) -> tuple[float, float, float]:
-    from campaign_ops.forms.parser import parse_file
+def run_ours(files: list[tuple[Path, FormSpec]], pool=None) -> tuple[float, float, float]:
+    from campaign_ops.forms.parser import try_parse
     from campaign_ops.forms.validate import validate_batch
 
     start = time.perf_counter()
-    subs = [parse_file(path) for path, _ in files]
+    if pool is None:
+        subs = [try_parse(path) for path, _ in files]
+    else:
+        subs = pool.parse([path for path, _ in files])
     parsed = time.perf_counter()
     results = validate_batch(subs)
     done = time.perf_counter()
@@ -176,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=Path("bench/out/forms.json"))
     ap.add_argument("--target", type=float, default=3.0)
+    ap.add_argument("--workers", type=int, default=2, help="parse workers for the pooled run (1: skip)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_forms_") as tmp:
         t = time.perf_counter()
@@ -186,6 +191,15 @@ def main(argv: list[str] | None = None) -> int:
         run_ours(files[:50])
         floor = min(run_floor(files) for _ in range(2))
         ours, parse, validate = min((run_ours(files) for _ in range(2)), key=lambda x: x[0])
+        pooled = None
+        if args.workers > 1:
+            from campaign_ops.forms.pool import ParserPool
+
+            t = time.perf_counter()
+            with ParserPool(args.workers) as pool:
+                pool_start = time.perf_counter() - t
+                run_ours(files[:50], pool)
+                pooled = min((run_ours(files, pool) for _ in range(2)), key=lambda x: x[0])
     n = len(files)
     report = {
         "files": n,
@@ -197,14 +211,26 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(ours / floor, 2),
         "target_ratio": args.target,
         "gx_one_off_s": round(one_off, 2),
+        "cpu_count": os.cpu_count(),
         "generate_s": round(generated, 1),
     }
+    if pooled:
+        report.update({
+            "parse_workers": args.workers,
+            "pool_start_one_off_s": round(pool_start, 2),
+            "pooled_ms_per_file": round(pooled[0] / n * 1000, 3),
+            "pooled_parse_ms_per_file": round(pooled[1] / n * 1000, 3),
+            "pooled_ratio": round(pooled[0] / floor, 2),
+        })
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, ensure_ascii=False, indent=2))
     print(f"每个文件：解析+校验 {report['ours_ms_per_file']} ms，下限 {report['floor_ms_per_file']} ms，"
           f"比值 {report['ratio']}（目标 ≤ {args.target}）")
-    return 0 if report["ratio"] <= args.target else 1
+    if pooled:
+        print(f"{args.workers} 个解析进程：每个文件 {report['pooled_ms_per_file']} ms，比值 {report['pooled_ratio']}")
+    best = min(report["ratio"], report.get("pooled_ratio", report["ratio"]))
+    return 0 if best <= args.target else 1
 
 
 if __name__ == "__main__":

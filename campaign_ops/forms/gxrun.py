@@ -45,23 +45,33 @@ def _suite(form: FormSpec) -> Any:
 def run_suite(form: FormSpec, frame: pd.DataFrame) -> list[tuple[dict[str, Any], list[Any]]]:
     """Validate ``frame`` with the form's committed suite.
 
-    Returns (expectation meta, unexpected frame index labels) for each failed expectation;
-    an expectation that raised is reported with every row so it can never pass silently.
+    Returns (expectation meta, unexpected frame positions) for each failed expectation. The
+    whole suite first runs with ``BOOLEAN_ONLY`` (about half the cost of ``COMPLETE``); only
+    the expectations that failed run again to list their failing rows. A crashed expectation
+    raises: it must never pass silently.
     """
     _, batch_definition = _context()
     suite = _suite(form)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
     failed = []
-    for r in result.results:
+    for r in quick.results:
         if r.success:
             continue
-        error = _raised(r.exception_info or {})
-        if error:
-            check = r.expectation_config.meta.get("check")
-            raise RuntimeError(f"校验规则 {check} 执行出错：{error}")
-        failed.append((dict(r.expectation_config.meta), list(r.result.get("unexpected_index_list") or [])))
+        _check_raised(r)
+        expectation = r.expectation_config.to_domain_obj()
+        full = batch.validate(expectation, result_format={"result_format": "COMPLETE"})
+        _check_raised(full)
+        rows = list(full.result.get("unexpected_index_list") or [])
+        failed.append((dict(r.expectation_config.meta or {}), rows))
     return failed
+
+
+def _check_raised(result: Any) -> None:
+    error = _raised(result.exception_info or {})
+    if error:
+        check = (result.expectation_config.meta or {}).get("check")
+        raise RuntimeError(f"校验规则 {check} 执行出错：{error}")
 
 
 def _raised(info: dict[str, Any]) -> str | None:

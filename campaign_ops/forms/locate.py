@@ -55,9 +55,13 @@ def row_names(form: FormSpec) -> dict[str, str]:
 def find_header(grid: Grid, form: FormSpec) -> TableMatch | None:
     """Locate the header: the band of rows holding the most of the form's column labels."""
     names = column_names(form)
+    wanted = len(form.columns)
     hits: dict[str, list[tuple[int, int]]] = {}
     per_row: dict[int, int] = {}
+    last = 0
     for r, line in enumerate(grid.cells[:HEADER_SCAN_ROWS], start=1):
+        if len(hits) == wanted and r > last + 3:
+            break  # every label found and the header band is over
         for c, value in enumerate(line, start=1):
             if value.__class__ is not str or not value:
                 continue
@@ -65,6 +69,7 @@ def find_header(grid: Grid, form: FormSpec) -> TableMatch | None:
             if key:
                 hits.setdefault(key, []).append((r, c))
                 per_row[r] = per_row.get(r, 0) + 1
+                last = r
     if not hits:
         return None
     main = max(per_row, key=lambda r: (per_row[r], -r))
@@ -81,22 +86,28 @@ def find_header(grid: Grid, form: FormSpec) -> TableMatch | None:
 
 def find_rows(match: TableMatch, form: FormSpec) -> TableMatch:
     """Fill in the table's rows below the header (fixed labels, or every filled list row)."""
-    grid = match.grid
+    cells = match.grid.cells
     data_cols = sorted(match.columns.values())
     label_cols = list(range(1, min(data_cols)))
     names = row_names(form)
     seen: set[str] = set()
     total_names = {norm_label(n) for n in form.total_row.names} if form.total_row else set()
+    total_key = form.total_row.key if form.total_row else None
+    fixed = form.layout == Layout.fixed
     count = 0
-    for r in range(match.header_bottom + 1, len(grid.cells) + 1):
-        labels = [grid.get(r, c) for c in label_cols]
-        texts = [str(v).strip() for v in labels if isinstance(v, str) and v.strip()]
-        has_data = any(not is_blank(grid.get(r, c)) for c in data_cols)
-        first = norm_label(texts[0]) if texts else ""
-        if first and any(first.startswith(w) for w in STOP_WORDS):
+    for r in range(match.header_bottom + 1, len(cells) + 1):
+        line = cells[r - 1]
+        width = len(line)
+        labels = [line[c - 1] if c <= width else None for c in label_cols]
+        texts = [v.strip() for v in labels if v.__class__ is str and v.strip()]
+        has_data = any(
+            c <= width and line[c - 1] is not None and line[c - 1] != "" for c in data_cols
+        )
+        normed = [norm_label(t) for t in texts]
+        if normed and normed[0].startswith(STOP_WORDS):
             break
-        if form.layout == Layout.fixed:
-            key = next((names[norm_label(t)] for t in texts if norm_label(t) in names), None)
+        if fixed:
+            key = next((names[n] for n in normed if n in names), None)
             if key is None:
                 if has_data:
                     match.extra_rows.append((r, texts[0] if texts else ""))
@@ -105,15 +116,14 @@ def find_rows(match: TableMatch, form: FormSpec) -> TableMatch:
                 match.duplicate_rows.append((key, r))
                 continue
             seen.add(key)
-            if form.total_row and key == form.total_row.key:
+            if key == total_key:
                 match.total_row = r
             else:
                 match.rows.append((key, r, form.row_label(key)))
             continue
         # list layout: any row with data is a case; the 合计 row closes the list
-        if any(norm_label(t) in total_names for t in texts) or (
-            not texts and norm_label(grid.get(r, data_cols[0])) in total_names
-        ):
+        first = line[data_cols[0] - 1] if data_cols[0] <= width else None
+        if any(n in total_names for n in normed) or (not texts and norm_label(first) in total_names):
             match.total_row = r
             break
         if not has_data:
@@ -138,7 +148,7 @@ def find_reporting_unit(grid: Grid) -> str | None:
     """The text after “填报单位” (same cell after the colon, or the next filled cell)."""
     for line in grid.cells[:HEADER_SCAN_ROWS] + grid.cells[-10:]:
         for c, value in enumerate(line):
-            if not isinstance(value, str):
+            if value.__class__ is not str or "单位" not in value:
                 continue
             text = value.strip().replace(" ", "").replace("\u3000", "")
             if not text.startswith(("填报单位", "填表单位", "报送单位")):

@@ -201,15 +201,19 @@ def _build(path: Path, spec: FormSpec, match: TableMatch, identity: Identity | N
     return sub
 
 
-def _read_row(grid: Grid, spec: FormSpec, match: TableMatch, key: str, r: int | None, label: str) -> ParsedRow:
+def _read_row(
+    grid: Grid, spec: FormSpec, match: TableMatch, key: str, r: int | None, label: str
+) -> ParsedRow:
     row = ParsedRow(key=key, label=label, excel_row=r)
+    cells = grid.cells
+    line = cells[r - 1] if r is not None and 1 <= r <= len(cells) else None
     for col in spec.columns:
         c = match.columns.get(col.key)
-        if c is None or r is None:
+        if c is None or line is None:
             row.values[col.key] = None
             continue
         row.cells[col.key] = f"{get_column_letter(c)}{r}"
-        value, bad = clean(col, grid.get(r, c))
+        value, bad = clean(col, line[c - 1] if c <= len(line) else None)
         row.values[col.key] = value
         if bad is not None:
             row.bad[col.key] = bad

@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from campaign_ops.forms.layout import TemplateLayout
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Layout
+
+if TYPE_CHECKING:
+    from campaign_ops.campaign import Campaign, Round, Unit
 
 Values = dict[str, dict[str, Any]]  # row key → column key → value
 
@@ -120,3 +123,16 @@ def styled(value: Any, col: Column, style: str) -> Any:
     if style == "dashes":
         return ("—", "无")[int(value) % 2] if value == 0 else value
     raise ValueError(f"unknown style {style}")
+
+
+def campaign_using(form_id: str) -> tuple[Campaign, Round, Unit]:
+    """A seed campaign that asks for ``form_id``, its first such round and its first unit."""
+    from campaign_ops.campaign import Campaign, load_campaigns
+
+    for campaign in load_campaigns():
+        if not isinstance(campaign, Campaign):
+            continue
+        for round_ in campaign.rounds:
+            if form_id in round_.forms:
+                return campaign, round_, campaign.units_for(round_)[0]
+    raise LookupError(f"没有专项行动使用表单 {form_id}")
