@@ -42,8 +42,13 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def samba_share() -> Iterator[SambaServer]:
+    import smbclient
+
     server = SambaServer().start()
     yield server
+    # Close the client sessions the tests opened while pytest still captures their log lines
+    # (smbclient would otherwise do it at exit and log to a closed stream).
+    smbclient.reset_connection_cache()
     server.stop()
 
 

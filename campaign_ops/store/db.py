@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
+MIGRATION_LOCK_KEY = 0x63616D70  # "camp": any constant shared by every process
 
 _engines: dict[str, sa.Engine] = {}
 _engines_lock = threading.Lock()
@@ -111,18 +112,33 @@ def alembic_config(url: str | None = None) -> Config:
 def upgrade(bind: sa.Engine | str | None = None, revision: str = "head") -> None:
     """Bring the warehouse schema to ``revision`` and (re)create the analyst views.
 
-    Safe to call at every start: Alembic skips migrations already applied."""
+    Safe to call at every start and from several processes at once: one transaction, which on
+    PostgreSQL first takes an advisory lock (SQLite's ``BEGIN IMMEDIATE`` already serializes);
+    Alembic skips migrations already applied. When migrations are pending the analyst views
+    are dropped first so they cannot block an ALTER; on PostgreSQL that also drops the views
+    built on them (per-form wide views): create those again after ``upgrade()``."""
     from alembic import command
 
-    from campaign_ops.store.views import create_views
+    from campaign_ops.store.views import create_views, drop_views
 
     engine = bind if isinstance(bind, sa.Engine) else get_engine(bind)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    if revision == "head":
-        create_views(engine)
+        if _migrations_pending(connection, config, revision):
+            drop_views(connection)
+            command.upgrade(config, revision)
+        create_views(connection)
+
+
+def _migrations_pending(connection: sa.Connection, config: Config, revision: str) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    targets = {s.revision for s in ScriptDirectory.from_config(config).get_revisions(revision)}
+    return set(MigrationContext.configure(connection).get_current_heads()) != targets
 
 
 def current_revision(bind: sa.Engine | str | None = None) -> str | None:

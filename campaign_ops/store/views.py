@@ -7,7 +7,8 @@ statement in SQL that both SQLite and PostgreSQL accept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,18 +41,35 @@ def view_files(directory: Path = VIEWS_DIR) -> list[Path]:
     return sorted(directory.glob("*.sql"))
 
 
-def create_views(engine: sa.Engine, directory: Path = VIEWS_DIR) -> list[str]:
+def create_views(bind: sa.Engine | sa.Connection, directory: Path = VIEWS_DIR) -> list[str]:
     """(Re)create every view defined in ``directory``; returns their names."""
-    names = []
-    with engine.begin() as connection:
+    with _transaction(bind) as connection:
         for path in view_files(directory):
             _replace_view(connection, path.stem, path.read_text(encoding="utf-8"))
-            names.append(path.stem)
-    return names
+    return [path.stem for path in view_files(directory)]
+
+
+def drop_views(bind: sa.Engine | sa.Connection, directory: Path = VIEWS_DIR) -> None:
+    """Drop the views defined in ``directory`` (on PostgreSQL with the views built on them)."""
+    cascade = " CASCADE" if bind.dialect.name == "postgresql" else ""
+    with _transaction(bind) as connection:
+        for path in reversed(view_files(directory)):
+            quoted = connection.dialect.identifier_preparer.quote(path.stem)
+            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {quoted}{cascade}")
+
+
+@contextmanager
+def _transaction(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """The caller's connection (and its transaction) as is, or a new transaction."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with bind.begin() as connection:
+            yield connection
 
 
 def create_wide_view(
-    engine: sa.Engine,
+    bind: sa.Engine | sa.Connection,
     view_name: str,
     form_id: str,
     columns: Sequence[str] | Mapping[str, str],
@@ -72,9 +90,9 @@ def create_wide_view(
             picked.append(sa.func.max(sa.case((a.column_key == key, a.text))).label(f"{name}_text"))
     keys = [a.campaign_id, a.round_id, a.unit_code, a.unit_name, a.unit_position, a.row_key]
     query = sa.select(*keys, *picked).where(a.deliverable_key == form_id).group_by(*keys)
-    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
-    quoted = engine.dialect.identifier_preparer.quote(view_name)
-    with engine.begin() as connection:
+    sql = str(query.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
+    quoted = bind.dialect.identifier_preparer.quote(view_name)
+    with _transaction(bind) as connection:
         _replace_view(connection, view_name, f"CREATE VIEW {quoted} AS {sql}")
 
 

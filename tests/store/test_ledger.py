@@ -101,6 +101,7 @@ def test_mail_without_a_round_and_keys_that_differ_in_one_part(session: Session)
     assert not reserve(session, MailKey("test-campaign", "report", "ops", "2023-05-11"))
 
 
+@pytest.mark.timeout(60)  # a lost lock shows up as a hang: fail instead
 def test_concurrent_reservations_let_exactly_one_sender_win(warehouse: sa.Engine) -> None:
     contenders = 8
     start = threading.Barrier(contenders)

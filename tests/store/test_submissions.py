@@ -160,6 +160,7 @@ def test_an_unknown_round_says_to_sync_the_campaign(
         _record(synced, archived("x"), round_id="r9")
 
 
+@pytest.mark.timeout(60)  # a lost lock shows up as a hang: fail instead
 def test_concurrent_workers_get_distinct_versions(
     synced: Session, warehouse: sa.Engine, archived: Callable[[str], str]
 ) -> None:
