@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +23,9 @@ from campaign_ops.store.models import (
     SubmissionStatus,
     UnitRow,
 )
+
+if TYPE_CHECKING:
+    from campaign_ops.campaign import Campaign
 
 
 class MatrixStatus(StrEnum):
@@ -80,42 +84,20 @@ class SubmissionMatrix:
         ]
 
 
-def submission_matrix(session: Session, campaign: object) -> SubmissionMatrix:
+def submission_matrix(session: Session, campaign: Campaign | str) -> SubmissionMatrix:
     """Status of every (unit, round) the campaign requires; ``campaign`` is a ``Campaign`` or
     its id. A round is complete for a unit only when every deliverable it asks of that unit has
     an accepted version; it is on time when each of those deliverables had a version received
     by the deadline that was accepted (a later correction does not make it late)."""
-    campaign_id = str(getattr(campaign, "id", campaign))
-    units = tuple(
-        session.scalars(
-            sa.select(UnitRow.code)
-            .filter_by(campaign_id=campaign_id, active=True)
-            .order_by(UnitRow.position)
-        )
-    )
-    rounds = session.execute(
-        sa.select(RoundRow.round_id, RoundRow.due_at)
-        .filter_by(campaign_id=campaign_id, active=True)
-        .order_by(RoundRow.position)
-    ).all()
-    asked: dict[str, list[str]] = defaultdict(list)
-    for round_id, key in session.execute(
-        sa.select(RoundDeliverableRow.round_id, RoundDeliverableRow.deliverable_key)
-        .filter_by(campaign_id=campaign_id)
-        .order_by(RoundDeliverableRow.position)
-    ):
-        asked[round_id].append(key)
-    required = set(
-        session.execute(
-            sa.select(RoundUnitRow.unit_code, RoundUnitRow.round_id).filter_by(
-                campaign_id=campaign_id
-            )
-        ).tuples()
-    )
+    campaign_id = campaign if isinstance(campaign, str) else campaign.id
+    units = _active_units(session, campaign_id)
+    rounds = _active_rounds(session, campaign_id)
+    asked = _asked(session, campaign_id)
+    required = _required(session, campaign_id)
     states = _deliverable_states(session, campaign_id)
 
     cells: dict[tuple[str, str], MatrixCell] = {}
-    for round_id, due_at in rounds:
+    for round_id, due_at in rounds.items():
         for unit in units:
             if (unit, round_id) not in required:
                 continue
@@ -129,7 +111,35 @@ def submission_matrix(session: Session, campaign: object) -> SubmissionMatrix:
                 outstanding=tuple(k for k, s in per_key.items() if not s.complete),
                 due_at=due_at,
             )
-    return SubmissionMatrix(campaign_id, units, tuple(r for r, _ in rounds), cells)
+    return SubmissionMatrix(campaign_id, units, tuple(rounds), cells)
+
+
+def _active_units(session: Session, campaign_id: str) -> tuple[str, ...]:
+    query = sa.select(UnitRow.code).filter_by(campaign_id=campaign_id, active=True)
+    return tuple(session.scalars(query.order_by(UnitRow.position)))
+
+
+def _active_rounds(session: Session, campaign_id: str) -> dict[str, dt.datetime]:
+    query = sa.select(RoundRow.round_id, RoundRow.due_at).filter_by(
+        campaign_id=campaign_id, active=True
+    )
+    return {round_id: due for round_id, due in session.execute(query.order_by(RoundRow.position))}
+
+
+def _asked(session: Session, campaign_id: str) -> dict[str, list[str]]:
+    """Deliverable keys each round asks for, in YAML order."""
+    asked: dict[str, list[str]] = defaultdict(list)
+    query = sa.select(RoundDeliverableRow.round_id, RoundDeliverableRow.deliverable_key)
+    query = query.filter_by(campaign_id=campaign_id).order_by(RoundDeliverableRow.position)
+    for round_id, key in session.execute(query):
+        asked[round_id].append(key)
+    return asked
+
+
+def _required(session: Session, campaign_id: str) -> set[tuple[str, str]]:
+    """(unit_code, round_id) pairs the campaign requires."""
+    query = sa.select(RoundUnitRow.unit_code, RoundUnitRow.round_id)
+    return set(session.execute(query.filter_by(campaign_id=campaign_id)).tuples())
 
 
 def _deliverable_states(
