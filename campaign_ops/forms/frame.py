@@ -113,7 +113,7 @@ def build_frame(
                 length[:, j] = [np.nan if t is None else len(t) for t in texts[:, j]]
         cell[K.LENGTH] = length
         cell[K.MAX_LENGTH] = np.broadcast_to(limit, (n, m))
-    _rules(batch, index, cell)
+    _rules(batch, index, cell, is_total)
     if form.layout == Layout.fixed and (parent >= 0).any():
         part = np.full((n, m), np.nan)
         has = parent >= 0
@@ -128,7 +128,9 @@ def build_frame(
     return batch
 
 
-def _rules(batch: BatchFrame, index: dict[str, int], cell: dict[str, np.ndarray]) -> None:
+def _rules(batch: BatchFrame, index: dict[str, int], cell: dict[str, np.ndarray], is_total) -> None:
+    """Rule slack on every table row but the 合计: the rules are linear, so a total that adds
+    up satisfies them whenever its rows do (checking it too would only echo a row's error)."""
     v = batch.values
     used: dict[str, int] = {}
     for rule in batch.form.rules:
@@ -142,7 +144,7 @@ def _rules(batch: BatchFrame, index: dict[str, int], cell: dict[str, np.ndarray]
         else:
             gap = v[:, index[rule.total]] - v[:, [index[p] for p in rule.parts]].sum(axis=1)
             slack = gap if rule.kind == "sum_le" else -np.abs(gap)
-        cell[name][:, index[anchor]] = np.round(slack, 6)
+        cell[name][:, index[anchor]] = np.where(is_total, np.nan, np.round(slack, 6))
         batch.rule_at[(slot, anchor)] = rule.rule_id
 
 

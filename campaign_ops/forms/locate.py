@@ -153,9 +153,10 @@ def find_reporting_unit(grid: Grid) -> str | None:
             text = value.strip().replace(" ", "").replace("\u3000", "")
             if not text.startswith(("填报单位", "填表单位", "报送单位")):
                 continue
-            rest = text[4:].lstrip(":：")
-            for suffix in ("（盖章）", "(盖章)", "盖章"):
-                rest = rest.replace(suffix, "")
+            rest = text[4:]
+            for mark in ("（盖章）", "(盖章)", "盖章"):
+                rest = rest.replace(mark, "")
+            rest = rest.strip(":：")
             if rest:
                 return rest.strip()
             for other in line[c + 1:]:

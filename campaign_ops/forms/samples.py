@@ -35,8 +35,9 @@ def sample_values(form: FormSpec, seed: int = 0, previous: Values | None = None,
         line = {c.key: _number(c, rng) for c in form.columns if c.numeric}
         before = (previous or {}).get(row.key, {})
         for c in form.numeric_columns:
-            if c.cumulative and before.get(c.key) is not None:
-                line[c.key] = _round(c, before[c.key] + line[c.key] / 4)
+            if before.get(c.key) is not None:  # a round later: modest growth from before
+                grown = before[c.key] * (1 + rng.uniform(0, 0.5)) + rng.randint(0, 3)
+                line[c.key] = _round(c, grown)
         _apply_rules(form, line)
         if row.part_of:
             parent = values[row.part_of]

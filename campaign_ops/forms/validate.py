@@ -126,11 +126,14 @@ def _finding(batch: BatchFrame, check: Check, sub: ParsedSubmission, row: Parsed
     frame = batch.frame
     if kind == "readable":
         found = str(frame[K.BAD].iat[k])
-        message = f"填写的“{found}”无法识别，应为{_short(expected)}。"
+        expected = _short(expected)
+        message = f"填写的“{found}”无法识别，应为{expected}。"
     elif kind == "required":
+        expected = f"必须填写：{_short(expected)}" + ("；没有的填 0" if col.numeric else "")
         message = "未填写。" + ("没有的请填 0（空白不等于 0）。" if col.numeric else "此栏必填。")
     elif kind in ("min", "max", "precision"):
-        message = f"{found} 不符合要求，应为{_short(expected)}。"
+        expected = _short(expected)
+        message = f"{found} 不符合要求，应为{expected}。"
     elif kind == "choice":
         expected = "下拉列表中的一项：" + "、".join(col.choices)
         message = f"“{found}”不是可选的值，请从下拉列表中选择。"

@@ -1,0 +1,170 @@
+"""Files as counties really send them: edited templates, hand-made tables, CSV, .xlsm."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from campaign_ops.forms.identify import identify
+from campaign_ops.forms.layout import TemplateLayout
+from campaign_ops.forms.parser import parse_file
+from campaign_ops.forms.samples import campaign_using, sample_values
+from campaign_ops.forms.spec import load_form
+from campaign_ops.forms.validate import validate_batch
+
+
+def rewrite_member(path: Path, member: str, change) -> None:
+    """Edit one part of an xlsx in place (what another tool might have written)."""
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, change(data) if info.filename == member else data)
+    tmp.replace(path)
+
+
+def test_edited_template_inserted_rows_notes_renamed_and_hidden_sheets(fill):
+    form = load_form("livestream-cases")
+    path, values = fill(form.id, "text", seed=5)
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    lay = TemplateLayout(form)
+    ws.title = "Sheet1"  # renamed
+    ws.insert_rows(lay.row("ip"), 2)  # two blank rows inserted in the middle of the table
+    ws.insert_rows(lay.first_data_row, 1)  # and one between header and data
+    total = lay.total_row + 3
+    for col in form.numeric_columns:  # the unit types its own totals instead of the formula
+        c = lay.col(col.key)
+        ws.cell(row=total, column=c, value=sum(values[r.key][col.key] for r in form.rows))
+    ws.cell(row=total + 8, column=1, value="注：本表数据截至6月30日，罚没款含没收违法所得。")
+    junk = wb.create_sheet("旧版数据", 0)
+    junk.append(["立案", "结案"])
+    junk.append([999, 1])
+    junk.sheet_state = "hidden"
+    wb.save(path)
+    sub = parse_file(path)
+    assert sub.sheet == "Sheet1"
+    assert {r.key: r.values for r in sub.data_rows} == values
+    (result,) = validate_batch([sub])
+    assert result.accepted, [e.message for e in result.errors]
+
+
+def test_hand_made_table_without_metadata(tmp_path: Path):
+    """A county builds its own sheet: other title rows, merged headers with units on a second
+    line, numbered row labels, unit alias in 填报单位, numbers as text with separators."""
+    form = load_form("saic-internet-ads")
+    campaign, _, _ = campaign_using(form.id)
+    unit = campaign.units[-1]
+    values = sample_values(form, seed=11)
+    values["medical"]["monitored"] = 12345
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "统计"
+    ws["A2"] = f"  {form.title}  "
+    ws["A3"] = f"填报单位（盖章）： {unit.short_name} "
+    ws["H3"] = "填报日期：2016年10月8日"
+    cols = list(reversed(form.columns))  # a different column order
+    ws.cell(row=5, column=1, value="序号")
+    ws.cell(row=5, column=2, value="广告类别")
+    ws.merge_cells(start_row=5, start_column=3, end_row=5, end_column=2 + len(cols))
+    ws.cell(row=5, column=3, value="监管执法情况")
+    for j, col in enumerate(cols, start=3):
+        ws.cell(row=6, column=j, value=f"{col.label}\n（{col.unit}）")
+    for i, row in enumerate(form.rows, start=1):
+        r = 6 + i
+        ws.cell(row=r, column=1, value=i)
+        ws.cell(row=r, column=2, value=f"{i}、{row.label}")
+        for j, col in enumerate(cols, start=3):
+            v = values[row.key][col.key]
+            ws.cell(row=r, column=j, value=f"{v:,}" if isinstance(v, int) else str(v))
+    r = 7 + len(form.rows)
+    ws.cell(row=r, column=2, value="合 计")
+    for j, col in enumerate(cols, start=3):
+        ws.cell(row=r, column=j, value=sum(values[x.key][col.key] for x in form.rows))
+    ws.cell(row=r + 2, column=1, value="填报人：张三    联系电话：0915-1234567")
+    path = tmp_path / "白河县局互联网广告统计.xlsx"
+    wb.save(path)
+    sub = parse_file(path, candidates=campaign.forms)
+    assert sub.form.id == form.id and sub.identity is None
+    assert {r.key: r.values for r in sub.data_rows} == values
+    unit_code, findings = identify(sub, campaign)
+    assert unit_code == unit.code and not [f for f in findings if f.severity == "error"]
+    (result,) = validate_batch([sub])
+    assert result.accepted, [e.message for e in result.errors]
+
+
+def test_formula_cached_values_are_used_and_a_stale_total_is_caught(fill):
+    form = load_form("livestream-subjects")
+    path, values = fill(form.id, seed=2)
+    lay = TemplateLayout(form)
+    right = sum(values[r.key]["registered"] for r in form.rows)
+    ref = lay.cell("total", "registered")
+
+    def cache(xml: bytes) -> bytes:  # what Excel writes: the formula and its last result
+        return re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*>)<f>([^<]*)</f><v>[^<]*</v>',
+                      rb"\1<f>\2</f><v>" + str(right + 5).encode() + rb"</v>", xml)
+
+    rewrite_member(path, "xl/worksheets/sheet1.xml", cache)
+    sub = parse_file(path)
+    assert sub.total.values["registered"] == right + 5  # the cached value, not recomputed
+    (result,) = validate_batch([sub])
+    (err,) = [e for e in result.errors if e.code == "total"]
+    assert err.row_label == "合计" and err.column_label == "在册主体数" and err.cell == ref
+    assert str(right) in err.message and str(right + 5) in err.value
+
+
+def test_xlsm_is_read_and_no_macro_runs(fill, tmp_path: Path):
+    path, values = fill("huangshan-network-market", seed=4)
+    xlsm = tmp_path / "黄山区局统计表.xlsm"
+    shutil.copy(path, xlsm)
+    with zipfile.ZipFile(xlsm, "a") as zf:
+        zf.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not a real macro project")
+    sub = parse_file(xlsm)
+    assert {r.key: r.values for r in sub.data_rows} == values
+    assert [n.code for n in sub.notes] == ["macros"]
+    (result,) = validate_batch([sub])
+    assert result.accepted and "不运行宏" in result.warnings[0].message
+
+
+def _csv_text(form_id: str, values) -> str:
+    form = load_form(form_id)
+    lines = [form.title, "填报单位：汉滨区市场监督管理局", ",".join([form.row_header, *(c.header for c in form.columns)])]
+    for row in form.rows:
+        lines.append(",".join([row.label, *(str(values[row.key][c.key]) for c in form.columns)]))
+    lines.append("合计," + ",".join(str(sum(values[r.key][c.key] for r in form.detail_rows)) for c in form.columns))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_csv_in_gbk_gb18030_and_utf8(tmp_path: Path):
+    form = load_form("livestream-cases")
+    values = sample_values(form, seed=9)
+    text = _csv_text(form.id, values)
+    subs = []
+    for encoding in ("gbk", "gb18030", "utf-8-sig", "utf-8"):
+        path = tmp_path / f"汉滨区-{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        sub = parse_file(path, form.id)
+        assert {r.key: r.values for r in sub.data_rows} == values, encoding
+        assert sub.reporting_unit == "汉滨区市场监督管理局"
+        subs.append(sub)
+    assert all(r.accepted for r in validate_batch(subs))
+
+
+def test_dates_typed_as_serials_or_text_in_a_case_list(fill):
+    form = load_form("ankang-ad-cases")
+    values = sample_values(form, seed=1, cases=3)
+    path, _ = fill(form.id, values=values)
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    lay = TemplateLayout(form)
+    put = values["r1"]["filed_on"]
+    ws[lay.cell("r1", "filed_on")] = (put - __import__("datetime").date(1899, 12, 30)).days  # a serial
+    ws[lay.cell("r2", "filed_on")] = values["r2"]["filed_on"].strftime("%Y年%m月%d日")
+    wb.save(path)
+    sub = parse_file(path)
+    assert sub.value("r1", "filed_on") == put
+    assert sub.value("r2", "filed_on") == values["r2"]["filed_on"]
