@@ -42,7 +42,9 @@ def generate(directory: Path, count: int) -> list[tuple[Path, FormSpec]]:
         form = forms[i % len(forms)]
         path = directory / f"{i:05d}_{form.id}.xlsx"
         values = sample_values(form, seed=i)
-        fill_template(templates[form.id], path, form, values, STYLES[i % len(STYLES)] if i % 3 else "plain")
+        fill_template(
+            templates[form.id], path, form, values, STYLES[i % len(STYLES)] if i % 3 else "plain"
+        )
         out.append((path, form))
     return out
 
@@ -69,7 +71,9 @@ def floor_read(path: Path, form: FormSpec) -> list[tuple]:
     """A bare calamine read of known cells: what any reader must at least do."""
     from python_calamine import CalamineWorkbook
 
-    cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    cells = (
+        CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    )
     rows, cols = _positions(form)
     out = []
     name = str(path)
@@ -91,7 +95,9 @@ def _number(series: pd.Series) -> pd.Series:
 
 def floor_checks(form: FormSpec, records: list[tuple]) -> int:
     """The same rules as the suite, as plain vectorised pandas; returns the failure count."""
-    df = pd.DataFrame.from_records(records, columns=["file", "row", "total", *[c.key for c in form.columns]])
+    df = pd.DataFrame.from_records(
+        records, columns=["file", "row", "total", *[c.key for c in form.columns]]
+    )
     detail = ~df["total"]
     bad = 0
     for col in form.columns:
@@ -102,7 +108,9 @@ def floor_checks(form: FormSpec, records: list[tuple]) -> int:
             bad += int((raw.notna() & v.isna()).sum())
             if col.required:
                 bad += int((raw.isna() & detail).sum())
-            bad += int(((v < (col.low or 0)) | (v > (col.max if col.max is not None else np.inf))).sum())
+            bad += int(
+                ((v < (col.low or 0)) | (v > (col.max if col.max is not None else np.inf))).sum()
+            )
             places = 0 if col.type == ColumnType.integer else col.decimals
             scaled = v * 10**places
             bad += int(((scaled - scaled.round()).abs() > 1e-6).sum())
@@ -115,13 +123,17 @@ def floor_checks(form: FormSpec, records: list[tuple]) -> int:
             bad += int((df[rule.left] > df[rule.right]).sum())
         elif rule.kind != "le":
             diff = df[rule.total] - df[list(rule.parts)].sum(axis=1, skipna=False)
-            bad += int((diff.notna() & ((diff != 0) if rule.kind == "sum_eq" else (diff < 0))).sum())
+            bad += int(
+                (diff.notna() & ((diff != 0) if rule.kind == "sum_eq" else (diff < 0))).sum()
+            )
     numeric = [c.key for c in form.numeric_columns]
     parents = {r.key: r.part_of for r in form.rows if r.part_of}
     if parents:
         idx = df.set_index(["file", "row"])[numeric]
         part = df[df["row"].isin(parents)]
-        parent_vals = idx.reindex(pd.MultiIndex.from_arrays([part["file"], part["row"].map(parents)]))
+        parent_vals = idx.reindex(
+            pd.MultiIndex.from_arrays([part["file"], part["row"].map(parents)])
+        )
         bad += int((part[numeric].to_numpy() > parent_vals.to_numpy()).sum())
     if form.total_row:
         sums = df[detail & ~df["row"].isin(parents)].groupby("file")[numeric].sum()
@@ -180,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=Path("bench/out/forms.json"))
     ap.add_argument("--target", type=float, default=3.0)
-    ap.add_argument("--workers", type=int, default=2, help="parse workers for the pooled run (1: skip)")
+    ap.add_argument(
+        "--workers", type=int, default=2, help="parse workers for the pooled run (1: skip)"
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_forms_") as tmp:
         t = time.perf_counter()
@@ -215,20 +229,28 @@ def main(argv: list[str] | None = None) -> int:
         "generate_s": round(generated, 1),
     }
     if pooled:
-        report.update({
-            "parse_workers": args.workers,
-            "pool_start_one_off_s": round(pool_start, 2),
-            "pooled_ms_per_file": round(pooled[0] / n * 1000, 3),
-            "pooled_parse_ms_per_file": round(pooled[1] / n * 1000, 3),
-            "pooled_ratio": round(pooled[0] / floor, 2),
-        })
+        report.update(
+            {
+                "parse_workers": args.workers,
+                "pool_start_one_off_s": round(pool_start, 2),
+                "pooled_ms_per_file": round(pooled[0] / n * 1000, 3),
+                "pooled_parse_ms_per_file": round(pooled[1] / n * 1000, 3),
+                "pooled_ratio": round(pooled[0] / floor, 2),
+            }
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, ensure_ascii=False, indent=2))
-    print(f"每个文件：解析+校验 {report['ours_ms_per_file']} ms，下限 {report['floor_ms_per_file']} ms，"
-          f"比值 {report['ratio']}（目标 ≤ {args.target}）")
+    print(
+        f"每个文件：解析+校验 {report['ours_ms_per_file']} ms，"
+        f"下限 {report['floor_ms_per_file']} ms，"
+        f"比值 {report['ratio']}（目标 ≤ {args.target}）"
+    )
     if pooled:
-        print(f"{args.workers} 个解析进程：每个文件 {report['pooled_ms_per_file']} ms，比值 {report['pooled_ratio']}")
+        print(
+            f"{args.workers} 个解析进程：每个文件 {report['pooled_ms_per_file']} ms，"
+            f"比值 {report['pooled_ratio']}"
+        )
     best = min(report["ratio"], report.get("pooled_ratio", report["ratio"]))
     return 0 if best <= args.target else 1
 

@@ -75,48 +75,135 @@ class Check:
 def checks_for(form: FormSpec) -> list[Check]:
     """The suite of a form, in a stable order."""
     out = [
-        Check("cell.readable", "readable", "ExpectColumnValuesToBeNull", {"column": BAD},
-              "每个单元格都是可识别的数字、日期或文字"),
-        Check("cell.required", "required", "ExpectColumnValuesToNotBeNull", {"column": FILLED},
-              "必填单元格都已填写（没有的填 0，空白不等于 0）"),
+        Check(
+            "cell.readable",
+            "readable",
+            "ExpectColumnValuesToBeNull",
+            {"column": BAD},
+            "每个单元格都是可识别的数字、日期或文字",
+        ),
+        Check(
+            "cell.required",
+            "required",
+            "ExpectColumnValuesToNotBeNull",
+            {"column": FILLED},
+            "必填单元格都已填写（没有的填 0，空白不等于 0）",
+        ),
     ]
     if form.numeric_columns:
         out += [
-            Check("cell.min", "min", "ExpectColumnPairValuesAToBeGreaterThanB",
-                  {"column_A": VALUE, "column_B": MIN, "or_equal": True,
-                   "ignore_row_if": "either_value_is_missing"}, "不小于本栏下限"),
-            Check("cell.max", "max", "ExpectColumnPairValuesAToBeGreaterThanB",
-                  {"column_A": MAX, "column_B": VALUE, "or_equal": True,
-                   "ignore_row_if": "either_value_is_missing"}, "不大于本栏上限"),
-            Check("cell.precision", "precision", "ExpectColumnValuesToBeBetween",
-                  {"column": PRECISION, "min_value": 0, "max_value": 0}, "整数或规定位数的小数"),
+            Check(
+                "cell.min",
+                "min",
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": VALUE,
+                    "column_B": MIN,
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                "不小于本栏下限",
+            ),
+            Check(
+                "cell.max",
+                "max",
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": MAX,
+                    "column_B": VALUE,
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                "不大于本栏上限",
+            ),
+            Check(
+                "cell.precision",
+                "precision",
+                "ExpectColumnValuesToBeBetween",
+                {"column": PRECISION, "min_value": 0, "max_value": 0},
+                "整数或规定位数的小数",
+            ),
         ]
-    choices = [f"{c.key}={x}" for c in form.columns if c.type == ColumnType.choice for x in c.choices]
+    choices = [
+        f"{c.key}={x}" for c in form.columns if c.type == ColumnType.choice for x in c.choices
+    ]
     if choices:
-        out.append(Check("cell.choice", "choice", "ExpectColumnValuesToBeInSet",
-                         {"column": CHOICE, "value_set": choices}, "下拉列表中的选项"))
+        out.append(
+            Check(
+                "cell.choice",
+                "choice",
+                "ExpectColumnValuesToBeInSet",
+                {"column": CHOICE, "value_set": choices},
+                "下拉列表中的选项",
+            )
+        )
     if any(c.type == ColumnType.text for c in form.columns):
-        out.append(Check("cell.length", "length", "ExpectColumnPairValuesAToBeGreaterThanB",
-                         {"column_A": MAX_LENGTH, "column_B": LENGTH, "or_equal": True,
-                          "ignore_row_if": "either_value_is_missing"}, "不超过规定字数"))
+        out.append(
+            Check(
+                "cell.length",
+                "length",
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": MAX_LENGTH,
+                    "column_B": LENGTH,
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                "不超过规定字数",
+            )
+        )
     for i in range(1, rule_slots(form) + 1):
-        out.append(Check(f"rule.{i}", "rule", "ExpectColumnValuesToBeBetween",
-                         {"column": rule_slot(i), "min_value": 0}, "满足本表的核对规则"))
+        out.append(
+            Check(
+                f"rule.{i}",
+                "rule",
+                "ExpectColumnValuesToBeBetween",
+                {"column": rule_slot(i), "min_value": 0},
+                "满足本表的核对规则",
+            )
+        )
     if form.layout == Layout.fixed and any(r.part_of for r in form.rows):
-        out.append(Check("row.part_of", "part_of", "ExpectColumnValuesToBeBetween",
-                         {"column": PART, "min_value": 0}, "“其中”行不大于所属行"))
+        out.append(
+            Check(
+                "row.part_of",
+                "part_of",
+                "ExpectColumnValuesToBeBetween",
+                {"column": PART, "min_value": 0},
+                "“其中”行不大于所属行",
+            )
+        )
     if form.total_row and form.numeric_columns:
-        out.append(Check("row.total", "total", "ExpectColumnValuesToBeBetween",
-                         {"column": TOTAL, "min_value": 0, "max_value": 0},
-                         f"{form.total_row.label}等于各行之和"))
+        out.append(
+            Check(
+                "row.total",
+                "total",
+                "ExpectColumnValuesToBeBetween",
+                {"column": TOTAL, "min_value": 0, "max_value": 0},
+                f"{form.total_row.label}等于各行之和",
+            )
+        )
     if form.layout == Layout.fixed and any(c.cumulative for c in form.columns):
-        out.append(Check("round.not_shrinking", "shrink", "ExpectColumnValuesToBeBetween",
-                         {"column": SHRINK, "min_value": 0}, "累计数不小于上一轮报送的数"))
+        out.append(
+            Check(
+                "round.not_shrinking",
+                "shrink",
+                "ExpectColumnValuesToBeBetween",
+                {"column": SHRINK, "min_value": 0},
+                "累计数不小于上一轮报送的数",
+            )
+        )
     factor = form.cross_round.growth_warning_factor
     if form.layout == Layout.fixed and factor and form.numeric_columns:
-        out.append(Check("round.growth", "growth", "ExpectColumnValuesToBeBetween",
-                         {"column": GROWTH, "max_value": factor, "strict_max": True},
-                         f"与上一轮相比不到 {_num(factor)} 倍", severity="warning"))
+        out.append(
+            Check(
+                "round.growth",
+                "growth",
+                "ExpectColumnValuesToBeBetween",
+                {"column": GROWTH, "max_value": factor, "strict_max": True},
+                f"与上一轮相比不到 {_num(factor)} 倍",
+                severity="warning",
+            )
+        )
     return out
 
 
@@ -125,9 +212,15 @@ def suite_parameters(form: FormSpec) -> dict[str, Any]:
     return {
         "columns": {
             c.key: {
-                "label": c.label, "unit": c.unit, "type": c.type.value, "required": c.required,
-                "min": c.low, "max": c.max, "decimals": c.decimals if c.type == ColumnType.decimal else 0,
-                "choices": list(c.choices), "max_length": c.max_length if c.type == ColumnType.text else None,
+                "label": c.label,
+                "unit": c.unit,
+                "type": c.type.value,
+                "required": c.required,
+                "min": c.low,
+                "max": c.max,
+                "decimals": c.decimals if c.type == ColumnType.decimal else 0,
+                "choices": list(c.choices),
+                "max_length": c.max_length if c.type == ColumnType.text else None,
                 "cumulative": c.cumulative,
             }
             for c in form.columns
@@ -135,9 +228,18 @@ def suite_parameters(form: FormSpec) -> dict[str, Any]:
         "rows": {r.key: {"label": r.label, "part_of": r.part_of} for r in form.rows},
         "total_row": form.total_row.label if form.total_row else None,
         "rules": [
-            {"id": r.rule_id, "kind": r.kind, "left": r.left, "right": r.right,
-             "parts": list(r.parts), "total": r.total}
+            {
+                "id": r.rule_id,
+                "kind": r.kind,
+                "left": r.left,
+                "right": r.right,
+                "parts": list(r.parts),
+                "total": r.total,
+            }
             for r in form.rules
         ],
-        "growth_warning": [form.cross_round.growth_warning_factor, form.cross_round.growth_warning_min],
+        "growth_warning": [
+            form.cross_round.growth_warning_factor,
+            form.cross_round.growth_warning_min,
+        ],
     }

@@ -21,11 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t = subparsers.add_parser(
         "template",
         help="生成报表模板（每个单位一个 .xlsx）",
-        description="为专项行动的报送单位生成待填写的 Excel 模板；ID 可以是专项行动编号或表单编号。",
+        description="为专项行动的报送单位生成待填写的 Excel 模板；"
+        "ID 可以是专项行动编号或表单编号。",
     )
     t.add_argument("id", metavar="ID", help="专项行动编号（如 ankang-2023-internet-ads）或表单编号")
     t.add_argument("--unit", help="只生成该单位代码的模板")
-    t.add_argument("--round", dest="round_id", help="报送轮次编号（缺省：下一个需要报送统计表的轮次）")
+    t.add_argument(
+        "--round", dest="round_id", help="报送轮次编号（缺省：下一个需要报送统计表的轮次）"
+    )
     t.add_argument("--form", action="append", help="只生成该表单（可重复）")
     t.add_argument("-o", "--output", type=Path, required=True, help="输出目录")
     t.set_defaults(func=cmd_template)
@@ -79,9 +82,13 @@ def cmd_template(args: argparse.Namespace) -> int:
         print(f"已生成空白模板：{path}")
         return 0
     round_ = campaign.round(args.round_id) if args.round_id else default_round(campaign)
-    paths = generate_templates(campaign, args.output, round_id=round_.id, unit_code=args.unit,
-                               forms=args.form)
-    print(f"已为“{campaign.display_title}” {round_.title} 生成 {len(paths)} 个模板，保存在 {args.output}：")
+    paths = generate_templates(
+        campaign, args.output, round_id=round_.id, unit_code=args.unit, forms=args.form
+    )
+    print(
+        f"已为“{campaign.display_title}” {round_.title} 生成 {len(paths)} 个模板，"
+        f"保存在 {args.output}："
+    )
     for p in paths:
         print(f"  {p.name}")
     return 0
@@ -107,7 +114,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                     result.add(f)
                 result.settle()
     if args.html:
-        title = f"{campaign.display_title if campaign else load_form(form_id or '').title} 报送材料检查结果"
+        name = campaign.display_title if campaign else load_form(form_id or "").title
+        title = f"{name} 报送材料检查结果"
         args.html.write_text(report_html(results, title), encoding="utf-8")
     sys.stdout.write(report_json(results) + "\n" if args.json else report_text(results))
     return 0 if all(r.accepted for r in results) else 1

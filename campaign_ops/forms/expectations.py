@@ -103,7 +103,10 @@ def load_suite(form: FormSpec, directory: Path | None = None) -> Any:
     data = load_suite_dict(form, directory)
     suite = gx.ExpectationSuite(**data)
     if len(suite.expectations) != len(data["expectations"]):
-        raise SuiteDriftError(f"{form.id} 的校验规则未能完整载入（{len(suite.expectations)}/{len(data['expectations'])}）")
+        raise SuiteDriftError(
+            f"{form.id} 的校验规则未能完整载入"
+            f"（{len(suite.expectations)}/{len(data['expectations'])}），请先导入自定义规则类"
+        )
     return suite
 
 

@@ -13,7 +13,9 @@ class Finding:
     """One thing wrong (error: the file is sent back) or worth a look (warning)."""
 
     severity: Severity
-    code: str  # required, range, integer, number_format, in_set, length, rule, total, part_of, shrink, growth, …
+    # readable, required, min, max, precision, choice, length, rule, part_of, total, shrink,
+    # growth; parser notes: missing_row, extra_row, hidden_sheet, old_version, …
+    code: str
     message: str  # a full Chinese sentence: what is wrong and what to do
     file: str = ""
     sheet: str | None = None

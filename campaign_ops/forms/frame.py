@@ -76,13 +76,18 @@ def build_frame(
     sub_of = np.array([si for si, _ in rows], dtype=np.int64)
     position = {(si, row.key): i for i, (si, row) in enumerate(rows)}
     parent = np.array(
-        [position.get((si, form.rows_by_key[row.key].part_of), -1)
-         if row.key in form.rows_by_key and form.rows_by_key[row.key].part_of else -1
-         for si, row in rows],
+        [
+            position.get((si, form.rows_by_key[row.key].part_of), -1)
+            if row.key in form.rows_by_key and form.rows_by_key[row.key].part_of
+            else -1
+            for si, row in rows
+        ],
         dtype=np.int64,
     )
 
-    batch = BatchFrame(form, list(subs), rows, values, texts, np.full((n, m), np.nan), np.full((n, m), np.nan))
+    batch = BatchFrame(
+        form, list(subs), rows, values, texts, np.full((n, m), np.nan), np.full((n, m), np.nan)
+    )
     cell: dict[str, np.ndarray] = {}
     cell[K.BAD] = bad
     required = np.array([c.required for c in cols])[None, :] & ~is_total[:, None]
@@ -96,7 +101,7 @@ def build_frame(
         cell[K.MIN] = np.broadcast_to(low, (n, m))
         cell[K.MAX] = np.broadcast_to(high, (n, m))
         places = np.array([0 if c.type != ColumnType.decimal else c.decimals for c in cols])
-        scaled = np.where(numeric, values, np.nan) * 10.0 ** places
+        scaled = np.where(numeric, values, np.nan) * 10.0**places
         off = np.abs(scaled - np.round(scaled)) > 1e-6 * np.maximum(1.0, np.abs(scaled))
         cell[K.PRECISION] = np.where(np.isnan(scaled), np.nan, off.astype(float))
     if any(c.type == ColumnType.choice for c in cols):
@@ -157,7 +162,9 @@ def _totals(batch: BatchFrame, is_total, parent, sub_of, numeric) -> np.ndarray:
     if is_total.any():
         computed = sums[sub_of[is_total]]
         batch.sums[is_total] = computed
-        places = np.array([c.decimals if c.type == ColumnType.decimal else 0 for c in batch.form.columns])
+        places = np.array(
+            [c.decimals if c.type == ColumnType.decimal else 0 for c in batch.form.columns]
+        )
         diff = v[is_total] - computed
         out[is_total] = np.round(diff * 10.0**places) / 10.0**places
     out[:, ~numeric] = np.nan
@@ -212,7 +219,9 @@ def _flatten(batch: BatchFrame, cell: dict[str, np.ndarray]) -> pd.DataFrame:
     data: dict[str, Any] = {
         K.FILE: np.repeat(files, m),
         K.ROW: np.repeat(row_keys, m),
-        K.COLUMN: np.tile(np.array([c.key for c in batch.form.columns], dtype=object), len(batch.rows)),
+        K.COLUMN: np.tile(
+            np.array([c.key for c in batch.form.columns], dtype=object), len(batch.rows)
+        ),
     }
     for name, arr in cell.items():
         data[name] = np.ascontiguousarray(arr).ravel()

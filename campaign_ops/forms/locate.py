@@ -14,7 +14,18 @@ from campaign_ops.forms.spec import FormSpec, Layout
 from campaign_ops.forms.values import is_blank, norm_label
 
 HEADER_SCAN_ROWS = 60
-STOP_WORDS = ("填表说明", "说明", "注", "备注", "填报人", "审核人", "负责人", "联系电话", "填表人", "制表人")
+STOP_WORDS = (
+    "填表说明",
+    "说明",
+    "注",
+    "备注",
+    "填报人",
+    "审核人",
+    "负责人",
+    "联系电话",
+    "填表人",
+    "制表人",
+)
 
 
 @dataclass
@@ -123,7 +134,9 @@ def find_rows(match: TableMatch, form: FormSpec) -> TableMatch:
             continue
         # list layout: any row with data is a case; the 合计 row closes the list
         first = line[data_cols[0] - 1] if data_cols[0] <= width else None
-        if any(n in total_names for n in normed) or (not texts and norm_label(first) in total_names):
+        if any(n in total_names for n in normed) or (
+            not texts and norm_label(first) in total_names
+        ):
             match.total_row = r
             break
         if not has_data:
@@ -159,7 +172,7 @@ def find_reporting_unit(grid: Grid) -> str | None:
             rest = rest.strip(":：")
             if rest:
                 return rest.strip()
-            for other in line[c + 1:]:
+            for other in line[c + 1 :]:
                 if isinstance(other, str) and other.strip() and "盖章" not in other:
                     return other.strip()
             return None

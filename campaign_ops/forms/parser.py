@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,21 +56,33 @@ def parse_file(
         who = identity.unit_name or identity.unit or ""
         raise Refusal(
             "empty",
-            f"这是尚未填写的《{spec.title}》模板（{who} {identity.round or ''}），表中没有任何数据。"
+            f"这是尚未填写的《{spec.title}》模板（{who} {identity.round or ''}），"
+            "表中没有任何数据。"
             "请填写后再报送；没有发生的事项请填 0。",
             path,
         )
     if inspection.has_macros:
-        sub.notes.append(_note(sub, "macros", "文件含有宏（.xlsm）；系统只读取数据，不运行宏。今后请保存为 .xlsx。"))
+        sub.notes.append(
+            _note(
+                sub, "macros", "文件含有宏（.xlsm）；系统只读取数据，不运行宏。今后请保存为 .xlsx。"
+            )
+        )
     return sub
 
 
-def try_parse(path: str | Path, form: FormSpec | str | None = None, **kw: Any) -> ParsedSubmission | Refusal:
+def try_parse(
+    path: str | Path, form: FormSpec | str | None = None, **kw: Any
+) -> ParsedSubmission | Refusal:
     """Like ``parse_file`` but returns the ``Refusal`` instead of raising it."""
     try:
         return parse_file(path, form, **kw)
     except Refusal as refusal:
         return refusal
+
+
+def _meta_text(pairs: dict[str, Any], key: str) -> str | None:
+    value = pairs.get(key)
+    return None if is_blank(value) else str(value).strip()
 
 
 # ---- identity -----------------------------------------------------------------------------
@@ -83,11 +96,7 @@ def read_identity(grids: Iterable[Grid]) -> Identity | None:
         pairs = {str(line[0]).strip(): line[1] for line in grid.cells if len(line) >= 2 and line[0]}
         if pairs.get("marker") != META_MARKER:
             continue
-
-        def text(key: str) -> str | None:
-            value = pairs.get(key)
-            return None if is_blank(value) else str(value).strip()
-
+        text = partial(_meta_text, pairs)
         version, _ = to_number(pairs.get("form_version"))
         return Identity(
             campaign=text("campaign"),
@@ -141,7 +150,8 @@ def _guess(path: Path, pool: list[FormSpec], grids: list[Grid]) -> FormSpec:
         titles = "、".join(f"《{f.title}》" for f in pool)
         raise Refusal(
             "not_the_form",
-            f"文件中找不到统计表的表头，不是要求报送的表格（应为 {titles} 之一）。{ASK_RESAVE}，不要改动表头文字。",
+            f"文件中找不到统计表的表头，不是要求报送的表格（应为 {titles} 之一）。"
+            f"{ASK_RESAVE}，不要改动表头文字。",
             path,
         )
     return best[1]
@@ -176,7 +186,9 @@ def _not_the_form(path: Path, spec: FormSpec) -> Refusal:
 # ---- values -------------------------------------------------------------------------------
 
 
-def _build(path: Path, spec: FormSpec, match: TableMatch, identity: Identity | None, file_key: str | None) -> ParsedSubmission:
+def _build(
+    path: Path, spec: FormSpec, match: TableMatch, identity: Identity | None, file_key: str | None
+) -> ParsedSubmission:
     grid = match.grid
     rows: list[ParsedRow] = []
     found = {key: (r, label) for key, r, label in match.rows}
@@ -187,15 +199,22 @@ def _build(path: Path, spec: FormSpec, match: TableMatch, identity: Identity | N
     for key, r, label in order:
         rows.append(_read_row(grid, spec, match, key, r, label))
     if spec.total_row and match.total_row:
-        total = _read_row(grid, spec, match, spec.total_row.key, match.total_row, spec.total_row.label)
+        total = _read_row(
+            grid, spec, match, spec.total_row.key, match.total_row, spec.total_row.label
+        )
         total.is_total = True
         # text columns have no total; choice/date/text cells in a 合计 row are ignored
         total.values = {k: v for k, v in total.values.items() if spec.columns_by_key[k].numeric}
         total.bad = {k: v for k, v in total.bad.items() if spec.columns_by_key[k].numeric}
         rows.append(total)
     sub = ParsedSubmission(
-        path=path, form=spec, sheet=grid.name, rows=rows, identity=identity,
-        reporting_unit=find_reporting_unit(grid), file_key=file_key or str(path),
+        path=path,
+        form=spec,
+        sheet=grid.name,
+        rows=rows,
+        identity=identity,
+        reporting_unit=find_reporting_unit(grid),
+        file_key=file_key or str(path),
     )
     _structure_notes(sub, match, found)
     return sub
@@ -254,46 +273,97 @@ def _untouched(sub: ParsedSubmission) -> bool:
     )
 
 
-def _note(sub: ParsedSubmission, code: str, message: str, severity: str = "warning", **kw: Any) -> Finding:
-    return Finding(severity=severity, code=code, message=message, file=sub.file_name, sheet=sub.sheet, **kw)  # type: ignore[arg-type]
+def _note(
+    sub: ParsedSubmission, code: str, message: str, severity: str = "warning", **kw: Any
+) -> Finding:
+    return Finding(
+        severity=severity, code=code, message=message, file=sub.file_name, sheet=sub.sheet, **kw
+    )  # type: ignore[arg-type]
 
 
-def _structure_notes(sub: ParsedSubmission, match: TableMatch, found: dict[str, tuple[int, str]]) -> None:
+def _structure_notes(
+    sub: ParsedSubmission, match: TableMatch, found: dict[str, tuple[int, str]]
+) -> None:
     spec = sub.form
     missing_cols = [c for c in spec.columns if c.key not in match.columns]
     for col in missing_cols:
-        sub.notes.append(_note(
-            sub, "missing_column",
-            f"表中找不到“{col.label}”栏。请使用下发的模板，不要删除或改动表头。",
-            "error" if col.required else "warning", column_label=col.label, column_key=col.key,
-        ))
+        sub.notes.append(
+            _note(
+                sub,
+                "missing_column",
+                f"表中找不到“{col.label}”栏。请使用下发的模板，不要删除或改动表头。",
+                "error" if col.required else "warning",
+                column_label=col.label,
+                column_key=col.key,
+            )
+        )
     if spec.layout == Layout.fixed:
         for row in spec.rows:
             if row.key not in found:
-                sub.notes.append(_note(
-                    sub, "missing_row", f"表中找不到“{row.label}”行。请使用下发的模板，不要删除或改动行名称。",
-                    "error", row_label=row.label, row_key=row.key,
-                ))
+                sub.notes.append(
+                    _note(
+                        sub,
+                        "missing_row",
+                        f"表中找不到“{row.label}”行。请使用下发的模板，不要删除或改动行名称。",
+                        "error",
+                        row_label=row.label,
+                        row_key=row.key,
+                    )
+                )
     for r, label in match.extra_rows:
-        sub.notes.append(_note(
-            sub, "extra_row",
-            f"第 {r} 行“{label or '（无行名称）'}”不是本表的统计项目，其中的数据没有导入。如需说明情况请写在表下备注中。",
-            row_label=label or f"第{r}行",
-        ))
+        sub.notes.append(
+            _note(
+                sub,
+                "extra_row",
+                f"第 {r} 行“{label or '（无行名称）'}”不是本表的统计项目，其中的数据没有导入。"
+                "如需说明情况请写在表下备注中。",
+                row_label=label or f"第{r}行",
+            )
+        )
     for key, r in match.duplicate_rows:
-        sub.notes.append(_note(
-            sub, "duplicate_row", f"“{spec.row_label(key)}”行出现了两次（第 {r} 行重复），只读取了第一次出现的行。请删除重复行。",
-            "error", row_label=spec.row_label(key), row_key=key,
-        ))
+        sub.notes.append(
+            _note(
+                sub,
+                "duplicate_row",
+                f"“{spec.row_label(key)}”行出现了两次（第 {r} 行重复），"
+                "只读取了第一次出现的行。请删除重复行。",
+                "error",
+                row_label=spec.row_label(key),
+                row_key=key,
+            )
+        )
     if match.too_many_rows:
-        sub.notes.append(_note(sub, "too_many_rows", f"表中超过 {spec.max_rows} 行，只读取了前 {spec.max_rows} 行。", "error"))
+        sub.notes.append(
+            _note(
+                sub,
+                "too_many_rows",
+                f"表中超过 {spec.max_rows} 行，只读取了前 {spec.max_rows} 行。",
+                "error",
+            )
+        )
     if not match.grid.visible:
-        sub.notes.append(_note(sub, "hidden_sheet", f"表格在隐藏的工作表“{sub.sheet}”中，已读取。请确认报送的是正确的表。"))
+        sub.notes.append(
+            _note(
+                sub,
+                "hidden_sheet",
+                f"表格在隐藏的工作表“{sub.sheet}”中，已读取。请确认报送的是正确的表。",
+            )
+        )
     if spec.layout == Layout.list and not sub.data_rows:
-        sub.notes.append(_note(sub, "no_rows", "表中没有填写任何一行。如本期确无此类情况可忽略本提示，否则请填写后重新报送。"))
+        sub.notes.append(
+            _note(
+                sub,
+                "no_rows",
+                "表中没有填写任何一行。如本期确无此类情况可忽略本提示，否则请填写后重新报送。",
+            )
+        )
     ident = sub.identity
     if ident and ident.form_version is not None and ident.form_version != spec.version:
-        sub.notes.append(_note(
-            sub, "old_version",
-            f"模板是第 {ident.form_version} 版，现行为第 {spec.version} 版。本次按表头读取；下次请使用新下发的模板。",
-        ))
+        sub.notes.append(
+            _note(
+                sub,
+                "old_version",
+                f"模板是第 {ident.form_version} 版，现行为第 {spec.version} 版。"
+                "本次按表头读取；下次请使用新下发的模板。",
+            )
+        )

@@ -18,7 +18,9 @@ from pathlib import Path
 from campaign_ops.forms.submission import ParsedSubmission, Refusal
 
 
-def _parse_chunk(args: tuple[list[str], str | None, list[str] | None]) -> list[ParsedSubmission | Refusal]:
+def _parse_chunk(
+    args: tuple[list[str], str | None, list[str] | None],
+) -> list[ParsedSubmission | Refusal]:
     from campaign_ops.forms.parser import try_parse
 
     paths, form_id, candidates = args
@@ -57,8 +59,10 @@ class ParserPool:
 
         names = [str(p) for p in paths]
         size = max(1, math.ceil(len(names) / (self.workers * 4)))
-        chunks = [(names[i:i + size], form, list(candidates) if candidates else None)
-                  for i in range(0, len(names), size)]
+        chunks = [
+            (names[i : i + size], form, list(candidates) if candidates else None)
+            for i in range(0, len(names), size)
+        ]
         items: list[ParsedSubmission | Refusal] = []
         for part in self._executor.map(_parse_chunk, chunks):
             items.extend(part)

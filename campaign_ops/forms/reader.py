@@ -96,7 +96,9 @@ def read_workbook(path: Path, inspection: Inspection) -> list[Grid]:
 
         return load
 
-    return [Grid(m.name, m.visible == SheetVisibleEnum.Visible, loader=loader(m.name)) for m in metas]
+    return [
+        Grid(m.name, m.visible == SheetVisibleEnum.Visible, loader=loader(m.name)) for m in metas
+    ]
 
 
 def _unreadable(path: Path, exc: Exception) -> Refusal:
@@ -112,7 +114,9 @@ _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 def _formulas_by_sheet(inspection: Inspection) -> dict[str, list[tuple[str, str]]]:
     """Uncached formulas keyed by sheet name (workbook.xml names sheets, its rels the parts)."""
     targets = {}
-    for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", inspection.parts.get("xl/_rels/workbook.xml.rels", b"")):
+    for rel in re.finditer(
+        rb"<(?:\w+:)?Relationship\b[^>]*>", inspection.parts.get("xl/_rels/workbook.xml.rels", b"")
+    ):
         attrs = dict(_ATTR.findall(rel.group(0)))
         target = attrs.get(b"Target", b"").decode()
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
@@ -196,5 +200,7 @@ def read_csv(path: Path, data: bytes) -> Grid:
         dialect = csv.excel
     rows = list(csv.reader(io.StringIO(text), dialect))
     if len(rows) > MAX_ROWS or any(len(r) > MAX_COLS for r in rows):
-        raise Refusal("too_large", f"CSV 文件超过 {MAX_ROWS} 行或 {MAX_COLS} 列，请只保留统计表本身。", path)
+        raise Refusal(
+            "too_large", f"CSV 文件超过 {MAX_ROWS} 行或 {MAX_COLS} 列，请只保留统计表本身。", path
+        )
     return Grid(path.stem, True, rows)

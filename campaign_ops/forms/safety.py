@@ -56,12 +56,18 @@ def inspect_file(path: Path, data: bytes | None = None) -> Inspection:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise Refusal("not_ready", f"文件暂时无法读取（{exc.strerror}），系统会稍后重试。", path) from None
+            raise Refusal(
+                "not_ready", f"文件暂时无法读取（{exc.strerror}），系统会稍后重试。", path
+            ) from None
         if size > MAX_FILE_BYTES:
             raise _too_big(path, size)
         data = path.read_bytes()
     if not data:
-        raise Refusal("not_ready", "文件是空的（0 字节），可能还在复制中；系统会稍后重试，如一直如此请重新报送。", path)
+        raise Refusal(
+            "not_ready",
+            "文件是空的（0 字节），可能还在复制中；系统会稍后重试，如一直如此请重新报送。",
+            path,
+        )
     if len(data) > MAX_FILE_BYTES:
         raise _too_big(path, len(data))
     if data.startswith(OLE_MAGIC):
@@ -71,25 +77,39 @@ def inspect_file(path: Path, data: bytes | None = None) -> Inspection:
     if path.suffix.lower() in (".csv", ".txt"):
         return Inspection(kind="csv", data=data)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raise Refusal("not_ready", f"文件内容不完整或已损坏，不是有效的 Excel 文件。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path)
-    raise Refusal("unsupported", f"不支持 {path.suffix or '无扩展名'} 文件。{ASK_RESAVE}（部分表单也接受 CSV）。", path)
+        raise Refusal(
+            "not_ready",
+            "文件内容不完整或已损坏，不是有效的 Excel 文件。"
+            f"如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。",
+            path,
+        )
+    raise Refusal(
+        "unsupported",
+        f"不支持 {path.suffix or '无扩展名'} 文件。{ASK_RESAVE}（部分表单也接受 CSV）。",
+        path,
+    )
 
 
 def _too_big(path: Path, size: int) -> Refusal:
     mb = size / 1024 / 1024
     return Refusal(
         "too_large",
-        f"文件有 {mb:.1f} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限。统计表不需要插入图片或附件，"
+        f"文件有 {mb:.1f} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限。"
+        "统计表不需要插入图片或附件，"
         "请删除多余内容后重新保存为 .xlsx 报送；图片视频资料请另行报送。",
         path,
     )
 
 
 def _ole_refusal(path: Path, data: bytes) -> Refusal:
-    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+    if (
+        "EncryptionInfo".encode("utf-16-le") in data
+        or "EncryptedPackage".encode("utf-16-le") in data
+    ):
         return Refusal(
             "encrypted",
-            "文件设置了打开密码，系统无法读取。请在 Excel/WPS 中打开文件，删除“文件—信息—保护工作簿—"
+            "文件设置了打开密码，系统无法读取。请在 Excel/WPS 中打开文件，"
+            "删除“文件—信息—保护工作簿—"
             "用密码进行加密”中的密码（WPS：文件—文档加密—密码加密，清空密码）后保存，再重新报送。",
             path,
         )
@@ -131,7 +151,10 @@ def _inspect_zip(path: Path, data: bytes) -> Inspection:
         if size > info.file_size:
             raise _bomb(path, f"内部文件 {info.filename} 的实际大小与声明不符")
         if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
-            raise _bomb(path, f"内部文件 {info.filename} 压缩比异常（{size // max(info.compress_size, 1)} 倍）")
+            raise _bomb(
+                path,
+                f"内部文件 {info.filename} 压缩比异常（{size // max(info.compress_size, 1)} 倍）",
+            )
         name = info.filename
         if content is not None and name.startswith("xl/worksheets/") and name.endswith(".xml"):
             _check_sheet(path, name, content, inspection)
@@ -154,11 +177,13 @@ def _inflate(
 ) -> tuple[int, bytes | None]:
     """Inflate one member with a cap: (actual size, content of XML parts, else None)."""
     offset = info.header_offset
-    if data[offset:offset + 4] != ZIP_MAGIC:
-        raise Refusal("not_ready", f"文件不完整或已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path)
-    name_len, extra_len = struct.unpack("<HH", data[offset + 26:offset + 30])
+    if data[offset : offset + 4] != ZIP_MAGIC:
+        raise Refusal(
+            "not_ready", f"文件不完整或已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path
+        )
+    name_len, extra_len = struct.unpack("<HH", data[offset + 26 : offset + 30])
     start = offset + 30 + name_len + extra_len
-    raw = data[start:start + info.compress_size]
+    raw = data[start : start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         content = raw
     elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -166,7 +191,9 @@ def _inflate(
         try:
             content = inflater.decompress(raw, budget + 1)
         except zlib.error:
-            raise Refusal("not_ready", f"文件内容已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path) from None
+            raise Refusal(
+                "not_ready", f"文件内容已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path
+            ) from None
         if len(content) > budget or inflater.unconsumed_tail:
             raise _bomb(path, f"解压后超过 {MAX_UNCOMPRESSED // 1024 // 1024} MB")
     else:
@@ -183,17 +210,17 @@ def _check_sheet(path: Path, part: str, xml: bytes, inspection: Inspection) -> N
             raise Refusal(
                 "too_large",
                 f"工作表的范围异常（{ref}，约 {rows} 行 {cols} 列），超过统计表的合理大小"
-                f"（{MAX_ROWS} 行、{MAX_COLS} 列）。请删除表格下方和右侧多余的行列（或把表格复制到新工作簿）"
+                f"（{MAX_ROWS} 行、{MAX_COLS} 列）。"
+                "请删除表格下方和右侧多余的行列（或把表格复制到新工作簿）"
                 "后重新保存报送。",
                 path,
             )
     if b"<f" not in xml and b":f>" not in xml:
         return
     found: list[tuple[str, str]] = []
-    if b":f>" in xml:  # namespace-prefixed cells: rare, take the slow general path
-        cells = (m.group(0) for m in _CELL.finditer(xml))
-    else:
-        cells = _formula_cells(xml)
+    # namespace-prefixed cells are rare: they take the slow general path
+    prefixed = b":f>" in xml
+    cells = (m.group(0) for m in _CELL.finditer(xml)) if prefixed else _formula_cells(xml)
     for cell in cells:
         m = _CELL.match(cell)
         inner = (m.group(2) if m else b"") or b""
@@ -211,12 +238,14 @@ def _formula_cells(xml: bytes):
         start, end = xml.rfind(b"<c ", 0, i), xml.find(b"</c>", i)
         if start == -1 or end == -1:
             return
-        yield xml[start:end + 4]
+        yield xml[start : end + 4]
         pos = end + 4
 
 
 def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    return (
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    )
 
 
 def _col_index(letters: str) -> int:

@@ -24,7 +24,9 @@ Values = dict[str, dict[str, Any]]  # row key → column key → value
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
-def sample_values(form: FormSpec, seed: int = 0, previous: Values | None = None, cases: int = 5) -> Values:
+def sample_values(
+    form: FormSpec, seed: int = 0, previous: Values | None = None, cases: int = 5
+) -> Values:
     """Values for every input cell (fixed rows) or ``cases`` list rows, consistent with the
     form's rules; with ``previous``, cumulative columns never go down."""
     rng = random.Random(seed)
@@ -47,7 +49,7 @@ def sample_values(form: FormSpec, seed: int = 0, previous: Values | None = None,
 
 
 def _round(col: Column, v: float) -> Any:
-    return int(round(v)) if col.type == ColumnType.integer else round(v, min(col.decimals, 2))
+    return round(v) if col.type == ColumnType.integer else round(v, min(col.decimals, 2))
 
 
 def _number(col: Column, rng: random.Random) -> Any:
@@ -90,7 +92,9 @@ def _case(form: FormSpec, rng: random.Random, i: int) -> dict[str, Any]:
     return out
 
 
-def fill_template(template: Path, out: Path, form: FormSpec, values: Values, style: str = "plain") -> Path:
+def fill_template(
+    template: Path, out: Path, form: FormSpec, values: Values, style: str = "plain"
+) -> Path:
     """Type ``values`` into a generated template and save it as ``out``.
 
     Styles: ``plain`` (numbers as numbers), ``text`` (numbers stored as text), ``fullwidth``
@@ -120,7 +124,9 @@ def styled(value: Any, col: Column, style: str) -> Any:
     if style == "fullwidth":
         return text.translate(FULL_WIDTH)
     if style == "separators":
-        return f"{value:,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+        return (
+            f"{value:,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+        )
     if style == "dashes":
         return ("—", "无")[int(value) % 2] if value == 0 else value
     raise ValueError(f"unknown style {style}")

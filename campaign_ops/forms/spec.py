@@ -192,7 +192,9 @@ class FormSpec(_Strict):
     title: str
     version: int = Field(ge=1)
     description: str | None = None
-    source: str | None = Field(default=None, description="依据的通知（../shared/seeds/ 下的文件名）")
+    source: str | None = Field(
+        default=None, description="依据的通知（../shared/seeds/ 下的文件名）"
+    )
     layout: Layout
     row_header: str = Field(description="行标题列的表头，如“项目”“违法行为类型”“序号”")
     rows: tuple[Row, ...] = ()
@@ -211,7 +213,9 @@ class FormSpec(_Strict):
         problems: list[str] = []
         cols = {c.key: c for c in self.columns}
         _unique([c.key for c in self.columns], "列代码", problems)
-        _unique([n for c in self.columns for n in {norm_label(x) for x in c.names}], "列名称", problems)
+        _unique(
+            [n for c in self.columns for n in {norm_label(x) for x in c.names}], "列名称", problems
+        )
         if self.layout == Layout.fixed:
             if not self.rows:
                 problems.append("fixed 布局必须列出 rows")
@@ -337,14 +341,16 @@ def load_form_file(path: Path) -> FormSpec:
     try:
         spec = FormSpec.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(顶层)'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
+        problems = [_explain(e) for e in exc.errors()]
         raise FormFileError(path, problems) from None
     if spec.id != path.stem:
         raise FormFileError(path, [f"id 应与文件名一致：文件名 {path.stem}，id {spec.id}"])
     return spec
+
+
+def _explain(err: dict) -> str:
+    where = ".".join(str(p) for p in err["loc"]) or "(顶层)"
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}"
 
 
 _CACHE: dict[tuple[str, int], FormSpec] = {}

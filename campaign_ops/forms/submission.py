@@ -47,8 +47,13 @@ class Refusal(Exception):
         return self.code == "not_ready"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "code": self.code, "reason": REFUSAL_CODES[self.code],
-                "message": self.message, "retry_later": self.retry_later}
+        return {
+            "file": self.file,
+            "code": self.code,
+            "reason": REFUSAL_CODES[self.code],
+            "message": self.message,
+            "retry_later": self.retry_later,
+        }
 
 
 @dataclass(frozen=True)

@@ -291,22 +291,38 @@ def _validation(col: Column) -> DataValidation:
     )
     if col.type == ColumnType.integer:
         high = int(col.max) if col.max is not None else 2_000_000_000
-        return DataValidation(type="whole", operator="between", formula1=str(int(col.low or 0)),
-                              formula2=str(high), **common)
+        return DataValidation(
+            type="whole",
+            operator="between",
+            formula1=str(int(col.low or 0)),
+            formula2=str(high),
+            **common,
+        )
     if col.type == ColumnType.decimal:
         high = col.max if col.max is not None else 1e12
-        return DataValidation(type="decimal", operator="between", formula1=f"{col.low or 0:g}",
-                              formula2=f"{high:g}", **common)
+        return DataValidation(
+            type="decimal",
+            operator="between",
+            formula1=f"{col.low or 0:g}",
+            formula2=f"{high:g}",
+            **common,
+        )
     if col.type == ColumnType.choice:
         listed = ",".join(col.choices)
         if len(listed) > 250 or any("," in c for c in col.choices):
             raise ValueError(f"列 {col.key} 的选项太长或含逗号，无法做成下拉列表")
         return DataValidation(type="list", formula1=f'"{listed}"', **common)
     if col.type == ColumnType.date:
-        return DataValidation(type="date", operator="between", formula1=str(DATE_MIN),
-                              formula2=str(DATE_MAX), **common)
-    return DataValidation(type="textLength", operator="lessThanOrEqual",
-                          formula1=str(col.max_length), **common)
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1=str(DATE_MIN),
+            formula2=str(DATE_MAX),
+            **common,
+        )
+    return DataValidation(
+        type="textLength", operator="lessThanOrEqual", formula1=str(col.max_length), **common
+    )
 
 
 # ---- other sheets -------------------------------------------------------------------------

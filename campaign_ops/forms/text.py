@@ -58,7 +58,8 @@ def rule_texts(form: FormSpec) -> list[str]:
         out.append(f"{'、'.join(cumulative)}为累计数，不得小于上一轮报送的数。")
     if form.cross_round.growth_warning_factor:
         out.append(
-            f"某项数值达到上一轮的 {_num(form.cross_round.growth_warning_factor)} 倍及以上时会提示核实"
+            f"某项数值达到上一轮的 {_num(form.cross_round.growth_warning_factor)} 倍"
+            "及以上时会提示核实"
             "（提醒，不退回）。"
         )
     return out

@@ -40,8 +40,11 @@ def validate_batch(
             results.append(refused(item))
             continue
         res = FileResult(
-            file=item.file_name, file_key=item.file_key, form_id=item.form.id,
-            form_title=item.form.title, reporting_unit=item.reporting_unit,
+            file=item.file_name,
+            file_key=item.file_key,
+            form_id=item.form.id,
+            form_title=item.form.title,
+            reporting_unit=item.reporting_unit,
             identity=item.identity.__dict__ if item.identity else None,
         )
         for note in item.notes:
@@ -56,8 +59,12 @@ def validate_batch(
 def refused(refusal: Refusal) -> FileResult:
     name = refusal.file.replace("\\", "/").rsplit("/", 1)[-1] if refusal.file else ""
     return FileResult(
-        file=name, file_key=refusal.file or "", status="refused", refusal_code=refusal.code,
-        refusal_message=refusal.message, retry_later=refusal.retry_later,
+        file=name,
+        file_key=refusal.file or "",
+        status="refused",
+        refusal_code=refusal.code,
+        refusal_message=refusal.message,
+        retry_later=refusal.retry_later,
     )
 
 
@@ -117,7 +124,9 @@ def _shown(batch: BatchFrame, i: int, j: int) -> str:
     return display(batch.texts[i, j])
 
 
-def _finding(batch: BatchFrame, check: Check, sub: ParsedSubmission, row: ParsedRow, j: int, k: int) -> Finding:
+def _finding(
+    batch: BatchFrame, check: Check, sub: ParsedSubmission, row: ParsedRow, j: int, k: int
+) -> Finding:
     form = batch.form
     col = form.columns[j]
     i = k // len(form.columns)
@@ -152,7 +161,10 @@ def _finding(batch: BatchFrame, check: Check, sub: ParsedSubmission, row: Parsed
         parent = form.rows_by_key[form.rows_by_key[row.key].part_of]
         p = frame[K.PART].iat[k] + batch.values[i, j]
         expected = f"不大于“{parent.label}”行的{col.label}"
-        message = f"{found} 大于所属行“{parent.label}”的 {display(float(p))}。“其中”不能大于总数，请核对。"
+        message = (
+            f"{found} 大于所属行“{parent.label}”的 {display(float(p))}。"
+            "“其中”不能大于总数，请核对。"
+        )
     elif kind == "total":
         computed = display(float(batch.sums[i, j]))
         expected = f"等于各行之和 {computed}"
@@ -160,21 +172,35 @@ def _finding(batch: BatchFrame, check: Check, sub: ParsedSubmission, row: Parsed
     elif kind == "shrink":
         before = display(float(batch.previous[i, j]))
         expected = f"不小于上一轮报送的 {before}（累计数不会减少）"
-        message = f"本轮 {found} 比上一轮报送的 {before} 少。{col.label}是累计数，不能减少，请核对。"
+        message = (
+            f"本轮 {found} 比上一轮报送的 {before} 少。{col.label}是累计数，不能减少，请核对。"
+        )
         found = f"{found}（上一轮 {before}）"
     elif kind == "growth":
         before = display(float(batch.previous[i, j]))
         ratio = frame[K.GROWTH].iat[k]
         expected = check.expected
-        message = (f"本轮 {found} 是上一轮 {before} 的 {ratio:.0f} 倍，请核实是否多填了位数或用错了单位"
-                   "（提醒，不影响接收）。")
+        message = (
+            f"本轮 {found} 是上一轮 {before} 的 {ratio:.0f} 倍，请核实是否多填了位数或用错了单位"
+            "（提醒，不影响接收）。"
+        )
         found = f"{found}（上一轮 {before}）"
     else:
         message = f"不符合要求：{check.expected}。"
     return Finding(
-        severity=check.severity, code=kind, message=message, file=sub.file_name, sheet=sub.sheet,
-        row_label=row.label, column_label=label, cell=row.cells.get(col.key), value=found,
-        expected=expected, row_key=row.key, column_key=col.key, check=check.id,
+        severity=check.severity,
+        code=kind,
+        message=message,
+        file=sub.file_name,
+        sheet=sub.sheet,
+        row_label=row.label,
+        column_label=label,
+        cell=row.cells.get(col.key),
+        value=found,
+        expected=expected,
+        row_key=row.key,
+        column_key=col.key,
+        check=check.id,
     )
 
 

@@ -22,7 +22,9 @@ NONE_WORDS = frozenset({"—", "——", "-", "--", "－", "–", "―", "无", 
 
 _SPACES = re.compile(r"\s+")
 _PARENS = re.compile(r"[（(][^（）()]*[）)]")
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))")
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"
+)
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 
 

@@ -37,8 +37,13 @@ def fill(templates: dict[str, Path], tmp_path: Path) -> Filler:
     """``fill(form_id, style="plain", seed=0, name=None, values=None)`` → (path, values)."""
     counter = iter(range(10_000))
 
-    def _fill(form_id: str, style: str = "plain", seed: int = 0, name: str | None = None,
-              values: Values | None = None) -> tuple[Path, Values]:
+    def _fill(
+        form_id: str,
+        style: str = "plain",
+        seed: int = 0,
+        name: str | None = None,
+        values: Values | None = None,
+    ) -> tuple[Path, Values]:
         form = load_form(form_id)
         values = values if values is not None else sample_values(form, seed=seed)
         path = tmp_path / (name or f"{form_id}-{next(counter)}.xlsx")
@@ -54,4 +59,3 @@ def copy_template(templates: dict[str, Path], tmp_path: Path) -> Callable[[str, 
         return Path(shutil.copy(templates[form_id], tmp_path / name))
 
     return _copy
-

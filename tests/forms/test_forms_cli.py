@@ -16,7 +16,10 @@ from campaign_ops.forms.spec import load_form
 def test_template_then_fill_then_check(tmp_path: Path, capsys):
     campaign, round_, unit = campaign_using("livestream-cases")
     out = tmp_path / "模板"
-    assert main(["template", campaign.id, "--round", round_.id, "--unit", unit.code, "-o", str(out)]) == 0
+    assert (
+        main(["template", campaign.id, "--round", round_.id, "--unit", unit.code, "-o", str(out)])
+        == 0
+    )
     printed = capsys.readouterr().out
     made = sorted(out.glob("*.xlsx"))
     assert len(made) == len(round_.forms) and all(p.name in printed for p in made)

@@ -105,8 +105,11 @@ def test_formula_cached_values_are_used_and_a_stale_total_is_caught(fill):
     ref = lay.cell("total", "registered")
 
     def cache(xml: bytes) -> bytes:  # what Excel writes: the formula and its last result
-        return re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*>)<f>([^<]*)</f><v>[^<]*</v>',
-                      rb"\1<f>\2</f><v>" + str(right + 5).encode() + rb"</v>", xml)
+        return re.sub(
+            rb'(<c r="' + ref.encode() + rb'"[^>]*>)<f>([^<]*)</f><v>[^<]*</v>',
+            rb"\1<f>\2</f><v>" + str(right + 5).encode() + rb"</v>",
+            xml,
+        )
 
     rewrite_member(path, "xl/worksheets/sheet1.xml", cache)
     sub = parse_file(path)
@@ -132,10 +135,17 @@ def test_xlsm_is_read_and_no_macro_runs(fill, tmp_path: Path):
 
 def _csv_text(form_id: str, values) -> str:
     form = load_form(form_id)
-    lines = [form.title, "填报单位：汉滨区市场监督管理局", ",".join([form.row_header, *(c.header for c in form.columns)])]
+    lines = [
+        form.title,
+        "填报单位：汉滨区市场监督管理局",
+        ",".join([form.row_header, *(c.header for c in form.columns)]),
+    ]
     for row in form.rows:
         lines.append(",".join([row.label, *(str(values[row.key][c.key]) for c in form.columns)]))
-    lines.append("合计," + ",".join(str(sum(values[r.key][c.key] for r in form.detail_rows)) for c in form.columns))
+    lines.append(
+        "合计,"
+        + ",".join(str(sum(values[r.key][c.key] for r in form.detail_rows)) for c in form.columns)
+    )
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -162,7 +172,9 @@ def test_dates_typed_as_serials_or_text_in_a_case_list(fill):
     ws = wb.worksheets[0]
     lay = TemplateLayout(form)
     put = values["r1"]["filed_on"]
-    ws[lay.cell("r1", "filed_on")] = (put - __import__("datetime").date(1899, 12, 30)).days  # a serial
+    ws[lay.cell("r1", "filed_on")] = (
+        put - __import__("datetime").date(1899, 12, 30)
+    ).days  # a serial
     ws[lay.cell("r2", "filed_on")] = values["r2"]["filed_on"].strftime("%Y年%m月%d日")
     wb.save(path)
     sub = parse_file(path)

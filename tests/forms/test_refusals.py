@@ -58,7 +58,9 @@ def _bomb(path: Path, megabytes: int) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("xl/workbook.xml", "<workbook/>")
-        zf.writestr("xl/worksheets/sheet1.xml", b"<worksheet>" + b" " * (megabytes << 20) + b"</worksheet>")
+        zf.writestr(
+            "xl/worksheets/sheet1.xml", b"<worksheet>" + b" " * (megabytes << 20) + b"</worksheet>"
+        )
     return path
 
 
@@ -91,7 +93,9 @@ def test_absurd_dimension_is_refused(tmp_path: Path, fill):
         for info in src.infolist():
             data = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<dimension ref="A1:', b'<dimension ref="A1:XFD1048576" x="', 1)
+                data = data.replace(
+                    b'<dimension ref="A1:', b'<dimension ref="A1:XFD1048576" x="', 1
+                )
             dst.writestr(info, data)
     r = refusal(out)
     assert r.code == "too_large" and "1048576" in r.message and "删除" in r.message

@@ -38,7 +38,9 @@ def test_template_round_trips_exactly(form_id, fill):
     assert_same_values(sub, values)
     long = sub.long()
     assert {"row_key", "column_key", "value"} <= set(long.columns)
-    assert len(long[~long["is_total"]]) == sum(v is not None for line in values.values() for v in line.values())
+    assert len(long[~long["is_total"]]) == sum(
+        v is not None for line in values.values() for v in line.values()
+    )
 
 
 def test_every_form_filled_in_every_style_is_accepted_with_the_right_numbers(fill):

@@ -71,7 +71,9 @@ def test_a_changed_spec_makes_its_suite_stale(tmp_path: Path, monkeypatch: pytes
     forms_dir.mkdir()
     data = yaml.safe_load(load_form("saic-internet-ads").model_dump_json())
     data["columns"][0]["max"] = 5  # someone tightens a bound but forgets the suite
-    (forms_dir / "saic-internet-ads.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (forms_dir / "saic-internet-ads.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
     monkeypatch.setenv("CAMPAIGN_OPS_FORMS_DIR", str(forms_dir))
     changed = load_form("saic-internet-ads")
     assert expectations.drifted(changed)

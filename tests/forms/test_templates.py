@@ -31,8 +31,10 @@ def test_template_is_a_ready_to_fill_government_table(form_id: str, templates: d
         assert col.header in texts
     for group in form.groups:  # merged group headers above their columns
         first = lay.col(group.columns[0])
-        assert any(m.min_row == 4 and m.min_col == first and m.max_col == first + len(group.columns) - 1
-                   for m in ws.merged_cells.ranges), group.label
+        assert any(
+            m.min_row == 4 and m.min_col == first and m.max_col == first + len(group.columns) - 1
+            for m in ws.merged_cells.ranges
+        ), group.label
     # inputs unlocked, labels and headers locked, sheet protected without a password
     assert ws.protection.sheet and not ws.protection.password
     first_key = lay.row_keys[0]
@@ -56,13 +58,17 @@ def test_template_is_a_ready_to_fill_government_table(form_id: str, templates: d
     assert meta.sheet_state == "veryHidden" and meta.protection.sheet
     pairs = {r[0]: r[1] for r in meta.iter_rows(values_only=True)}
     assert pairs["campaign"] == campaign.id and pairs["round"] == round_.id
-    assert pairs["unit"] == unit.code and pairs["form"] == form.id and pairs["form_version"] == form.version
+    assert (
+        pairs["unit"] == unit.code
+        and pairs["form"] == form.id
+        and pairs["form_version"] == form.version
+    )
 
 
 def test_untouched_template_identifies_itself_on_intake(templates: dict[str, Path]):
     from campaign_ops.forms.submission import Refusal
 
-    campaign, round_, unit = seed_campaign_for("ankang-work-stats")
+    unit = seed_campaign_for("ankang-work-stats")[2]
     with pytest.raises(Refusal) as err:
         parse_file(templates["ankang-work-stats"])
     assert err.value.code == "empty"
@@ -81,6 +87,8 @@ def test_one_template_per_unit_with_chinese_names(tmp_path: Path):
     names = {p.name for p in paths}
     for unit in units:
         assert template_filename(load_form("ankang-work-stats"), unit, round_) in names
-    assert all(p.suffix == ".xlsx" and any("\u4e00" <= ch <= "\u9fff" for ch in p.stem) for p in paths)
+    assert all(
+        p.suffix == ".xlsx" and any("\u4e00" <= ch <= "\u9fff" for ch in p.stem) for p in paths
+    )
     sub = parse_file(next(p for p in paths if units[1].name in p.name and "案件" in p.name))
     assert sub.identity.unit == units[1].code and sub.reporting_unit == units[1].name

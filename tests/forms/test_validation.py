@@ -34,18 +34,38 @@ def only(result, code):
 
 def test_one_batch_many_files_each_failure_on_its_own_file_row_and_column(fill):
     good, _ = fill("livestream-cases", seed=1, name="好.xlsx")
-    closed, v = fill("livestream-cases", seed=2, name="结案多于立案.xlsx")
-    typed(closed, "livestream-cases", {("price", "filed"): 3, ("price", "closed"): 5, ("price", "referred_police"): 0})
+    closed, _ = fill("livestream-cases", seed=2, name="结案多于立案.xlsx")
+    typed(
+        closed,
+        "livestream-cases",
+        {("price", "filed"): 3, ("price", "closed"): 5, ("price", "referred_police"): 0},
+    )
     subs, v2 = fill("livestream-subjects", seed=3, name="其中之和不符.xlsx")
     typed(subs, "livestream-subjects", {("anchors", "others"): v2["anchors"]["others"] + 4})
     part, _ = fill("ankang-work-stats", seed=4, name="其中大于总数.xlsx")
-    typed(part, "ankang-work-stats", {("training_people", "current"): 10, ("training_enforcers", "current"): 12,
-                                       ("training_enforcers", "cumulative"): 50, ("training_people", "cumulative"): 60})
+    typed(
+        part,
+        "ankang-work-stats",
+        {
+            ("training_people", "current"): 10,
+            ("training_enforcers", "current"): 12,
+            ("training_enforcers", "cumulative"): 50,
+            ("training_people", "cumulative"): 60,
+        },
+    )
     total, _ = fill("saic-internet-ads", seed=5, name="合计不符.xlsx")
     typed(total, "saic-internet-ads", {("total", "filed"): 1})
     cells, _ = fill("huangshan-network-market", seed=6, name="单元格错误.xlsx")
-    typed(cells, "huangshan-network-market", {("access", "staff"): -3, ("order", "staff"): "十二",
-                                              ("safety", "cases_filed"): 2.5, ("quality", "fines"): 1.123456})
+    typed(
+        cells,
+        "huangshan-network-market",
+        {
+            ("access", "staff"): -3,
+            ("order", "staff"): "十二",
+            ("safety", "cases_filed"): 2.5,
+            ("quality", "fines"): 1.123456,
+        },
+    )
     files = [good, closed, subs, part, total, cells]
     results = validate_batch([parse_file(p) for p in files])
     by_file = {r.file: r for r in results}
@@ -53,7 +73,10 @@ def test_one_batch_many_files_each_failure_on_its_own_file_row_and_column(fill):
     assert all(not r.errors for r in results[:1])
 
     f = only(by_file["结案多于立案.xlsx"], "rule")
-    assert (f.sheet, f.row_label) == ("直播电商违法案件查处情况统计表", "价格欺诈及不按规定明码标价")
+    assert (f.sheet, f.row_label) == (
+        "直播电商违法案件查处情况统计表",
+        "价格欺诈及不按规定明码标价",
+    )
     assert f.column_label == "结案、立案" and f.value == "结案 5，立案 3"
     assert f.expected == "结案数不能大于立案数"
     lay = TemplateLayout(load_form("livestream-cases"))
@@ -67,26 +90,42 @@ def test_one_batch_many_files_each_failure_on_its_own_file_row_and_column(fill):
     assert f.value == "12" and "参加培训人员" in f.expected
 
     f = only(by_file["合计不符.xlsx"], "total")
-    assert f.row_label == "合计" and f.column_label == "立案" and f.value == "1" and "各行之和" in f.message
+    assert (
+        f.row_label == "合计"
+        and f.column_label == "立案"
+        and f.value == "1"
+        and "各行之和" in f.message
+    )
 
     errors = {(e.row_label, e.code): e for e in by_file["单元格错误.xlsx"].errors}
     access, order = "督促平台落实主体责任（准入关）", "规范网络营销和集中促销行为（秩序关）"
     assert errors[(access, "min")].value == "-3"
-    assert errors[(order, "readable")].value == "十二" and "无法识别" in errors[(order, "readable")].message
-    assert errors[("严查网售危害生命健康的重点商品（安全关）", "precision")].expected.endswith("整数，单位：件")
+    assert (
+        errors[(order, "readable")].value == "十二"
+        and "无法识别" in errors[(order, "readable")].message
+    )
+    assert errors[("严查网售危害生命健康的重点商品（安全关）", "precision")].expected.endswith(
+        "整数，单位：件"
+    )
     assert "4 位小数" in errors[("打击网售侵权假冒伪劣商品（质量关）", "precision")].expected
 
 
 def test_case_list_choices_lengths_and_dates(fill):
     form = load_form("ankang-ad-cases")
     values = sample_values(form, seed=8, cases=4)
-    values["r2"].update(status="已结案", closed_on=values["r2"]["filed_on"].replace(day=1), domain="医药")
+    values["r2"].update(
+        status="已结案", closed_on=values["r2"]["filed_on"].replace(day=1), domain="医药"
+    )
     values["r3"]["case_name"] = "某" * 120
     values["r4"]["party"] = None
     path, _ = fill(form.id, values=values)
     (result,) = validate_batch([parse_file(path)])
     codes = sorted((e.row_label, e.code) for e in result.errors)
-    assert ("序号2", "choice") in codes and ("序号3", "length") in codes and ("序号4", "required") in codes
+    assert (
+        ("序号2", "choice") in codes
+        and ("序号3", "length") in codes
+        and ("序号4", "required") in codes
+    )
     if values["r2"]["filed_on"].day != 1:
         assert ("序号2", "rule") in codes
     choice = next(e for e in result.errors if e.code == "choice")
@@ -106,10 +145,18 @@ def test_cross_round_shrinking_is_an_error_and_a_jump_is_a_warning(fill):
     sub = parse_file(path)
     (result,) = validate_batch([sub], previous={sub.file_key: parse_file(prev_path)})
     shrink = only(result, "shrink")
-    assert shrink.row_label == "侵犯知识产权" and shrink.column_label == "立案" and shrink.severity == "error"
+    assert (
+        shrink.row_label == "侵犯知识产权"
+        and shrink.column_label == "立案"
+        and shrink.severity == "error"
+    )
     assert f"上一轮 {before['ip']['filed']}" in shrink.value
     growth = only(result, "growth")
-    assert growth.severity == "warning" and growth.row_label == "食品安全违法" and "倍" in growth.message
+    assert (
+        growth.severity == "warning"
+        and growth.row_label == "食品安全违法"
+        and "倍" in growth.message
+    )
     # the same previous round from the warehouse, as long rows
     (again,) = validate_batch([sub], previous={sub.file_key: parse_file(prev_path).long()})
     assert [e.code for e in again.errors] == [e.code for e in result.errors]
@@ -134,10 +181,18 @@ def test_reports_in_chinese_for_people_and_json_for_machines(fill):
     results = validate_batch([parse_file(path)])
     text = report_text(results)
     assert "【退回】房县局.xlsx" in text and "错误" in text
-    for word in ("工作表“直播电商违法案件查处情况统计表”", "“价格欺诈及不按规定明码标价”行", "填写的值：结案 4，立案 1",
-                 "要求：结案数不能大于立案数"):
+    for word in (
+        "工作表“直播电商违法案件查处情况统计表”",
+        "“价格欺诈及不按规定明码标价”行",
+        "填写的值：结案 4，立案 1",
+        "要求：结案数不能大于立案数",
+    ):
         assert word in text
     data = json.loads(report_json(results))
     assert data["accepted"] == 0 and data["files"][0]["errors"][0]["column_key"] == "closed"
     html = report_html(results)
-    assert "<table>" in html and "价格欺诈及不按规定明码标价" in html and "结案数不能大于立案数" in html
+    assert (
+        "<table>" in html
+        and "价格欺诈及不按规定明码标价" in html
+        and "结案数不能大于立案数" in html
+    )
