@@ -40,6 +40,16 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(m[2]), col
 
 
+@lru_cache(maxsize=1024)
+def column_letter(col: int) -> str:
+    """1 → ``A``, 28 → ``AB``."""
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 @lru_cache(maxsize=4096)
 def tokenize(formula: str) -> tuple[tuple[str, str], ...]:
     text = formula.lstrip("=").strip()

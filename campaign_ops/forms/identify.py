@@ -55,7 +55,8 @@ def identify(
             "请使用本次行动下发的模板。",
         )
     rounds = {r.id: r for r in campaign.rounds}
-    if ident and ident.round:
+    same_campaign = not (ident and ident.campaign and ident.campaign != campaign.id)
+    if ident and ident.round and same_campaign:
         if ident.round not in rounds:
             error(
                 "wrong_round",

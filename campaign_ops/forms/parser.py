@@ -13,9 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from campaign_ops.forms.findings import Finding
+from campaign_ops.forms.formulas import column_letter
 from campaign_ops.forms.layout import META_MARKER, META_SHEET
 from campaign_ops.forms.locate import TableMatch, find_header, find_reporting_unit, find_rows
 from campaign_ops.forms.reader import Grid, Uncomputed, read_grids
@@ -231,7 +230,7 @@ def _read_row(
         if c is None or line is None:
             row.values[col.key] = None
             continue
-        row.cells[col.key] = f"{get_column_letter(c)}{r}"
+        row.cells[col.key] = f"{column_letter(c)}{r}"
         value, bad = clean(col, line[c - 1] if c <= len(line) else None)
         row.values[col.key] = value
         if bad is not None:

@@ -156,7 +156,7 @@ def _finding(
         found = "，".join(f"{form.columns[x].label} {_shown(batch, i, x)}" for x in idx)
         label = "、".join(form.columns[x].label for x in idx)
         expected = rule_text(form, rule)
-        message = f"{found}：{expected}。请核对。"
+        message = f"{expected}，请核对这几栏。"
     elif kind == "part_of":
         parent = form.rows_by_key[form.rows_by_key[row.key].part_of]
         p = frame[K.PART].iat[k] + batch.values[i, j]
