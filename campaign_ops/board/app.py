@@ -150,7 +150,6 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(board_name=BOARD_NAME, run_states=RUN_STATE_LABELS)
-    env.filters["when"] = lambda m: m.strftime("%Y-%m-%d %H:%M") if m else "—"
     return env
 
 

@@ -44,7 +44,11 @@ MAIL_KIND_LABELS = {
     "rejection": "退回通知",
     "receipt": "收件回执",
     "report": "汇总报告",
+    "digest": "报送情况汇总（市局）",
 }
+
+# Recipient groups that are not units (campaign_ops.remind.OPS_GROUP and friends).
+RECIPIENT_GROUP_LABELS = {"ops": "市局工作人员", "leaders": "分管领导"}
 
 MAIL_STATUS_LABELS = {
     MailStatus.sent: "已发送",
@@ -100,11 +104,18 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class RunView:
+    when: str  # in the campaign's time zone
+    state: str
+    url: str
+
+
+@dataclass(frozen=True)
 class DagView:
     dag_id: str
     kind_label: str
     url: str
-    runs: tuple[RunInfo, ...]
+    runs: tuple[RunView, ...]
 
     @property
     def last_state(self) -> str | None:
@@ -278,7 +289,10 @@ def build_board(
             dag_id=dag_id(campaign.id, kind),
             kind_label=DAG_KIND_LABELS[kind],
             url=links.dag(dag_id(campaign.id, kind)),
-            runs=tuple((runs or {}).get(dag_id(campaign.id, kind), ())),
+            runs=tuple(
+                RunView(_fmt(r.when, tz) if r.when else "—", r.state, r.url)
+                for r in (runs or {}).get(dag_id(campaign.id, kind), ())
+            ),
         )
         for kind in DAG_KINDS
     ]
@@ -505,7 +519,8 @@ def mail_views(session: Session, campaign: Campaign, tz: ZoneInfo) -> list[MailV
                 when=_fmt(e.sent_at or e.created_at, tz),
                 kind=MAIL_KIND_LABELS.get(e.kind, e.kind),
                 round_title=titles.get(e.round_id, e.round_id or "—"),
-                recipient=names.get(e.recipient_key, e.recipient_key),
+                recipient=names.get(e.recipient_key)
+                or RECIPIENT_GROUP_LABELS.get(e.recipient_key, e.recipient_key),
                 status=MAIL_STATUS_LABELS[status],
                 needs_human=status in (MailStatus.uncertain, MailStatus.failed),
                 subject=e.subject or "",

@@ -37,7 +37,13 @@ def test_seeded_round_shows_statuses_rates_reasons_and_mails(session: Session, c
     session.commit()
     runs = {
         f"{SEED_CAMPAIGN}__collect": [
-            RunInfo(f"{SEED_CAMPAIGN}__collect", "manual__x+1", "failed", None, "/dags/x/runs/y")
+            RunInfo(
+                f"{SEED_CAMPAIGN}__collect",
+                "manual__x+1",
+                "failed",
+                dt.datetime(2023, 5, 11, 1, tzinfo=dt.UTC),
+                "/af/dags/x/runs/manual__x%2B1",
+            )
         ]
     }
     board = build_board(campaign, session, now=AFTER_ROUND_1, runs=runs, links=Links("/af"))
@@ -64,6 +70,7 @@ def test_seeded_round_shows_statuses_rates_reasons_and_mails(session: Session, c
     assert board.phase.startswith("动员部署")
     assert board.next_deadlines[0].title.startswith("报送截止：企业自查整改")
     assert board.dags[0].url == f"/af/dags/{SEED_CAMPAIGN}__collect"
+    assert board.dags[0].runs[0].when == "2023-05-11 09:00"  # Beijing time
 
     attention = "\n".join(board.attention)
     assert "8 个单位逾期未报" in attention
@@ -96,3 +103,31 @@ def test_unreachable_warehouse_still_shows_the_timeline(campaign) -> None:
 )
 def test_phase_text(campaign, day: dt.date, expected: str) -> None:
     assert phase_text(campaign, day) == expected
+
+
+def test_pages_render_the_board_in_chinese(session: Session, campaign) -> None:
+    from campaign_ops.board.app import templates
+
+    seed_first_round(session, campaign)
+    session.commit()
+    board = build_board(campaign, session, now=AFTER_ROUND_1, links=Links())
+    page = (
+        templates()
+        .get_template("board_campaign.html")
+        .render(board_root="/campaign-board", board=board, runs_note="")
+    )
+    assert 'data-unit="shiquan" data-round="r1"' in page
+    assert f'href="#{board.rejections[0].anchor}"' in page
+    assert REJECTION_FINDING in page and "需要处理" in page
+    index = (
+        templates()
+        .get_template("board_index.html")
+        .render(
+            board_root="/campaign-board",
+            boards=[board],
+            broken=[],
+            runs_note="",
+            config_errors_url="",
+        )
+    )
+    assert f'href="/campaign-board/c/{SEED_CAMPAIGN}"' in index
