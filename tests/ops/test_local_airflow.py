@@ -1,9 +1,10 @@
 """``make up`` / ``make down`` for real, and the campaign board in headless Chromium.
 
-One module-scoped Airflow (about 30–60 s to start on a new database) serves every test here; a
-finalizer runs ``make down`` and then kills anything the run left, so a failing test never
-leaves processes behind. The warehouse is seeded before ``make up`` with a seed campaign's
-first round, so the board has real statuses to show.
+One module-scoped Airflow serves every test here. Its state is made the way a person would:
+``make demo`` first (real DAG runs and mails in the same ``CAMPAIGN_OPS_HOME``), then the seed
+campaign's first round is put in the warehouse so the board has every status to show, then
+``make up``. A finalizer runs ``make down`` and kills anything left, so a failing test never
+leaves processes behind.
 """
 
 from __future__ import annotations
@@ -77,14 +78,19 @@ def _seed_warehouse(home: Path) -> None:
 @pytest.fixture(scope="module")
 def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAirflow]:
     home = tmp_path_factory.mktemp("make-up")
-    _seed_warehouse(home)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN_OPS"))},
         "CAMPAIGN_OPS_HOME": str(home),
         "CAMPAIGN_OPS_AIRFLOW_PORT": str(free_port()),
+        # Log servers off the default ports, so a developer's own `make up` does not clash.
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
     }
     port = int(env["CAMPAIGN_OPS_AIRFLOW_PORT"])
     airflow = LocalAirflow(home, port, env, subprocess.CompletedProcess([], 0))
+    demo = airflow.make("demo")
+    assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
+    _seed_warehouse(home)
     try:
         first = airflow.make("up")
         airflow = LocalAirflow(home, port, env, first)
@@ -187,7 +193,12 @@ def test_logged_in_user_sees_units_and_statuses_in_chromium(local_airflow: Local
             assert cell("shiquan") == "已退回"
             assert cell("ningshan") == "逾期未报"
             frame.locator("td[data-unit=shiquan][data-round=r1] a").click()
-            assert REJECTION_FINDING in frame.locator("body").inner_text()
+            text = frame.locator("body").inner_text()
+            assert REJECTION_FINDING in text
+            # What `make demo` did shows too: its DAG runs and the notices it sent.
+            remind_link = frame.get_by_role("link", name="提醒", exact=True)
+            assert "成功" in frame.locator("tr", has=remind_link).inner_text()
+            assert "动员部署通知" in text
         finally:
             browser.close()
 
