@@ -225,23 +225,28 @@ def _read_row(
     row = ParsedRow(key=key, label=label, excel_row=r)
     cells = grid.cells
     line = cells[r - 1] if r is not None and 1 <= r <= len(cells) else None
+    values, refs = row.values, row.cells
+    width = len(line) if line is not None else 0
     for col in spec.columns:
-        c = match.columns.get(col.key)
+        key_ = col.key
+        c = match.columns.get(key_)
         if c is None or line is None:
-            row.values[col.key] = None
+            values[key_] = None
             continue
-        row.cells[col.key] = f"{column_letter(c)}{r}"
-        value, bad = clean(col, line[c - 1] if c <= len(line) else None)
-        row.values[col.key] = value
+        refs[key_] = f"{column_letter(c)}{r}"
+        value, bad = clean(col, line[c - 1] if c <= width else None)
+        values[key_] = value
         if bad is not None:
-            row.bad[col.key] = bad
+            row.bad[key_] = bad
     return row
 
 
 def clean(col: Column, raw: Any) -> tuple[Any, str | None]:
     """(value, problem text) for one cell according to its column's type."""
     if raw.__class__ is float and col.numeric:  # the common case: a real number
-        if col.type == ColumnType.integer and raw.is_integer():
+        if raw != raw:
+            return None, None
+        if col.type is ColumnType.integer and raw.is_integer():
             return int(raw), None
         return raw, None
     if raw == "" or raw is None:

@@ -162,8 +162,11 @@ def _compute(formula: str, lookup, depth: int) -> float | Uncomputed:
             total = 0.0
             for r in range(min(r1, r2), max(r1, r2) + 1):
                 for c in range(min(c1, c2), max(c1, c2) + 1):
-                    value, _ = to_number(lookup(r, c, depth + 1))
-                    total += value or 0.0
+                    raw = lookup(r, c, depth + 1)
+                    if raw.__class__ is float:
+                        total += raw
+                    elif raw is not None and raw != "":
+                        total += to_number(raw)[0] or 0.0
             return total
     try:
         return evaluate(formula, lookup, depth)

@@ -121,45 +121,117 @@ def _ole_refusal(path: Path, data: bytes) -> Refusal:
     )
 
 
+@dataclass(frozen=True)
+class Member:
+    """One entry of the archive's central directory."""
+
+    name: str
+    method: int
+    compressed: int
+    size: int  # declared uncompressed size
+    offset: int  # of the local header
+
+
+_EOCD = struct.Struct("<4s4H2LH")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+
+
+def read_members(data: bytes) -> list[Member]:
+    """The central directory, read directly (zipfile's reader costs more than the check).
+
+    Falls back to ``zipfile`` for anything unusual (zip64, archive comments it can't find).
+    """
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if at < 0 or len(data) < at + _EOCD.size:
+        raise zipfile.BadZipFile("no end of central directory")
+    _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack_from(data, at)
+    if count == 0xFFFF or cd_offset == 0xFFFFFFFF or cd_offset + cd_size > at:
+        return _members_via_zipfile(data)
+    out, pos = [], cd_offset
+    for _ in range(count):
+        if data[pos : pos + 4] != b"PK\x01\x02":
+            raise zipfile.BadZipFile("bad central directory")
+        f = _CENTRAL.unpack_from(data, pos)
+        flags, method, csize, usize, nlen, xlen, clen, offset = (
+            f[3],
+            f[4],
+            f[8],
+            f[9],
+            f[10],
+            f[11],
+            f[12],
+            f[16],
+        )
+        raw = data[pos + 46 : pos + 46 + nlen]
+        name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        out.append(Member(name, method, csize, usize, offset))
+        pos += 46 + nlen + xlen + clen
+    return out
+
+
+def _members_via_zipfile(data: bytes) -> list[Member]:
+    with zipfile.ZipFile(BytesIO(data)) as zf:
+        return [
+            Member(i.filename, i.compress_type, i.compress_size, i.file_size, i.header_offset)
+            for i in zf.infolist()
+        ]
+
+
+def _read_by_reader(name: str) -> bool:
+    """Parts a spreadsheet reader inflates: these are measured by actually inflating them.
+
+    Other parts (themes, pictures, document properties, macros) are never read by the parser;
+    their declared sizes are checked, which is enough for parts nobody inflates.
+    """
+    if name == "[Content_Types].xml":
+        return True
+    return (
+        name.startswith("xl/")
+        and name.endswith((".xml", ".rels"))
+        and not name.startswith(("xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/"))
+    )
+
+
 def _inspect_zip(path: Path, data: bytes) -> Inspection:
     try:
-        zf = zipfile.ZipFile(BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+        members = read_members(data)
+    except (zipfile.BadZipFile, OSError, ValueError, struct.error):
         raise Refusal(
             "not_ready",
             f"文件不完整或已损坏，无法打开。如果刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。",
             path,
         ) from None
-    names = {i.filename for i in infos}
-    if len(infos) > MAX_MEMBERS:
-        raise _bomb(path, f"包含 {len(infos)} 个内部文件")
+    names = {m.name for m in members}
+    if len(members) > MAX_MEMBERS:
+        raise _bomb(path, f"包含 {len(members)} 个内部文件")
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
         raise Refusal(
             "unsupported",
             f"这不是 Excel 工作簿（可能是 Word 文档或压缩包）。{ASK_RESAVE}。",
             path,
         )
-    declared = sum(i.file_size for i in infos)
+    declared = sum(m.size for m in members)
     if declared > MAX_UNCOMPRESSED:
         raise _bomb(path, f"解压后有 {declared / 1024 / 1024:.0f} MB")
     inspection = Inspection(kind="xlsx", data=data, has_macros="xl/vbaProject.bin" in names)
     total = 0
-    for info in infos:
-        size, content = _inflate(path, data, info, MAX_UNCOMPRESSED - total)
-        total += size
-        if size > info.file_size:
-            raise _bomb(path, f"内部文件 {info.filename} 的实际大小与声明不符")
-        if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
+    for m in members:
+        if m.size > RATIO_FLOOR and m.size > MAX_RATIO * max(m.compressed, 1):
             raise _bomb(
-                path,
-                f"内部文件 {info.filename} 压缩比异常（{size // max(info.compress_size, 1)} 倍）",
+                path, f"内部文件 {m.name} 压缩比异常（{m.size // max(m.compressed, 1)} 倍）"
             )
-        name = info.filename
-        if content is not None and name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            _check_sheet(path, name, content, inspection)
-        elif name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
-            inspection.parts[name] = content or b""
+        if not _read_by_reader(m.name):
+            continue
+        content = _inflate(path, data, m, MAX_UNCOMPRESSED - total)
+        total += len(content)
+        if len(content) > m.size:
+            raise _bomb(path, f"内部文件 {m.name} 的实际大小与声明不符")
+        if len(content) > RATIO_FLOOR and len(content) > MAX_RATIO * max(m.compressed, 1):
+            raise _bomb(path, f"内部文件 {m.name} 压缩比异常")
+        if m.name.startswith("xl/worksheets/") and m.name.endswith(".xml"):
+            _check_sheet(path, m.name, content, inspection)
+        elif m.name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            inspection.parts[m.name] = content
     return inspection
 
 
@@ -172,33 +244,34 @@ def _bomb(path: Path, detail: str) -> Refusal:
     )
 
 
-def _inflate(
-    path: Path, data: bytes, info: zipfile.ZipInfo, budget: int
-) -> tuple[int, bytes | None]:
-    """Inflate one member with a cap: (actual size, content of XML parts, else None)."""
-    offset = info.header_offset
+def _inflate(path: Path, data: bytes, member: Member, budget: int) -> bytes:
+    """Inflate one member, never producing more than ``budget`` bytes."""
+    offset = member.offset
     if data[offset : offset + 4] != ZIP_MAGIC:
         raise Refusal(
-            "not_ready", f"文件不完整或已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path
+            "not_ready",
+            f"文件不完整或已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。",
+            path,
         )
-    name_len, extra_len = struct.unpack("<HH", data[offset + 26 : offset + 30])
+    name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
     start = offset + 30 + name_len + extra_len
-    raw = data[start : start + info.compress_size]
-    if info.compress_type == zipfile.ZIP_STORED:
-        content = raw
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        inflater = zlib.decompressobj(-15)
-        try:
-            content = inflater.decompress(raw, budget + 1)
-        except zlib.error:
-            raise Refusal(
-                "not_ready", f"文件内容已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path
-            ) from None
-        if len(content) > budget or inflater.unconsumed_tail:
-            raise _bomb(path, f"解压后超过 {MAX_UNCOMPRESSED // 1024 // 1024} MB")
-    else:
+    raw = data[start : start + member.compressed]
+    if member.method == zipfile.ZIP_STORED:
+        return raw
+    if member.method != zipfile.ZIP_DEFLATED:
         raise Refusal("unsupported", f"文件使用了不常见的压缩方式，无法读取。{ASK_RESAVE}。", path)
-    return len(content), content if info.filename.endswith((".xml", ".rels")) else None
+    inflater = zlib.decompressobj(-15)
+    try:
+        content = inflater.decompress(raw, budget + 1)
+    except zlib.error:
+        raise Refusal(
+            "not_ready",
+            f"文件内容已损坏。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。",
+            path,
+        ) from None
+    if len(content) > budget or inflater.unconsumed_tail:
+        raise _bomb(path, f"解压后超过 {MAX_UNCOMPRESSED // 1024 // 1024} MB")
+    return content
 
 
 def _check_sheet(path: Path, part: str, xml: bytes, inspection: Inspection) -> None:

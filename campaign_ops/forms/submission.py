@@ -41,6 +41,9 @@ class Refusal(Exception):
         self.file = str(file) if file is not None else None
         super().__init__(message)
 
+    def __reduce__(self) -> tuple:  # picklable across the parser pool's processes
+        return (Refusal, (self.code, self.message, self.file))
+
     @property
     def retry_later(self) -> bool:
         """A half-copied file is not the unit's mistake: look at it again on the next scan."""

@@ -64,9 +64,12 @@ def to_number(raw: Any, unit: str | None = None) -> tuple[float | None, str | No
     Accepts real numbers, numbers stored as text, full-width digits, thousands separators,
     a trailing unit of measure (``12件``, ``3.5万元``) and the words for none (``—``, ``无``).
     """
-    if raw is None:
+    cls = raw.__class__
+    if cls is float:  # the common case first: calamine returns numbers as floats
+        return (None, None) if raw != raw else (raw, None)
+    if raw is None or raw == "":
         return None, None
-    if isinstance(raw, bool):
+    if cls is bool:
         return None, str(raw)
     if isinstance(raw, int | float):
         return (None, None) if isinstance(raw, float) and math.isnan(raw) else (float(raw), None)

@@ -72,3 +72,20 @@ def test_dashes_and_none_words_mean_zero_but_blank_is_not_zero(fill):
     (err,) = result.errors
     assert err.code == "required" and err.row_label == form.row_label("risk")
     assert err.column_label == "罚没款" and "空白不等于 0" in err.message
+
+
+def test_parsing_on_several_cores_gives_the_same_result(fill, tmp_path):
+    from campaign_ops.forms.parser import try_parse
+    from campaign_ops.forms.pool import ParserPool
+
+    paths = [fill(form_id, seed=i)[0] for i, form_id in enumerate(FORM_IDS)]
+    empty = tmp_path / "空.xlsx"
+    empty.write_bytes(b"")
+    paths.append(empty)
+    serial = [try_parse(p) for p in paths]
+    with ParserPool(2) as pool:
+        pooled = pool.parse(paths)
+    assert [type(x).__name__ for x in pooled] == [type(x).__name__ for x in serial]
+    for a, b in zip(serial[:-1], pooled[:-1], strict=True):
+        assert a.form.id == b.form.id and [r.values for r in a.rows] == [r.values for r in b.rows]
+    assert pooled[-1].code == "not_ready"
