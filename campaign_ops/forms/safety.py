@@ -185,11 +185,10 @@ def _read_by_reader(name: str) -> bool:
     """
     if name == "[Content_Types].xml":
         return True
-    return (
-        name.startswith("xl/")
-        and name.endswith((".xml", ".rels"))
-        and not name.startswith(("xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/"))
-    )
+    if not name.startswith("xl/") or name == "xl/vbaProject.bin":
+        return False
+    skipped = ("xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/")
+    return name.endswith((".xml", ".rels", ".bin")) and not name.startswith(skipped)
 
 
 def _inspect_zip(path: Path, data: bytes) -> Inspection:

@@ -3,6 +3,26 @@
 A form is described once, in ``include/forms/<id>.yaml``; the Excel template, the parser's
 label matching, the Great Expectations suite and the error report are all derived from it.
 Labels are what county staff see, so every label, unit of measure and rule message is Chinese.
+
+The YAML, in short (see the six seed forms for complete examples)::
+
+    id: livestream-cases            # = file name; campaign rounds refer to it
+    title: 直播电商违法案件查处情况统计表
+    version: 1                      # bump when columns change: old templates are flagged
+    layout: fixed                   # fixed rows (领域, 违法类型…) or list (one case per row)
+    row_header: 违法行为类型
+    rows:                           # fixed layout only; part_of marks a 其中 row
+      - {key: price, label: 价格欺诈及不按规定明码标价, aliases: [价格欺诈]}
+    total_row: {key: total, label: 合计}     # 合计 = sum of the rows (其中 rows excluded)
+    groups:                         # merged header cells above adjacent columns
+      - {label: 案件查处, columns: [filed, closed]}
+    columns:                        # type: integer | decimal | text | choice | date
+      - {key: filed, label: 立案, unit: 件, max: 100000, cumulative: true}
+    rules:                          # le: left ≤ right; sum_le / sum_eq: parts vs total
+      - {kind: le, left: closed, right: filed, message: 结案数不能大于立案数}
+    cross_round: {growth_warning_factor: 10, growth_warning_min: 10}
+
+After editing a spec run ``python -m campaign_ops.forms.expectations`` and commit the suite.
 """
 
 from __future__ import annotations

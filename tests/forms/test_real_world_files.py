@@ -180,3 +180,16 @@ def test_dates_typed_as_serials_or_text_in_a_case_list(fill):
     sub = parse_file(path)
     assert sub.value("r1", "filed_on") == put
     assert sub.value("r2", "filed_on") == values["r2"]["filed_on"]
+
+
+def test_data_in_a_hidden_sheet_is_read_with_a_warning(fill):
+    path, values = fill("livestream-subjects", seed=12)
+    wb = load_workbook(path)
+    wb.worksheets[0].sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    sub = parse_file(path)
+    assert {r.key: r.values for r in sub.data_rows} == values
+    (result,) = validate_batch([sub])
+    assert result.accepted and [w.code for w in result.warnings] == ["hidden_sheet"]
+    assert "隐藏的工作表" in result.warnings[0].message
