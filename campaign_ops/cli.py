@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "campaign_ops.commands",
     "campaign_ops.forms.cli",
+    "campaign_ops.remind_cli",
 )
 
 

@@ -140,6 +140,9 @@ class Outstanding:
     findings: tuple[str, ...] = ()
     more_findings: int = 0
 
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "findings": list(self.findings)}
+
 
 class DeliveryState:
     """The submission matrix plus, for each deliverable not yet accepted, its latest version
@@ -171,8 +174,17 @@ class DeliveryState:
                 findings[f.submission_id].append(f)
         return cls(campaign, matrix, latest, findings)
 
-    def status(self, unit: str, round_id: str) -> MatrixStatus:
-        return self.matrix.status(unit, round_id) or MatrixStatus.missing
+    def status(self, unit: Unit, round_: Round) -> MatrixStatus:
+        """The matrix cell, except that a unit still owing something counts as missing it
+        even when another of its files waits to be checked (the matrix shows "received")."""
+        status = self.matrix.status(unit.code, round_.id) or MatrixStatus.missing
+        if status.complete:
+            return status
+        states = {o.state for o in self.outstanding(unit, round_)}
+        for candidate in (MatrixStatus.rejected, MatrixStatus.not_ready, MatrixStatus.missing):
+            if candidate.value in states:
+                return candidate
+        return MatrixStatus.received
 
     def outstanding(self, unit: Unit, round_: Round) -> list[Outstanding]:
         """What the unit must still (re)send for the round; empty when nothing is asked of it.
@@ -330,7 +342,7 @@ def _chasers(
             context={
                 "days": days,
                 "escalated": escalated,
-                "missing": [asdict(m) for m in missing],
+                "missing": [m.as_json() for m in missing],
             },
         )
         if msg:
@@ -368,7 +380,7 @@ def _digest(
         past = _due_at(campaign, round_) < moment
         table: dict[str, list[str]] = {v: [] for v in _DIGEST_COLUMNS.values()}
         for unit in campaign.units_for(round_):
-            table[_DIGEST_COLUMNS[state.status(unit.code, round_.id)]].append(unit.short_name)
+            table[_DIGEST_COLUMNS[state.status(unit, round_)]].append(unit.short_name)
         incomplete = any(table[k] for k in ("rejected", "pending", "not_ready", "missing"))
         if round_.id in chased or (past and incomplete):
             reminded = [m.unit for m in decided if m.round == round_.id]

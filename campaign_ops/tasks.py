@@ -10,48 +10,129 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
-from campaign_ops.campaign import Campaign, get_campaign
-from campaign_ops.settings import settings
+from campaign_ops.campaign import get_campaign
 from campaign_ops.timeline import build_timeline
 
 log = logging.getLogger(__name__)
 
 
-def drop_zone_path(campaign: Campaign) -> Path:
-    """The local folder a folder-type drop zone points at."""
-    path = Path(campaign.drop_zone.path)
-    return path if path.is_absolute() else settings().dropzone_dir / path
+# Mapped process tasks per scan: enough to use every worker, far below Airflow's
+# max_map_length (1024) however many files arrive on a deadline evening.
+MAX_BATCHES = 32
 
 
-def scan_drop_zone(campaign_id: str) -> dict:
+def _moment(moment: dt.datetime | None) -> dt.datetime:
+    return moment.astimezone(dt.UTC) if moment else dt.datetime.now(dt.UTC)
+
+
+def list_new_files(campaign_id: str, moment: dt.datetime | None) -> dict:
+    """List the drop zone and split the files to process into batches, each labelled with
+    the units it holds so the Airflow UI shows whose files a mapped task is working on."""
+    from campaign_ops.intake.identify import UnitMatcher, unit_from_path
+    from campaign_ops.intake.pipeline import batches, pending
+    from campaign_ops.intake.sources import entry_to_dict, source_for
+    from campaign_ops.store import upgrade
+
     campaign = get_campaign(campaign_id)
-    root = drop_zone_path(campaign)
-    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
-    log.info("专项行动 %s：共享目录 %s 中有 %d 个文件", campaign_id, root, len(files))
-    return {"drop_zone": str(root), "files": len(files)}
+    upgrade()
+    source = source_for(campaign)
+    todo, waiting = pending(campaign, source, _moment(moment))
+    matcher = UnitMatcher(campaign)
+    out = []
+    for batch in batches(todo, campaign, MAX_BATCHES):
+        names = []
+        for e in batch:
+            unit = unit_from_path(matcher, e.path)
+            name = unit.short_name if unit else "未识别单位"
+            if name not in names:
+                names.append(name)
+        label = "、".join(names[:3]) + (f" 等 {len(names)} 个单位" if len(names) > 3 else "")
+        out.append(
+            {
+                "label": f"{label}（{len(batch)} 个文件）",
+                "entries": [entry_to_dict(e) for e in batch],
+            }
+        )
+    log.info(
+        "专项行动 %s：%s 中有 %d 个新文件待处理（%d 批），%d 个文件未就绪",
+        campaign_id,
+        source.name,
+        len(todo),
+        len(out),
+        len(waiting),
+    )
+    return {"batches": out, "not_ready": [o.as_dict() for o in waiting]}
 
 
-def publish_accepted_data(campaign_id: str, scan_result: dict) -> None:
-    log.info("专项行动 %s：本次扫描结果 %s", campaign_id, scan_result)
+def process_files(campaign_id: str, batch: dict, moment: dt.datetime | None) -> list[dict]:
+    """Archive, identify, validate and store one batch; one outcome per file."""
+    from campaign_ops.intake.pipeline import process
+    from campaign_ops.intake.sources import entry_from_dict, source_for
+
+    campaign = get_campaign(campaign_id)
+    entries = [entry_from_dict(e) for e in batch["entries"]]
+    outcomes = process(campaign, source_for(campaign), entries, _moment(moment))
+    for o in outcomes:
+        log.info("%s：%s %s", o.path, o.outcome, o.message)
+    return [o.as_dict() for o in outcomes]
+
+
+def accepted_data_changed(outcomes: list[dict]) -> bool:
+    return any(o["outcome"] == "accepted" for o in outcomes)
 
 
 def decide_reminders(campaign_id: str, moment: dt.datetime | None) -> list[dict]:
-    """The reminder-timeline events due at ``moment`` (the DAG run's logical date)."""
+    """The messages due at ``moment`` (the DAG run's logical date), as JSON for XCom.
+
+    Decided from the timeline and the warehouse; nothing is sent here, so a retry of the send
+    step works from the same list."""
+    from campaign_ops.remind import messages_due, prepare_warehouse
+    from campaign_ops.store import session_scope
+
     campaign = get_campaign(campaign_id)
     if moment is None:
         log.info("专项行动 %s：手动触发，没有对应的提醒时刻", campaign_id)
         return []
-    timeline = build_timeline(campaign)
-    due = [e for e in timeline.events_at(moment) if e.kind == "reminder"]
-    for e in due:
-        log.info("专项行动 %s 在 %s 应发送：%s", campaign_id, moment, e.title)
-    return [e.as_json() for e in due]
+    for e in build_timeline(campaign).events_at(moment):
+        if e.kind == "reminder":
+            log.info("专项行动 %s 在 %s 的提醒事项：%s", campaign_id, moment, e.title)
+    prepare_warehouse(campaign)
+    with session_scope() as session:
+        messages = messages_due(campaign, moment, session)
+    for m in messages:
+        log.info("应发送 %s → %s：%s", m.kind, ", ".join(m.recipients), m.subject)
+    return [m.as_json() for m in messages]
 
 
 def send_reminders(campaign_id: str, messages: list[dict]) -> None:
-    log.info("专项行动 %s：%d 项提醒待发送", campaign_id, len(messages))
+    """Send through the mail ledger; fail the task (Airflow retries it with backoff) when a
+    message was refused, so only those are sent again. A message that may have been
+    delivered (``uncertain``) is not retried: the ops digest lists it for a person."""
+    from collections import Counter
+
+    from campaign_ops.mail import open_transport
+    from campaign_ops.remind import Message, send_messages
+
+    campaign = get_campaign(campaign_id)
+    if not messages:
+        log.info("专项行动 %s：本时刻没有需要发送的邮件", campaign_id)
+        return
+    transport = open_transport()
+    log.info("%s：%d 封邮件，经由%s发送", campaign_id, len(messages), transport.description)
+    try:
+        results = send_messages(campaign, [Message.from_json(m) for m in messages], transport)
+    finally:
+        transport.close()
+    counts = Counter(r.status for r in results)
+    log.info("专项行动 %s：发送结果 %s", campaign_id, dict(counts))
+    for r in results:
+        if r.status == "uncertain":
+            log.warning("可能已送达、不会自动重发：%s（%s）", r.message.subject, r.detail)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        lines = "\n".join(f"  - {r.message.subject}：{r.detail}" for r in failed)
+        raise RuntimeError(f"{len(failed)} 封邮件发送失败，任务重试时将只重发这些邮件：\n{lines}")
 
 
 def refresh_merged_tables(campaign_id: str) -> dict:
