@@ -1,8 +1,12 @@
 """Validate a batch of parsed submissions with the forms' GX suites, file by file in result.
 
-All submissions of one form are concatenated into one frame and validated in a single GX run
-(about 200 ms per run whatever the size, against ~200 ms *per file* run one by one); each
-failure comes back as a frame row, which names its file and table row.
+All submissions of one form are concatenated into one long frame (``frame``) and validated in
+a single GX run: GX costs tens of milliseconds per run whatever the size, so one run per form
+per batch instead of one per file. Each failure comes back as a frame position, which names
+its file, table row and column; ``_finding`` words it in Chinese.
+
+Parser notes (missing rows, extra rows, hidden sheet, old template version, macros) are
+carried into the same result, so a unit sees one report per file.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ def validate_batch(
 
     ``previous`` maps a submission's ``file_key`` to the same unit's previous-round values
     (a ``ParsedSubmission`` or a long DataFrame with row_key, column_key, value) and turns on
-    the cross-round checks (cumulative figures may not shrink; 10× growth is a warning).
+    the cross-round checks of fixed-row forms (cumulative figures may not shrink; a value 10×
+    its previous round is a warning). The caller decides which round is "previous", e.g. not
+    across a campaign's yearly reset.
     """
     results: list[FileResult] = []
     by_form: dict[str, list[tuple[ParsedSubmission, FileResult]]] = defaultdict(list)
