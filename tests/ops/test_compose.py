@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from campaign_ops import PROJECT_ROOT
 from campaign_ops.board import BOARD_RESOURCE
 from campaign_ops.campaign import DropZone
 from campaign_ops.settings import PREFIX, Settings
+from campaign_ops.store.db import create_engine, current_revision, upgrade
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -250,3 +253,36 @@ def test_samba_configuration_parses() -> None:
     assert done.returncode == 0, done.stderr
     assert "[dropzone]" in done.stdout
     assert "WARNING" not in done.stderr
+
+
+def test_postgres_init_script_gives_the_warehouse_its_own_database(postgres_server) -> None:
+    """What the postgres image runs on a new volume, run against a real PostgreSQL 15; then the
+    warehouse migrates as its own (non-superuser) owner, as airflow-init does."""
+    env = {
+        **os.environ,
+        "PATH": f"/usr/lib/postgresql/15/bin{os.pathsep}{os.environ['PATH']}",
+        "PGHOST": "127.0.0.1",
+        "PGPORT": str(postgres_server.port),
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_DB": "postgres",
+        "CAMPAIGN_OPS_DB_PASSWORD": "trial-password",
+    }
+    script = PROJECT_ROOT / "docker" / "postgres" / "init-warehouse.sh"
+    admin = sa.create_engine(postgres_server.url(), isolation_level="AUTOCOMMIT")
+    try:
+        done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        url = f"postgresql+psycopg2://campaign_ops:trial-password@127.0.0.1:{postgres_server.port}/campaign_ops"
+        engine = create_engine(url)
+        try:
+            upgrade(engine)
+            assert current_revision(engine)
+            with engine.connect() as conn:
+                assert conn.scalar(sa.text("SELECT current_user")) == "campaign_ops"
+        finally:
+            engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("DROP DATABASE IF EXISTS campaign_ops WITH (FORCE)")
+            conn.exec_driver_sql("DROP ROLE IF EXISTS campaign_ops")
+        admin.dispose()
