@@ -152,19 +152,37 @@ def test_bind_mounts_exist_and_include_expectations_reach_every_component(
         assert mounts["./plugins"] == "/opt/airflow/plugins", name
 
 
-def test_every_setting_the_code_reads_is_set(services: dict) -> None:
-    read_by_code = {PREFIX + f.name.upper() for f in dataclasses.fields(Settings)}
+# Settings whose defaults would be wrong in a container: relative to the working directory,
+# SQLite on one container's disk, or not where the Dockerfile and the mounts put things.
+MUST_BE_SET = {"HOME", "DATABASE_URL", "DROPZONE_DIR", "CAMPAIGNS_DIR", "FORMS_DIR"}
+
+
+def settings_read_by_code() -> set[str]:
+    names = {PREFIX + f.name.upper() for f in dataclasses.fields(Settings)}
     for folder in ("campaign_ops", "dags", "plugins"):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            read_by_code |= set(re.findall(r"CAMPAIGN_OPS_[A-Z_]+", path.read_text("utf-8")))
+            names |= set(re.findall(r"CAMPAIGN_OPS_[A-Z_]+", path.read_text("utf-8")))
+    return names
+
+
+def test_settings_the_code_reads_are_set_and_none_is_stale(services: dict) -> None:
+    read_by_code = settings_read_by_code()
+    assert {PREFIX + n for n in MUST_BE_SET} <= read_by_code
     for name in [*AIRFLOW_COMPONENTS, "airflow-init"]:
         env = services[name]["environment"]
-        missing = sorted(read_by_code - set(env))
+        missing = sorted(PREFIX + n for n in MUST_BE_SET if PREFIX + n not in env)
         assert not missing, f"{name} does not set {missing}"
+        stale = sorted(k for k in env if k.startswith(PREFIX) and k not in read_by_code)
+        assert not stale, f"{name} sets {stale}, which no code reads (renamed?)"
         # Paths into the project point where the Dockerfile put (and compose mounted) it.
         assert env["CAMPAIGN_OPS_CAMPAIGNS_DIR"] == f"{IMAGE_ROOT}/include/campaigns"
         assert env["CAMPAIGN_OPS_EXPECTATIONS_DIR"] == f"{IMAGE_ROOT}/expectations"
         assert env["CAMPAIGN_OPS_DATABASE_URL"].startswith("postgresql+psycopg2://")
+    dropzone = services["airflow-worker"]["environment"]["CAMPAIGN_OPS_DROPZONE_DIR"]
+    worker_volumes = dict(v.split(":")[:2] for v in services["airflow-worker"]["volumes"])
+    samba_volumes = dict(v.split(":")[:2] for v in services["samba"]["volumes"])
+    shared = {v for v, path in worker_volumes.items() if path == dropzone}
+    assert shared and shared <= set(samba_volumes), "the drop zone is not the Samba share"
 
 
 def test_connections_the_code_uses_are_defined_and_valid_json(services: dict) -> None:
