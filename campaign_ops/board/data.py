@@ -432,7 +432,7 @@ def _add_warehouse_data(
             )
         lines.append(UnitLine(unit, names.get(unit, unit), tuple(cells)))
     board.units = lines
-    if not any(matrix.counts(r) for r in matrix.rounds) or not _has_submissions(session, campaign):
+    if not _has_submissions(session, campaign):
         board.data_note = "尚无报送：还没有收到任何单位的文件。"
 
 
