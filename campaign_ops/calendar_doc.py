@@ -17,8 +17,16 @@ KIND_TITLES = {
 
 KIND_STEPS = {
     "collect": [
-        ("scan_drop_zone", "扫描共享目录，找出新到的文件（仍在复制中的文件下次再取）。"),
-        ("publish_accepted_data", "有新的已接收数据时发出数据更新事件，触发汇总 DAG。"),
+        (
+            "list_new_files",
+            "扫描共享目录，找出新到或有变化的文件；仍在复制中的文件标为“未就绪”，下次再取。",
+        ),
+        (
+            "process_files",
+            "按单位分批处理（每批显示单位名称）：先按内容哈希归档，再识别单位、轮次和材料，"
+            "解析并用 Great Expectations 校验统计表，接收或退回并记录原因。",
+        ),
+        ("publish_accepted_data", "有新接收的数据时发出数据更新事件，触发汇总 DAG；没有则跳过。"),
     ],
     "remind": [
         (

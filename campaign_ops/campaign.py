@@ -191,7 +191,22 @@ class Deliverable(Strict):
 
     @property
     def label(self) -> str:
-        return self.title or DELIVERABLE_LABELS[self.kind]
+        """Chinese name: the YAML's title, else the form's title, else the kind's name."""
+        if self.title:
+            return self.title
+        if self.form:
+            return form_title(self.form)
+        return DELIVERABLE_LABELS[self.kind]
+
+
+def form_title(form_id: str) -> str:
+    """A statistics form's title from its spec (the one description of a form)."""
+    from campaign_ops.forms.spec import load_form
+
+    try:
+        return load_form(form_id).title
+    except Exception:  # a missing or broken form is reported by the forms lint, not here
+        return f"统计表（{form_id}）"
 
 
 class Round(Strict):

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "campaign_ops.commands",
     "campaign_ops.forms.cli",
     "campaign_ops.remind_cli",
+    "campaign_ops.intake.cli",
 )
 
 

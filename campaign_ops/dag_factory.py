@@ -20,25 +20,32 @@ from airflow.sdk import (
     AssetOrTimeSchedule,
     CronTriggerTimetable,
     DeltaTriggerTimetable,
+    get_current_context,
     task,
 )
 from airflow.sdk.bases.timetable import BaseTimetable
+from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.events import EventsTimetable as CoreEventsTimetable
 
 from campaign_ops import calendar_doc, tasks
 from campaign_ops.campaign import Campaign, CampaignFileError, load_campaigns
+from campaign_ops.settings import settings
 from campaign_ops.timeline import Timeline, build_timeline
 
 OWNER = "campaign-ops"
 DAG_KINDS = ("collect", "remind", "consolidate")
 
-DEFAULT_ARGS = {
-    "owner": OWNER,
-    "retries": 2,
-    "retry_delay": dt.timedelta(minutes=2),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": dt.timedelta(minutes=30),
-}
+
+def default_args() -> dict:
+    """Every task retries twice with exponential back-off (a share or mail server that is
+    briefly away); the first delay is ``CAMPAIGN_OPS_RETRY_DELAY_SECONDS`` (default 120)."""
+    return {
+        "owner": OWNER,
+        "retries": 2,
+        "retry_delay": dt.timedelta(seconds=settings().retry_delay_seconds),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": dt.timedelta(minutes=30),
+    }
 
 
 def dag_id(campaign_id: str, kind: str) -> str:
@@ -104,7 +111,7 @@ def _common(campaign: Campaign, timeline: Timeline, kind: str) -> dict:
         "description": f"{campaign.display_title}：{calendar_doc.KIND_TITLES[kind]}",
         "doc_md": calendar_doc.dag_doc(campaign, timeline, kind),
         "tags": [campaign.id, kind, "专项行动"],
-        "default_args": DEFAULT_ARGS,
+        "default_args": default_args(),
         "catchup": False,
         "max_active_runs": 1,
         "start_date": _start(campaign),
@@ -131,15 +138,23 @@ def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
         **_common(campaign, timeline, "collect"),
     ) as d:
 
-        @task(task_id="scan_drop_zone")
-        def scan() -> dict:
-            return tasks.scan_drop_zone(campaign.id)
+        @task(task_id="list_new_files")
+        def list_new(logical_date: pendulum.DateTime | None = None) -> list[dict]:
+            return tasks.list_new_files(campaign.id, logical_date)["batches"]
+
+        @task(task_id="process_files", map_index_template="{{ batch_label }}")
+        def process(batch: dict, logical_date: pendulum.DateTime | None = None) -> list[dict]:
+            get_current_context()["batch_label"] = batch["label"]
+            return tasks.process_files(campaign.id, batch, logical_date)
 
         @task(task_id="publish_accepted_data", outlets=[accepted_data_asset(campaign.id)])
-        def publish(scan_result: dict) -> None:
-            tasks.publish_accepted_data(campaign.id, scan_result)
+        def publish(results: list[list[dict]]) -> int:
+            outcomes = [o for batch in results for o in batch]
+            if not tasks.accepted_data_changed(outcomes):
+                raise AirflowSkipException("没有新接收的数据，不触发汇总")
+            return len(outcomes)
 
-        publish(scan())
+        publish(process.expand(batch=list_new()))
     return d
 
 
@@ -192,7 +207,7 @@ def broken_campaign_dag(error: CampaignFileError) -> DAG:
         description=f"配置错误：{error.path.name}",
         doc_md=calendar_doc.broken_doc(error),
         tags=["配置错误", name],
-        default_args={**DEFAULT_ARGS, "retries": 0},
+        default_args={**default_args(), "retries": 0},
         schedule=None,
         catchup=False,
         start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),

@@ -27,6 +27,7 @@ class Settings:
     dropzone_dir: Path
     reports_dir: Path
     timezone: str
+    retry_delay_seconds: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -46,6 +47,7 @@ class Settings:
             dropzone_dir=Path(get("DROPZONE_DIR", str(home / "dropzone"))),
             reports_dir=Path(get("REPORTS_DIR", str(home / "reports"))),
             timezone=get("TIMEZONE", "Asia/Shanghai"),
+            retry_delay_seconds=int(get("RETRY_DELAY_SECONDS", "120")),
         )
 
 

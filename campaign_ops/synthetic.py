@@ -97,3 +97,42 @@ def write_campaign(directory: Path, data: dict) -> Path:
     path = directory / f"{data['id']}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def write_submission(
+    campaign,
+    round_id: str,
+    unit_code: str,
+    form_id: str,
+    dest: Path,
+    *,
+    seed: int = 0,
+    style: str = "plain",
+    broken: bool = False,
+    previous: dict | None = None,
+) -> tuple[Path, dict]:
+    """A unit's filled-in statistics table, made from the project's own template the way a
+    person fills it; ``broken`` puts a negative number in the first numeric cell (an error the
+    unit must fix). Returns the file and the values typed in."""
+    import tempfile
+
+    from campaign_ops.forms.samples import fill_template, sample_values
+    from campaign_ops.forms.spec import load_form
+    from campaign_ops.forms.template import write_template
+
+    form = load_form(form_id)
+    values = sample_values(form, seed=seed, previous=previous)
+    if broken:
+        first_row = next(iter(values))
+        first_col = next(k for k, v in values[first_row].items() if isinstance(v, int | float))
+        values[first_row][first_col] = -5
+    with tempfile.TemporaryDirectory() as tmp:
+        template = write_template(
+            form,
+            Path(tmp) / "template.xlsx",
+            campaign=campaign,
+            round_=campaign.round(round_id),
+            unit=campaign.unit(unit_code),
+        )
+        fill_template(template, Path(dest), form, values, style=style)
+    return Path(dest), values

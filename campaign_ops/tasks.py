@@ -10,31 +10,76 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
-from campaign_ops.campaign import Campaign, get_campaign
-from campaign_ops.settings import settings
+from campaign_ops.campaign import get_campaign
 from campaign_ops.timeline import build_timeline
 
 log = logging.getLogger(__name__)
 
 
-def drop_zone_path(campaign: Campaign) -> Path:
-    """The local folder a folder-type drop zone points at."""
-    path = Path(campaign.drop_zone.path)
-    return path if path.is_absolute() else settings().dropzone_dir / path
+# Mapped process tasks per scan: enough to use every worker, far below Airflow's
+# max_map_length (1024) however many files arrive on a deadline evening.
+MAX_BATCHES = 32
 
 
-def scan_drop_zone(campaign_id: str) -> dict:
+def _moment(moment: dt.datetime | None) -> dt.datetime:
+    return moment.astimezone(dt.UTC) if moment else dt.datetime.now(dt.UTC)
+
+
+def list_new_files(campaign_id: str, moment: dt.datetime | None) -> dict:
+    """List the drop zone and split the files to process into batches, each labelled with
+    the units it holds so the Airflow UI shows whose files a mapped task is working on."""
+    from campaign_ops.intake.identify import UnitMatcher, unit_from_path
+    from campaign_ops.intake.pipeline import batches, pending
+    from campaign_ops.intake.sources import entry_to_dict, source_for
+    from campaign_ops.store import upgrade
+
     campaign = get_campaign(campaign_id)
-    root = drop_zone_path(campaign)
-    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
-    log.info("专项行动 %s：共享目录 %s 中有 %d 个文件", campaign_id, root, len(files))
-    return {"drop_zone": str(root), "files": len(files)}
+    upgrade()
+    source = source_for(campaign)
+    todo, waiting = pending(campaign, source, _moment(moment))
+    matcher = UnitMatcher(campaign)
+    out = []
+    for batch in batches(todo, campaign, MAX_BATCHES):
+        names = []
+        for e in batch:
+            unit = unit_from_path(matcher, e.path)
+            name = unit.short_name if unit else "未识别单位"
+            if name not in names:
+                names.append(name)
+        label = "、".join(names[:3]) + (f" 等 {len(names)} 个单位" if len(names) > 3 else "")
+        out.append(
+            {
+                "label": f"{label}（{len(batch)} 个文件）",
+                "entries": [entry_to_dict(e) for e in batch],
+            }
+        )
+    log.info(
+        "专项行动 %s：%s 中有 %d 个新文件待处理（%d 批），%d 个文件未就绪",
+        campaign_id,
+        source.name,
+        len(todo),
+        len(out),
+        len(waiting),
+    )
+    return {"batches": out, "not_ready": [o.as_dict() for o in waiting]}
 
 
-def publish_accepted_data(campaign_id: str, scan_result: dict) -> None:
-    log.info("专项行动 %s：本次扫描结果 %s", campaign_id, scan_result)
+def process_files(campaign_id: str, batch: dict, moment: dt.datetime | None) -> list[dict]:
+    """Archive, identify, validate and store one batch; one outcome per file."""
+    from campaign_ops.intake.pipeline import process
+    from campaign_ops.intake.sources import entry_from_dict, source_for
+
+    campaign = get_campaign(campaign_id)
+    entries = [entry_from_dict(e) for e in batch["entries"]]
+    outcomes = process(campaign, source_for(campaign), entries, _moment(moment))
+    for o in outcomes:
+        log.info("%s：%s %s", o.path, o.outcome, o.message)
+    return [o.as_dict() for o in outcomes]
+
+
+def accepted_data_changed(outcomes: list[dict]) -> bool:
+    return any(o["outcome"] == "accepted" for o in outcomes)
 
 
 def decide_reminders(campaign_id: str, moment: dt.datetime | None) -> list[dict]:

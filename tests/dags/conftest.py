@@ -22,6 +22,7 @@ os.environ.update(
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
+        "CAMPAIGN_OPS_RETRY_DELAY_SECONDS": "1",
     }
 )
 BIN = Path(sys.executable).parent

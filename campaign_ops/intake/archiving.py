@@ -1,0 +1,46 @@
+"""The archive's bytes: every received file, stored once under its sha256, never changed.
+
+Writing is atomic (a temporary file renamed into place) and idempotent (content already there
+is left alone), so a retried task or a second worker cannot corrupt or duplicate it. Files are
+made read-only; nothing in campaign-ops deletes from the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from campaign_ops.settings import settings
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def archive_path(sha256: str, root: Path | None = None) -> Path:
+    root = Path(root or settings().archive_dir)
+    return root / sha256[:2] / sha256
+
+
+def archive_bytes(data: bytes, sha256: str | None = None, root: Path | None = None) -> Path:
+    """Store ``data`` under its hash; returns the archive path. Safe to call repeatedly."""
+    sha256 = sha256 or sha256_of(data)
+    target = archive_path(sha256, root)
+    if target.exists() and target.stat().st_size == len(data):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target

@@ -1,0 +1,617 @@
+"""One scan of a drop zone, end to end: list → settle → archive → identify → validate → store.
+
+The same functions serve the collect DAG (``pending`` in one task, ``process`` mapped over
+batches) and ``campaign-ops ingest``. Work is split so that nothing is lost and nothing is
+done twice:
+
+1. ``pending``: list the drop zone, skip files whose content already has a final outcome
+   (same path, same size), and mark files still being copied as not ready.
+2. ``process``: read each file once, archive its bytes by sha256 (before anything can fail),
+   identify it, parse it; then validate all statistics of the batch in one Great Expectations
+   run; then write each file's outcome in a transaction of its own, so one bad file never
+   takes the others down and a retried task resumes where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
+from campaign_ops.intake.archiving import archive_bytes, sha256_of
+from campaign_ops.intake.identify import (
+    UnitMatcher,
+    document_kind,
+    is_spreadsheet,
+    round_by_arrival,
+    round_from_path,
+    size_limit,
+    unit_from_path,
+)
+from campaign_ops.intake.sources import Entry, Source
+
+log = logging.getLogger(__name__)
+
+SETTLE_SECONDS = 60  # a file modified this recently may still be being copied
+BROKEN_AFTER = dt.timedelta(hours=1)  # an incomplete file unchanged this long is broken
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file, for receipts, logs and the DAG's XCom."""
+
+    path: str
+    outcome: str  # accepted, rejected, not_ready, duplicate, unidentified, refused
+    message: str
+    sha256: str = ""
+    unit: str | None = None
+    round: str | None = None
+    deliverable: str | None = None
+    version: int | None = None
+    on_time: bool | None = None
+    submission_id: int | None = None
+    received_at: str | None = None
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Work:
+    """A file between reading and storing."""
+
+    entry: Entry
+    sha256: str
+    received_at: dt.datetime
+    unit: Unit | None = None
+    round: Round | None = None
+    deliverable: str | None = None
+    identified_by: str = "path"
+    parsed: Any = None  # ParsedSubmission
+    refusal: Any = None  # Refusal
+    outcome: FileOutcome | None = None  # decided early (duplicate, unidentified, …)
+    result: Any = None  # FileResult from validation
+
+
+# ---- listing --------------------------------------------------------------------------------
+
+
+def pending(
+    campaign: Campaign, source: Source, now: dt.datetime
+) -> tuple[list[Entry], list[FileOutcome]]:
+    """Files to process now, and the outcomes of files that are not ready yet.
+
+    ``now`` is the scan's moment (the DAG run's logical date, so a replayed calendar gets the
+    on-time/late decisions of its own time); readiness is judged on the real clock."""
+    from campaign_ops.store import log_outcome, session_scope, sync_campaign
+    from campaign_ops.store.intake_log import settled_paths
+
+    entries = list(source.entries())
+    matcher = UnitMatcher(campaign)
+    with session_scope() as session:
+        sync_campaign(session, campaign)
+        done = settled_paths(session, campaign.id, source.name)
+        todo: list[Entry] = []
+        waiting: list[FileOutcome] = []
+        for e in entries:
+            if done.get(e.path) == (e.size, e.mtime):
+                continue  # unchanged since it got its final outcome
+            reason = _not_ready_reason(e, dt.datetime.now(dt.UTC))
+            if reason is None:
+                todo.append(e)
+                continue
+            unit = unit_from_path(matcher, e.path)
+            round_ = round_from_path(campaign, e.path) or _current_round(campaign, now)
+            log_outcome(
+                session,
+                campaign_id=campaign.id,
+                source=source.name,
+                path=e.path,
+                size=e.size,
+                mtime=e.mtime,
+                outcome="not_ready",
+                unit_code=unit.code if unit else None,
+                round_id=round_.id if round_ else None,
+                message=reason,
+                seen_at=now,
+            )
+            waiting.append(FileOutcome(e.path, "not_ready", reason, unit=unit and unit.code))
+    return todo, waiting
+
+
+def _current_round(campaign: Campaign, now: dt.datetime) -> Round | None:
+    today = now.astimezone(_tz(campaign)).date()
+    upcoming = [r for r in campaign.rounds if r.deadline >= today]
+    return min(upcoming, key=lambda r: r.deadline) if upcoming else None
+
+
+def _not_ready_reason(entry: Entry, wall_clock: dt.datetime) -> str | None:
+    """Why a file cannot be read yet. Always judged on the real clock (a replayed run's
+    logical time must never make a file that is being copied look settled)."""
+    if entry.size == 0:
+        return "文件为空（0 字节），可能仍在复制中，系统会在下次收取时再检查。"
+    age = (wall_clock - entry.mtime).total_seconds()
+    if 0 <= age < SETTLE_SECONDS:
+        return "文件刚刚被修改，可能仍在复制中，系统会在下次收取时再处理。"
+    return None
+
+
+def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[list[Entry]]:
+    """Split work into at most ``max_batches`` batches, keeping each unit's files together
+    (versions stay in arrival order) — Airflow maps one task per batch, never per file."""
+    matcher = UnitMatcher(campaign)
+    by_unit: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        unit = unit_from_path(matcher, e.path)
+        by_unit[unit.code if unit else ""].append(e)
+    groups = sorted(by_unit.values(), key=len, reverse=True)
+    count = max(1, min(max_batches, len(groups)))
+    out: list[list[Entry]] = [[] for _ in range(count)]
+    for group in groups:  # largest first into the smallest batch
+        min(out, key=len).extend(sorted(group, key=lambda e: (e.mtime, e.path)))
+    return [b for b in out if b]
+
+
+# ---- processing -------------------------------------------------------------------------------
+
+
+def process(
+    campaign: Campaign,
+    source: Source,
+    entries: Iterable[Entry],
+    now: dt.datetime,
+    progress: Callable[[int], None] | None = None,
+) -> list[FileOutcome]:
+    """Archive, identify, validate and store these files; one outcome per file."""
+    from campaign_ops.store import session_scope
+
+    entries = sorted(entries, key=lambda e: (e.mtime, e.path))
+    with session_scope() as session:
+        previous_scan = _previous_scan(session, campaign.id, source.name, before=now)
+    works: list[_Work] = []
+    with tempfile.TemporaryDirectory(prefix="campaign-ops-intake-") as tmp:
+        seen: set[str] = set()
+        for entry in entries:
+            work = _read(campaign, source, entry, now, previous_scan, Path(tmp), seen)
+            if work is not None:
+                works.append(work)
+            if progress:
+                progress(1)
+        _validate(campaign, [w for w in works if w.outcome is None])
+    outcomes = []
+    for work in works:
+        outcomes.append(_store(campaign, source, work, now))
+    return outcomes
+
+
+def _previous_scan(
+    session, campaign_id: str, source: str, before: dt.datetime
+) -> dt.datetime | None:
+    """When this drop zone was last scanned before the current scan."""
+    import sqlalchemy as sa
+
+    from campaign_ops.store.intake_log import IntakeEvent
+
+    return session.scalar(
+        sa.select(sa.func.max(IntakeEvent.last_seen_at)).where(
+            IntakeEvent.campaign_id == campaign_id,
+            IntakeEvent.source == source,
+            IntakeEvent.last_seen_at < before,
+        )
+    )
+
+
+def received_time(entry: Entry, now: dt.datetime, previous_scan: dt.datetime | None) -> dt.datetime:
+    """When the unit handed the file in, as well as we can tell: its modification time, but
+    no earlier than the previous scan that did not see it (copies keep old mtimes) and no
+    later than now (clocks drift)."""
+    t = entry.mtime
+    if previous_scan is not None and t < previous_scan:
+        t = previous_scan
+    return min(t, now)
+
+
+def _read(
+    campaign: Campaign,
+    source: Source,
+    entry: Entry,
+    now: dt.datetime,
+    previous_scan: dt.datetime | None,
+    tmp: Path,
+    seen: set[str],
+) -> _Work | None:
+    try:
+        data = source.read(entry)
+    except FileNotFoundError:
+        log.info("%s 在读取前被移走，跳过", entry.path)
+        return None
+    sha = sha256_of(data)
+    archive_bytes(data, sha)  # first, before anything else can fail
+    work = _Work(entry, sha, received_time(entry, now, previous_scan))
+    if sha in seen or _already_processed(campaign.id, sha):
+        work.outcome = FileOutcome(
+            entry.path, "duplicate", "与此前收到的文件内容完全相同，未重复处理。", sha256=sha
+        )
+        return work
+    seen.add(sha)
+    _identify(campaign, work, data, tmp, now)
+    return work
+
+
+def _already_processed(campaign_id: str, sha: str) -> bool:
+    from campaign_ops.store import processed_content, session_scope
+
+    with session_scope() as session:
+        return processed_content(session, campaign_id, sha) is not None
+
+
+def _identify(campaign: Campaign, work: _Work, data: bytes, tmp: Path, now: dt.datetime) -> None:
+    entry = work.entry
+    matcher = UnitMatcher(campaign)
+    if is_spreadsheet(entry.path):
+        _identify_table(campaign, work, data, tmp, matcher, now)
+    else:
+        _identify_document(campaign, work, matcher)
+
+
+def _identify_table(
+    campaign: Campaign,
+    work: _Work,
+    data: bytes,
+    tmp: Path,
+    matcher: UnitMatcher,
+    now: dt.datetime,
+) -> None:
+    from campaign_ops.forms.parser import try_parse
+
+    entry = work.entry
+    local = tmp / work.sha256 / PurePosixPath(entry.path).name
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_bytes(data)
+    parsed = try_parse(local, candidates=campaign.forms, file_key=work.sha256)
+    identity = getattr(parsed, "identity", None)
+    if identity and identity.campaign and identity.campaign != campaign.id:
+        work.outcome = FileOutcome(
+            entry.path,
+            "unidentified",
+            f"这是专项行动“{identity.campaign}”的报表模板，不属于本专项行动，请放到正确的报送目录。",
+            sha256=work.sha256,
+        )
+        return
+    # unit: metadata sheet → path → 填报单位 cell
+    unit = campaign.units_by_code.get(identity.unit) if identity and identity.unit else None
+    work.identified_by = "metadata" if unit else "path"
+    unit = unit or unit_from_path(matcher, entry.path)
+    if unit is None and getattr(parsed, "reporting_unit", None):
+        unit = matcher.find(parsed.reporting_unit)
+        work.identified_by = "unit_cell"
+    form_id = _form_of(campaign, parsed, entry.path)
+    work.unit, work.deliverable = unit, form_id
+    if hasattr(parsed, "rows"):
+        work.parsed = parsed
+    else:
+        work.refusal = parsed
+    named = (
+        campaign.round(identity.round)
+        if identity and identity.round in _round_ids(campaign)
+        else round_from_path(campaign, entry.path)
+    )
+    _settle_round(campaign, work, named)
+    incomplete = work.refusal is not None and work.refusal.code == "not_ready"
+    if incomplete and now - entry.mtime < BROKEN_AFTER:
+        # probably still arriving; an incomplete file unchanged for an hour is rejected
+        work.outcome = FileOutcome(
+            entry.path,
+            "not_ready",
+            work.refusal.message,
+            sha256=work.sha256,
+            unit=unit and unit.code,
+        )
+
+
+def _round_ids(campaign: Campaign) -> set[str]:
+    return {r.id for r in campaign.rounds}
+
+
+def _form_of(campaign: Campaign, parsed: Any, path: str) -> str | None:
+    """The statistics form a file is (or was meant to be, for a refused one)."""
+    if hasattr(parsed, "form"):
+        return parsed.form.id
+    from campaign_ops.forms.spec import load_form
+
+    name = PurePosixPath(path).stem
+    for form_id in campaign.forms:
+        if load_form(form_id).title in name or form_id in name:
+            return form_id
+    return campaign.forms[0] if len(campaign.forms) == 1 else None
+
+
+def _identify_document(campaign: Campaign, work: _Work, matcher: UnitMatcher) -> None:
+    entry = work.entry
+    limit = size_limit(entry.path)
+    suffix = PurePosixPath(entry.path).suffix or "（无扩展名）"
+    work.unit = unit_from_path(matcher, entry.path)
+    if limit is None:
+        work.outcome = FileOutcome(
+            entry.path,
+            "refused",
+            f"不接受 {suffix} 类型的文件。工作总结、典型案例等请用 Word（.docx）或 PDF，"
+            "图片用 .jpg/.png，视频用 .mp4。",
+            sha256=work.sha256,
+            unit=work.unit and work.unit.code,
+        )
+        return
+    if entry.size > limit:
+        work.outcome = FileOutcome(
+            entry.path,
+            "refused",
+            f"文件大小 {entry.size / 1024 / 1024:.0f} MB 超过上限 {limit // 1024 // 1024} MB，"
+            "请压缩后重新报送。",
+            sha256=work.sha256,
+            unit=work.unit and work.unit.code,
+        )
+        return
+    kind = document_kind(entry.path)
+    work.deliverable = kind.value if kind else None
+    work.identified_by = "path"
+    _settle_round(campaign, work, round_from_path(campaign, entry.path))
+
+
+def _settle_round(campaign: Campaign, work: _Work, named: Round | None) -> None:
+    """Choose the round: the one the file names if it asks for this deliverable, else by
+    arrival; and say clearly what is missing when nothing fits."""
+    if work.outcome is not None:
+        return
+    path = work.entry.path
+    if work.unit is None:
+        work.outcome = FileOutcome(
+            path,
+            "unidentified",
+            "无法确定报送单位：请使用系统下发的模板，或把文件放在本单位的文件夹中、"
+            "在文件名中写明单位名称（如“汉滨区局”）。",
+            sha256=work.sha256,
+        )
+        return
+    if work.deliverable is None:
+        asked = sorted({d.label for r in campaign.rounds for d in r.deliverables})
+        work.outcome = FileOutcome(
+            path,
+            "unidentified",
+            "无法判断这是哪一项报送材料：请在文件名中写明材料名称（" + "、".join(asked) + "）。",
+            sha256=work.sha256,
+            unit=work.unit.code,
+        )
+        return
+    if named is not None and work.deliverable in {d.key for d in named.deliverables}:
+        work.round = named
+        return
+    arrived = work.received_at.astimezone(_tz(campaign)).date()
+    work.round = round_by_arrival(campaign, work.deliverable, work.unit, arrived)
+    if work.round is None:
+        work.outcome = FileOutcome(
+            path,
+            "unidentified",
+            f"本专项行动没有要求{work.unit.short_name}报送这项材料，请核对后再报送。",
+            sha256=work.sha256,
+            unit=work.unit.code,
+        )
+
+
+def _tz(campaign: Campaign):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(campaign.timezone)
+
+
+# ---- validation -----------------------------------------------------------------------------
+
+
+def _validate(campaign: Campaign, works: list[_Work]) -> None:
+    """One Great Expectations run per form for the whole batch, with each unit's previous
+    round merged in for the cross-round rules."""
+    tables = [w for w in works if w.parsed is not None or w.refusal is not None]
+    if not tables:
+        return
+    from campaign_ops.forms.validate import validate_batch
+
+    items = [w.parsed if w.parsed is not None else w.refusal for w in tables]
+    results = validate_batch(items, previous=_previous_values(campaign, tables))
+    for work, result in zip(tables, results, strict=True):
+        work.result = result
+
+
+def _previous_values(campaign: Campaign, works: list[_Work]) -> dict[str, Any]:
+    import pandas as pd
+
+    from campaign_ops.store import latest_accepted, session_scope, values_of
+
+    out: dict[str, Any] = {}
+    with session_scope() as session:
+        for w in works:
+            if w.parsed is None or w.round is None or w.unit is None:
+                continue
+            prev = campaign.previous_comparable_round(w.round, w.deliverable)
+            if prev is None:
+                continue
+            subs = [
+                s
+                for s in latest_accepted(session, campaign.id, prev.id, w.deliverable)
+                if s.unit_code == w.unit.code
+            ]
+            if not subs:
+                continue
+            cells = values_of(session, subs[0].id)
+            out[w.parsed.file_key] = pd.DataFrame(
+                [(r, c, v) for (r, c), v in cells.items() if not isinstance(v, str)],
+                columns=["row_key", "column_key", "value"],
+            )
+    return out
+
+
+# ---- storing --------------------------------------------------------------------------------
+
+
+def _store(campaign: Campaign, source: Source, work: _Work, now: dt.datetime) -> FileOutcome:
+    """Write one file's facts and outcome in one transaction."""
+    from campaign_ops.store import (
+        accept_submission,
+        log_outcome,
+        record_file,
+        record_findings,
+        record_submission,
+        reject_submission,
+        session_scope,
+        store_values,
+    )
+
+    e = work.entry
+    with session_scope() as session:
+        record_file(
+            session,
+            sha256=work.sha256,
+            source=source.name,
+            path=e.path,
+            size=e.size,
+            mtime=e.mtime,
+            seen_at=now,
+        )
+        if work.outcome is not None:
+            o = work.outcome
+            log_outcome(
+                session,
+                campaign_id=campaign.id,
+                source=source.name,
+                path=e.path,
+                size=e.size,
+                mtime=e.mtime,
+                outcome=o.outcome,
+                sha256=work.sha256 if o.outcome != "not_ready" else "",
+                unit_code=o.unit,
+                message=o.message,
+                seen_at=now,
+            )
+            return o
+        rec = record_submission(
+            session,
+            campaign_id=campaign.id,
+            round_id=work.round.id,
+            unit_code=work.unit.code,
+            deliverable_key=work.deliverable,
+            sha256=work.sha256,
+            received_at=work.received_at,
+            identified_by=work.identified_by,
+        )
+        sub = rec.submission
+        outcome = FileOutcome(
+            e.path,
+            "accepted",
+            "",
+            sha256=work.sha256,
+            unit=work.unit.code,
+            round=work.round.id,
+            deliverable=work.deliverable,
+            version=sub.version,
+            on_time=sub.on_time,
+            submission_id=sub.id,
+            received_at=work.received_at.isoformat(),
+        )
+        result = work.result
+        if result is None:  # a document: checked for type and size only
+            accept_submission(session, sub.id)
+            outcome.message = f"已收到“{_label(campaign, work)}”。"
+        else:
+            outcome.errors = [f.to_dict() for f in result.errors]
+            outcome.warnings = [f.to_dict() for f in result.warnings]
+            record_findings(
+                session,
+                sub.id,
+                [_store_finding(f) for f in result.errors]
+                + [_store_finding(f) for f in result.warnings],
+            )
+            if result.status == "accepted":
+                cells = [
+                    (r.key, c, v)
+                    for r in work.parsed.rows
+                    for c, v in r.values.items()
+                    if v is not None
+                ]
+                store_values(session, sub.id, cells)
+                accept_submission(session, sub.id)
+                outcome.figures = _key_figures(work.parsed)
+                outcome.message = f"《{result.form_title}》已通过校验并入库。"
+            else:
+                summary = result.refusal_message or (
+                    f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
+                )
+                reject_submission(session, sub.id, summary)
+                if result.status == "refused":
+                    record_findings(
+                        session,
+                        sub.id,
+                        [
+                            {
+                                "severity": "error",
+                                "code": result.refusal_code or "refused",
+                                "message": result.refusal_message or summary,
+                            }
+                        ],
+                    )
+                outcome.outcome, outcome.message = "rejected", summary
+        log_outcome(
+            session,
+            campaign_id=campaign.id,
+            source=source.name,
+            path=e.path,
+            size=e.size,
+            mtime=e.mtime,
+            outcome=outcome.outcome,
+            sha256=work.sha256,
+            unit_code=outcome.unit,
+            round_id=outcome.round,
+            submission_id=sub.id,
+            message=outcome.message,
+            seen_at=now,
+        )
+        return outcome
+
+
+def _label(campaign: Campaign, work: _Work) -> str:
+    for d in work.round.deliverables:
+        if d.key == work.deliverable:
+            return d.label
+    return DeliverableKind(work.deliverable).value
+
+
+def _store_finding(f: Any) -> dict[str, Any]:
+    return {
+        "severity": f.severity,
+        "code": f.code,
+        "message": f.message,
+        "sheet": f.sheet,
+        "row_label": f.row_label,
+        "column_label": f.column_label,
+        "value_found": f.value,
+        "expected": f.expected,
+    }
+
+
+def _key_figures(parsed: Any) -> dict[str, float]:
+    """The 合计 row (or column sums) of an accepted table, for the receipt."""
+    total = parsed.total
+    rows = [total] if total is not None else parsed.data_rows
+    figures: dict[str, float] = {}
+    for col in parsed.form.columns:
+        values = [r.values.get(col.key) for r in rows]
+        numbers = [v for v in values if isinstance(v, int | float)]
+        if numbers:
+            figures[col.label] = float(sum(numbers))
+    return figures

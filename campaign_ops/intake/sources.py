@@ -1,0 +1,186 @@
+"""Drop zones: where units put their files. A local/mounted folder or a Windows (SMB) share.
+
+Both give the same view: entries with a path relative to the drop zone's root (``/``
+separated, Chinese names as they are), a size and a modification time, and a way to read the
+bytes. SMB credentials come from an Airflow Connection (default ``campaign_ops_share``), never
+from the campaign file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from campaign_ops.campaign import Campaign
+from campaign_ops.settings import settings
+
+# Office's lock files and OS droppings are never submissions.
+IGNORED_PREFIXES = ("~$", ".~", "._")
+IGNORED_NAMES = {"Thumbs.db", "desktop.ini", ".DS_Store"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file seen in a drop zone."""
+
+    path: str  # relative to the drop zone root, '/'-separated
+    size: int
+    mtime: dt.datetime  # timezone-aware UTC
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        return PurePosixPath(self.path).parts[:-1]
+
+
+class Source(Protocol):
+    """What intake needs from a drop zone."""
+
+    name: str  # recorded with every sighting, so equal paths in two zones never collide
+
+    def entries(self) -> Iterator[Entry]: ...
+
+    def read(self, entry: Entry) -> bytes: ...
+
+
+def _ignored(name: str) -> bool:
+    return name in IGNORED_NAMES or name.startswith(IGNORED_PREFIXES)
+
+
+def _utc(timestamp: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+
+
+class FolderSource:
+    """A local or mounted folder (an NFS/CIFS mount looks the same)."""
+
+    def __init__(self, root: Path, name: str | None = None):
+        self.root = Path(root)
+        self.name = name or f"folder:{self.root}"
+
+    def entries(self) -> Iterator[Entry]:
+        if not self.root.exists():
+            return
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
+            for filename in sorted(filenames):
+                if _ignored(filename):
+                    continue
+                full = Path(dirpath) / filename
+                try:
+                    st = full.stat()
+                except FileNotFoundError:  # removed between listing and stat
+                    continue
+                rel = full.relative_to(self.root).as_posix()
+                yield Entry(rel, st.st_size, _utc(st.st_mtime))
+
+    def read(self, entry: Entry) -> bytes:
+        return (self.root / entry.path).read_bytes()
+
+
+@dataclass(frozen=True)
+class SmbLogin:
+    host: str
+    port: int
+    username: str
+    password: str
+
+    @classmethod
+    def from_connection(cls, conn_id: str) -> SmbLogin:
+        """Credentials from an Airflow Connection (env ``AIRFLOW_CONN_…`` or the metastore)."""
+        from airflow.sdk import Connection
+
+        conn = Connection.get(conn_id)
+        return cls(
+            host=conn.host or "127.0.0.1",
+            port=int(conn.port or 445),
+            username=conn.login or "",
+            password=conn.password or "",
+        )
+
+
+class SmbSource:
+    """A folder on a Windows/Samba share, read with smbprotocol (no mount needed)."""
+
+    def __init__(self, login: SmbLogin, share_path: str, name: str | None = None):
+        self.login = login
+        self.share_path = share_path.strip("/\\").replace("/", "\\")
+        self.name = name or f"smb://{login.host}:{login.port}/{share_path.strip('/')}"
+        self._registered = False
+
+    @property
+    def _unc_root(self) -> str:
+        return f"\\\\{self.login.host}\\{self.share_path}"
+
+    def _session(self) -> None:
+        if self._registered:
+            return
+        import smbclient
+
+        smbclient.register_session(
+            self.login.host,
+            username=self.login.username,
+            password=self.login.password,
+            port=self.login.port,
+            encrypt=False,
+        )
+        self._registered = True
+
+    def entries(self) -> Iterator[Entry]:
+        import smbclient
+
+        self._session()
+        yield from self._walk(smbclient, self._unc_root, "")
+
+    def _walk(self, smbclient, unc: str, rel: str) -> Iterator[Entry]:
+        items = sorted(smbclient.scandir(unc, port=self.login.port), key=lambda e: e.name)
+        for item in items:
+            if _ignored(item.name):
+                continue
+            child_rel = f"{rel}/{item.name}" if rel else item.name
+            if item.is_dir():
+                yield from self._walk(smbclient, f"{unc}\\{item.name}", child_rel)
+            else:
+                # the directory listing already carries size and time (a stat() would open a
+                # new connection on the default port)
+                info = item.smb_info
+                mtime = info.last_write_time
+                mtime = mtime.replace(tzinfo=dt.UTC) if mtime.tzinfo is None else mtime
+                yield Entry(child_rel, info.end_of_file, mtime.astimezone(dt.UTC))
+
+    def read(self, entry: Entry) -> bytes:
+        import smbclient
+
+        self._session()
+        unc = self._unc_root + "\\" + entry.path.replace("/", "\\")
+        with smbclient.open_file(unc, mode="rb", port=self.login.port) as fh:
+            return fh.read()
+
+
+def source_for(campaign: Campaign, override: Path | None = None) -> Source:
+    """The campaign's drop zone (or ``override``, a folder given on the command line)."""
+    if override is not None:
+        return FolderSource(Path(override), name=f"{campaign.id}:{Path(override).resolve()}")
+    zone = campaign.drop_zone
+    if zone.kind == "smb":
+        login = SmbLogin.from_connection(zone.connection_id)
+        return SmbSource(login, zone.path, name=f"{campaign.id}:smb:{zone.path}")
+    path = Path(zone.path)
+    root = path if path.is_absolute() else settings().dropzone_dir / path
+    return FolderSource(root, name=f"{campaign.id}:folder:{zone.path}")
+
+
+def entry_to_dict(entry: Entry) -> dict:
+    """JSON-safe form of an entry, to pass between DAG tasks."""
+    return {"path": entry.path, "size": entry.size, "mtime": entry.mtime.isoformat()}
+
+
+def entry_from_dict(data: dict) -> Entry:
+    return Entry(data["path"], int(data["size"]), dt.datetime.fromisoformat(data["mtime"]))
