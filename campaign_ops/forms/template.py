@@ -81,6 +81,9 @@ def write_template(
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.protection.sheet = True
+    if form.layout == Layout.list:  # a case list may need more rows than the template has
+        ws.protection.insertRows = False
+        ws.protection.deleteRows = False
     _instructions(wb.create_sheet(INSTRUCTIONS_SHEET), form, campaign, round_, unit)
     _metadata(wb.create_sheet(META_SHEET), form, campaign, round_, unit)
     wb.properties.title = form.title

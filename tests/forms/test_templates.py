@@ -37,6 +37,8 @@ def test_template_is_a_ready_to_fill_government_table(form_id: str, templates: d
         ), group.label
     # inputs unlocked, labels and headers locked, sheet protected without a password
     assert ws.protection.sheet and not ws.protection.password
+    # a case list lets the unit insert rows for more cases; a fixed table does not
+    assert ws.protection.insertRows is (form.layout != "list")
     first_key = lay.row_keys[0]
     assert ws[lay.cell(first_key, form.columns[0].key)].protection.locked is False
     assert ws.cell(row=lay.first_data_row, column=1).protection.locked is True
