@@ -154,7 +154,15 @@ def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
                 raise AirflowSkipException("没有新接收的数据，不触发汇总")
             return len(outcomes)
 
-        publish(process.expand(batch=list_new()))
+        @task(task_id="send_receipts")
+        def receipts(
+            _results: list[list[dict]], logical_date: pendulum.DateTime | None = None
+        ) -> int:
+            return tasks.send_receipts(campaign.id, logical_date)
+
+        results = process.expand(batch=list_new())
+        receipts(results)
+        publish(results)
     return d
 
 

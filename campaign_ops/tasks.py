@@ -78,6 +78,16 @@ def process_files(campaign_id: str, batch: dict, moment: dt.datetime | None) -> 
     return [o.as_dict() for o in outcomes]
 
 
+def send_receipts(campaign_id: str, moment: dt.datetime | None) -> int:
+    """Tell each unit what happened to the files this scan processed; returns mails sent."""
+    from campaign_ops.intake.receipts import send_receipts as send
+
+    deliveries = send(get_campaign(campaign_id), _moment(moment))
+    for d in deliveries:
+        log.info("回执 %s → %s：%s %s", d.message.unit, d.message.to, d.status, d.detail)
+    return sum(d.status == "sent" for d in deliveries)
+
+
 def accepted_data_changed(outcomes: list[dict]) -> bool:
     return any(o["outcome"] == "accepted" for o in outcomes)
 

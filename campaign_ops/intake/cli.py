@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("campaign_id", metavar="ID")
     p.add_argument("--source", type=Path, help="从这个文件夹收取（缺省为行动配置的共享目录）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出每个文件的处理结果")
+    p.add_argument("--no-receipts", action="store_true", help="不给报送单位发回执")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("status", help="报送情况：单位 × 轮次矩阵、报送率、及时率")
@@ -69,6 +70,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     progress = _Progress(len(todo))
     outcomes = process(campaign, source, todo, now, progress=progress)
     progress.close()
+    if not args.no_receipts:
+        from campaign_ops.intake.receipts import send_receipts
+
+        sent = send_receipts(campaign, now)
+        if sent and not args.json:
+            print(f"已发送回执 {sum(d.status == 'sent' for d in sent)} 封")
     outcomes = waiting + outcomes
     if args.json:
         print(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))

@@ -237,7 +237,10 @@ def _read(
     sha = sha256_of(data)
     archive_bytes(data, sha)  # first, before anything else can fail
     work = _Work(entry, sha, received_time(entry, now, previous_scan))
-    if sha in seen or _already_processed(campaign.id, sha):
+    earlier = _processed_path(campaign.id, sha)
+    if earlier == entry.path:
+        return None  # this very file was stored by an earlier try of this task: done
+    if sha in seen or earlier is not None:
         work.outcome = FileOutcome(
             entry.path, "duplicate", "与此前收到的文件内容完全相同，未重复处理。", sha256=sha
         )
@@ -247,11 +250,13 @@ def _read(
     return work
 
 
-def _already_processed(campaign_id: str, sha: str) -> bool:
+def _processed_path(campaign_id: str, sha: str) -> str | None:
+    """Where this content was first processed in this campaign, if it was."""
     from campaign_ops.store import processed_content, session_scope
 
     with session_scope() as session:
-        return processed_content(session, campaign_id, sha) is not None
+        event = processed_content(session, campaign_id, sha)
+        return event.path if event is not None else None
 
 
 def _identify(campaign: Campaign, work: _Work, data: bytes, tmp: Path, now: dt.datetime) -> None:

@@ -5,6 +5,8 @@ Samba share, with SQLite and with PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json
 import os
 import shutil
@@ -134,9 +136,24 @@ def test_collect_dag_on_a_local_folder(state_home, warehouse_url, tmp_path):
     first = _state(warehouse_url)
     _check(files, first, drop_bytes)
 
+    receipts = sorted((state_home / "outbox").rglob("receipt-*.eml"))
+    assert {p.name.split("-")[-1].removesuffix(".eml") for p in receipts} == {
+        "hanbin",
+        "hanyin",
+        "shiquan",
+        "ningshan",
+        "ziyang",
+    }  # one receipt per unit with processed files; none for not-ready or unknown files
+    shiquan = next(p for p in receipts if p.name.endswith("-shiquan.eml"))
+    mail = email.message_from_bytes(shiquan.read_bytes(), policy=email.policy.default)
+    assert "退回" in str(mail["Subject"]) or "需要修改" in str(mail["Subject"])
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "工作情况统计表.xlsx" in body and "-5" in body  # names the file and the bad value
+
     rerun = _run_collect(INCLUDE_DIR / "campaigns")
     assert rerun.state == "success"
     assert _state(warehouse_url) == first  # nothing processed twice, nothing doubled
+    assert sorted((state_home / "outbox").rglob("receipt-*.eml")) == receipts  # no new mail
 
 
 def test_collect_dag_on_a_samba_share(state_home, samba_share, tmp_path, monkeypatch):

@@ -1,0 +1,101 @@
+"""Receipts: after each scan, every unit whose files were processed hears what happened.
+
+One email per unit per scan, listing each file: accepted (on time or late, with its key
+figures) or sent back (with the Chinese error report and what to do). Built from the intake
+log of that scan rather than from task results, so a retried task cannot garble it; sent
+through the mail ledger, so a re-run never sends it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from campaign_ops.campaign import Campaign
+from campaign_ops.remind import Message
+
+MAX_FINDINGS = 10
+RECEIPT_OUTCOMES = ("accepted", "rejected", "refused", "unidentified")
+
+
+def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[Message]:
+    """The receipts for the files this scan (``moment``) gave an outcome to."""
+    import sqlalchemy as sa
+
+    from campaign_ops.store import findings_of
+    from campaign_ops.store.intake_log import IntakeEvent
+    from campaign_ops.store.models import Submission
+
+    events = session.scalars(
+        sa.select(IntakeEvent)
+        .where(
+            IntakeEvent.campaign_id == campaign.id,
+            IntakeEvent.last_seen_at == moment,
+            IntakeEvent.outcome.in_(RECEIPT_OUTCOMES),
+            IntakeEvent.unit_code.is_not(None),
+        )
+        .order_by(IntakeEvent.path)
+    ).all()
+    by_unit: dict[str, list[dict]] = defaultdict(list)
+    for e in events:
+        sub = session.get(Submission, e.submission_id) if e.submission_id else None
+        item = {
+            "path": e.path,
+            "name": e.path.rsplit("/", 1)[-1],
+            "outcome": e.outcome,
+            "message": e.message or "",
+            "round": sub.round_id if sub else None,
+            "version": sub.version if sub else None,
+            "on_time": sub.on_time if sub else None,
+            "findings": [],
+        }
+        if sub is not None and e.outcome == "rejected":
+            item["findings"] = [_finding_text(f) for f in findings_of(session, sub.id)][
+                :MAX_FINDINGS
+            ]
+        by_unit[e.unit_code].append(item)
+    local = moment.astimezone(ZoneInfo(campaign.timezone))
+    messages = []
+    for code, files in by_unit.items():
+        unit = campaign.unit(code)
+        rejected = sum(f["outcome"] != "accepted" for f in files)
+        verdict = f"{rejected} 个文件需要修改后重新报送" if rejected else "全部接收"
+        messages.append(
+            Message(
+                kind="receipt",
+                moment=local.isoformat(),
+                recipient_key=code,
+                to=tuple(unit.emails),
+                subject=f"【{campaign.display_title}】报送回执：收到 {len(files)} 个文件，{verdict}",
+                unit=code,
+                context={"files": files, "rejected": rejected},
+            )
+        )
+    return messages
+
+
+def _finding_text(f) -> str:
+    where = "，".join(
+        x
+        for x in (
+            f.sheet and f"工作表“{f.sheet}”",
+            f.row_label and f"“{f.row_label}”行",
+            f.column_label and f"“{f.column_label}”栏",
+        )
+        if x
+    )
+    return f"{where}：{f.message}" if where else f.message
+
+
+def send_receipts(campaign: Campaign, moment: dt.datetime) -> list:
+    """Decide and send this scan's receipts (SMTP when configured, else the outbox)."""
+    from campaign_ops.mail.transport import open_transport
+    from campaign_ops.remind import send_messages
+    from campaign_ops.store import session_scope
+
+    with session_scope() as session:
+        messages = receipts_for_scan(session, campaign, moment)
+    if not messages:
+        return []
+    return send_messages(campaign, messages, open_transport())
