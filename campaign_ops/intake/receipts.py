@@ -61,13 +61,14 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
         unit = campaign.unit(code)
         rejected = sum(f["outcome"] != "accepted" for f in files)
         verdict = f"{rejected} 个文件需要修改后重新报送" if rejected else "全部接收"
+        title = campaign.display_title
         messages.append(
             Message(
                 kind="receipt",
                 moment=local.isoformat(),
                 recipient_key=code,
                 to=tuple(unit.emails),
-                subject=f"【{campaign.display_title}】报送回执：收到 {len(files)} 个文件，{verdict}",
+                subject=f"【{title}】报送回执：收到 {len(files)} 个文件，{verdict}",
                 unit=code,
                 context={"files": files, "rejected": rejected},
             )
@@ -76,15 +77,13 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
 
 
 def _finding_text(f) -> str:
-    where = "，".join(
-        x
-        for x in (
-            f.sheet and f"工作表“{f.sheet}”",
-            f.row_label and f"“{f.row_label}”行",
-            f.column_label and f"“{f.column_label}”栏",
-        )
-        if x
+    """``工作表“X”，“医疗”行，“立案数”栏：…`` — where the problem is, then what it is."""
+    parts = (
+        f.sheet and f"工作表“{f.sheet}”",
+        f.row_label and f"“{f.row_label}”行",
+        f.column_label and f"“{f.column_label}”栏",
     )
+    where = "，".join(p for p in parts if p)
     return f"{where}：{f.message}" if where else f.message
 
 
