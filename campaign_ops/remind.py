@@ -223,10 +223,12 @@ def deliverable_label(form_id: str | None, label: str) -> str:
     if not form_id:
         return label
     try:
-        from campaign_ops.forms.spec import load_form
-
+        from campaign_ops.forms.spec import FormFileError, load_form
+    except ImportError:
+        return f"{label}（{form_id}）"
+    try:
         return f"《{load_form(form_id).title}》"
-    except (ImportError, KeyError, ValueError, OSError):
+    except (KeyError, FormFileError):  # a broken form spec must not stop the reminders
         return f"{label}（{form_id}）"
 
 

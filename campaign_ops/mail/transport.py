@@ -20,6 +20,7 @@ one attempt per call, so every outcome is one of:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import smtplib
 import tempfile
@@ -31,6 +32,7 @@ from typing import Any, Literal, Protocol
 from campaign_ops.mail.compose import to_bytes
 
 DEFAULT_CONN_ID = "campaign_ops_smtp"
+log = logging.getLogger(__name__)
 Status = Literal["sent", "failed", "uncertain"]
 
 
@@ -176,6 +178,8 @@ class SmtpTransport:
             _reset(smtp)
             return Outcome("failed", f"服务器拒收：{code} {_text(reply)}")
         note = "；".join(f"{r} 被拒收（{c} {_text(m)}）" for r, (c, m) in refused.items())
+        if note:
+            log.warning("邮件已发出，但部分收件人被拒收：%s", note)
         return Outcome("sent", note)
 
     @staticmethod
@@ -201,7 +205,8 @@ class SmtpTransport:
 
     def _drop(self) -> None:
         if self._client is not None:
-            self._client.close()
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._client.close()
         self._client = None
 
     def close(self) -> None:
