@@ -1,0 +1,80 @@
+"""Working out who sent a file and for which round, from what counties really write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from campaign_ops.campaign import DeliverableKind, get_campaign
+from campaign_ops.intake.identify import (
+    UnitMatcher,
+    document_kind,
+    round_by_arrival,
+    round_from_path,
+    unit_from_path,
+)
+
+
+@pytest.fixture(scope="module")
+def ankang():
+    return get_campaign("ankang-2023-internet-ads")
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("汉滨区市场监督管理局", "hanbin"),
+        ("汉滨区局", "hanbin"),
+        ("汉滨区 市场监督管理局", "hanbin"),  # a space typed in the middle
+        ("  汉阴县　市场监管局 ", "hanyin"),  # full-width space, alias
+        ("旬阳县市场监督管理局", "xunyang"),  # the county's name before it became a city
+        ("恒口示范区应急管理和市场监督管理局", "hengkou"),
+        ("ＨＡＮＢＩＮ", "hanbin"),  # the code, in full-width letters
+    ],
+)
+def test_unit_names_and_aliases(ankang, text, code):
+    assert UnitMatcher(ankang).find(text).code == code
+
+
+def test_unit_from_nearest_folder_then_file_name(ankang):
+    m = UnitMatcher(ankang)
+    assert unit_from_path(m, "报送/紫阳县局/5月/统计表.xlsx").code == "ziyang"
+    assert unit_from_path(m, "石泉县局工作情况统计表.xlsx").code == "shiquan"
+    assert unit_from_path(m, "新建文件夹/统计表.xlsx") is None
+
+
+def test_two_units_in_one_name_is_not_guessed(ankang):
+    assert UnitMatcher(ankang).within("汉滨区局汉阴县局合并报送") is None
+
+
+def test_round_named_by_folder_or_deadline(ankang):
+    assert round_from_path(ankang, "r3/汉滨区局/表.xlsx").id == "r3"
+    assert round_from_path(ankang, "汉滨区局/9月10日报送/表.xlsx").id == "r4"
+    assert round_from_path(ankang, "汉滨区局/20231110/表.xlsx").id == "r5"
+    assert round_from_path(ankang, "汉滨区局/表.xlsx") is None
+
+
+def test_round_by_arrival_takes_the_next_deadline_or_the_last_when_late(ankang):
+    hanbin = ankang.unit("hanbin")
+    assert round_by_arrival(ankang, "ankang-work-stats", hanbin, dt.date(2023, 6, 20)).id == "r3"
+    assert round_by_arrival(ankang, "ankang-work-stats", hanbin, dt.date(2023, 7, 10)).id == "r3"
+    assert round_by_arrival(ankang, "ankang-work-stats", hanbin, dt.date(2024, 1, 5)).id == "r5"
+    # the June round asks only for self-check reports
+    assert round_by_arrival(ankang, "self_check_report", hanbin, dt.date(2023, 5, 20)).id == "r2"
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("汉滨区局2023年互联网广告治理工作总结.docx", DeliverableKind.summary),
+        ("典型案例（3件）.pdf", DeliverableKind.typical_cases),
+        ("阶段性工作进展情况.doc", DeliverableKind.progress_note),
+        ("企业自查整改报告.pdf", DeliverableKind.self_check_report),
+        ("IMG_0042.JPG", DeliverableKind.photos_video),
+        ("执法现场视频.mp4", DeliverableKind.photos_video),
+        ("材料.docx", None),
+    ],
+)
+def test_document_kind_from_file_name(name, kind):
+    assert document_kind(name) == kind

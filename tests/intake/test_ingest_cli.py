@@ -1,0 +1,64 @@
+"""``campaign-ops ingest`` and ``campaign-ops status`` as ops staff use them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+from campaign_ops.campaign import get_campaign
+from campaign_ops.cli import main
+from campaign_ops.synthetic import write_submission
+
+CAMPAIGN = "fangxian-2023-livestream"
+
+
+def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys):
+    monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    c = get_campaign(CAMPAIGN)
+    first = c.rounds[0]
+    units = [u.code for u in c.units_for(first)]
+    drop = tmp_path / "incoming"
+    old = (dt.datetime.now() - dt.timedelta(hours=2)).timestamp()
+    # two units deliver everything the first round asks; a third sends one broken table
+    for code in units[:2]:
+        unit = c.unit(code)
+        for d in first.deliverables:
+            target = drop / unit.short_name / f"{unit.short_name}_{d.label}"
+            if d.form:
+                write_submission(c, first.id, code, d.form, target.with_suffix(".xlsx"))
+            else:
+                target.with_suffix(".docx").parent.mkdir(parents=True, exist_ok=True)
+                target.with_suffix(".docx").write_bytes(f"{code} {d.key}".encode())
+    broken_form = first.forms[0]
+    bad = c.unit(units[2]).short_name
+    write_submission(c, first.id, units[2], broken_form, drop / bad / "统计表.xlsx", broken=True)
+    for p in drop.rglob("*.*"):
+        os.utime(p, (old, old))
+
+    assert main(["ingest", CAMPAIGN, "--source", str(drop)]) == 0
+    out = capsys.readouterr().out
+    assert "已接收" in out and "已退回" in out
+
+    assert main(["status", CAMPAIGN, "--round", first.id, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["campaign"] == CAMPAIGN
+    (r,) = data["rounds"]
+    assert r["round"] == first.id and r["deadline"] == first.deadline.isoformat()
+    assert r["expected"] == len(units)
+    assert r["actual"] == 2  # complete only when every deliverable arrived
+    assert r["reporting_rate"] == round(2 / len(units), 4)
+    by_unit = {u["unit"]: u for u in r["units"]}
+    assert by_unit[units[2]]["status"] == "rejected"
+    assert by_unit[units[3]]["status"] == "missing" and by_unit[units[3]]["version"] is None
+    assert {u["unit"] for u in r["units"]} == set(units)
+    for code in units[:2]:
+        assert by_unit[code]["status"] in ("accepted_on_time", "accepted_late")
+        assert by_unit[code]["submitted_at"] and by_unit[code]["version"] == 1
+
+    # the same folder again: nothing new
+    assert main(["ingest", CAMPAIGN, "--source", str(drop), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    # receipts went to the outbox, one per unit that sent files
+    receipts = list((tmp_path / "state" / "outbox").rglob("receipt-*.eml"))
+    assert len(receipts) == 3
