@@ -65,6 +65,8 @@ OPS_GROUP = "ops"
 MAX_FINDINGS_SHOWN = 10
 # A reservation older than this without an outcome: the sender died mid-send.
 STALE_RESERVATION = dt.timedelta(minutes=30)
+# How long a failed or maybe-delivered email keeps appearing in the ops digests.
+ATTENTION_WINDOW = dt.timedelta(days=7)
 
 
 # ---- the message ----------------------------------------------------------------------------
@@ -485,50 +487,61 @@ def blank_templates(campaign: Campaign, unit: Unit, workdir: Path) -> list[Path]
 
 
 def _attention(campaign: Campaign, digest: Message) -> list[dict[str, Any]]:
-    """Emails a person must look at: failed, maybe delivered, or stuck while sending."""
+    """Emails a person must look at: failed, maybe delivered, or stuck while sending, as
+    recorded in the last ``ATTENTION_WINDOW`` (there is no "resolved" flag to clear them)."""
     from campaign_ops.store.db import session_scope
 
-    stale = dt.datetime.now(dt.UTC) - STALE_RESERVATION
+    now = dt.datetime.now(dt.UTC)
     own = digest.key(campaign.id)
-    tz = ZoneInfo(campaign.timezone)
+    entry = MailLedgerEntry
     with session_scope() as s:
         rows = s.scalars(
-            sa.select(MailLedgerEntry)
+            sa.select(entry)
             .where(
-                MailLedgerEntry.campaign_id == campaign.id,
+                entry.campaign_id == campaign.id,
+                entry.updated_at >= now - ATTENTION_WINDOW,
                 sa.or_(
-                    MailLedgerEntry.status.in_([MailStatus.failed, MailStatus.uncertain]),
+                    entry.status.in_([MailStatus.failed, MailStatus.uncertain]),
                     sa.and_(
-                        MailLedgerEntry.status == MailStatus.reserved,
-                        MailLedgerEntry.updated_at < stale,
+                        entry.status == MailStatus.reserved,
+                        entry.updated_at < now - STALE_RESERVATION,
                     ),
                 ),
+                sa.not_(
+                    sa.and_(*own.where())  # the digest itself is being sent right now
+                ),
             )
-            .order_by(MailLedgerEntry.moment, MailLedgerEntry.id)
+            .order_by(entry.moment, entry.id)
         ).all()
-    out = []
-    for row in rows:
-        if (row.kind, row.round_id, row.recipient_key, row.moment) == (
-            own.kind,
-            own.round_id,
-            own.recipient_key,
-            own.moment_text,
-        ):
-            continue
-        when = dt.datetime.strptime(row.moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-        unit = campaign.units_by_code.get(row.recipient_key)
-        out.append(
-            {
-                "status": row.status,
-                "subject": row.subject or row.kind,
-                "who": unit.short_name if unit else row.recipient_key,
-                "recipients": row.recipients or "",
-                "moment": when.astimezone(tz),
-                "error": row.last_error or "",
-                "attempts": row.attempts,
-            }
-        )
-    return out
+    return [
+        {
+            "status": row.status,
+            "subject": row.subject or row.kind,
+            "who": _who(campaign, row.recipient_key),
+            "recipients": row.recipients or "",
+            "moment": _local_moment_text(campaign, row.moment),
+            "error": row.last_error or "",
+            "attempts": row.attempts,
+        }
+        for row in rows
+    ]
+
+
+def _who(campaign: Campaign, recipient_key: str) -> str:
+    unit = campaign.units_by_code.get(recipient_key)
+    if unit:
+        return unit.short_name
+    return "市局工作人员" if recipient_key == OPS_GROUP else recipient_key
+
+
+def _local_moment_text(campaign: Campaign, moment: str) -> str:
+    """A ledger moment (UTC ISO, or another token such as ``submission-42``) for people."""
+    try:
+        when = dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return moment
+    local = when.astimezone(ZoneInfo(campaign.timezone))
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 # ---- sending ----------------------------------------------------------------------------------

@@ -286,3 +286,19 @@ def test_cli_explains_a_moment_that_is_not_a_reminder_moment(ankang, capsys):
     err = capsys.readouterr().err
     assert "不是专项行动 ankang-2023-internet-ads 的提醒时刻" in err
     assert "2023-05-16T09:00" in err
+
+
+def test_digest_also_lists_other_failed_mail_of_the_campaign(ankang, tmp_path):
+    from campaign_ops.store import MailKey, mark_failed, reserve
+
+    key = MailKey(ankang.id, "receipt", "hanyin", "submission-42", round_id="r1")
+    with session_scope() as s:
+        reserve(s, key, recipients=["hanyin@ankang-amr.example.invalid"], subject="收件回执")
+        mark_failed(s, key, "550 mailbox unavailable")
+
+    digest = of_kind(decide(ankang, R1_OVERDUE_2), "digest")["ops"]
+    text = text_of(ankang, digest, tmp_path)
+
+    assert "- [发送失败] 收件回执" in text
+    assert "收件：汉阴县局（hanyin@ankang-amr.example.invalid），应发时刻 submission-42" in text
+    assert "原因：550 mailbox unavailable" in text
