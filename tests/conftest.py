@@ -14,6 +14,7 @@ Services start only when a test asks for them, and stop when the session ends.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,8 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 def samba_share() -> Iterator[SambaServer]:
     import smbclient
 
+    if os.geteuid() != 0:
+        pytest.skip("smbd for tests needs root (CI runs as root); run the Samba tests as root")
     server = SambaServer().start()
     yield server
     # Close the client sessions the tests opened while pytest still captures their log lines

@@ -3,6 +3,10 @@
 Views are derived, not migrated: ``upgrade()`` recreates them from the files every time, so a
 view is changed by editing its ``.sql`` file. Each file holds one ``CREATE VIEW <file stem>``
 statement in SQL that both SQLite and PostgreSQL accept.
+
+Wide views (``create_wide_view``) are made by whoever owns the form specs, after ``upgrade()``;
+calling it again is harmless. A migration drops them on PostgreSQL (they depend on
+``v_accepted_values``), so create them after every ``upgrade()``.
 """
 
 from __future__ import annotations
@@ -16,25 +20,12 @@ import sqlalchemy as sa
 from campaign_ops import INCLUDE_DIR
 
 VIEWS_DIR = INCLUDE_DIR / "sql" / "views"
-_ACCEPTED = sa.table(
-    "v_accepted_values",
-    *(
-        sa.column(c)
-        for c in (
-            "campaign_id",
-            "round_id",
-            "unit_code",
-            "unit_name",
-            "unit_position",
-            "deliverable_key",
-            "submission_id",
-            "row_key",
-            "column_key",
-            "value",
-            "text",
-        )
-    ),
-)
+# The columns of include/sql/views/v_accepted_values.sql that wide views pivot.
+_ACCEPTED_COLUMNS = (
+    "campaign_id", "round_id", "unit_code", "unit_name", "unit_position", "deliverable_key",
+    "submission_id", "row_key", "column_key", "value", "text",
+)  # fmt: skip
+_ACCEPTED = sa.table("v_accepted_values", *map(sa.column, _ACCEPTED_COLUMNS))
 
 
 def view_files(directory: Path = VIEWS_DIR) -> list[Path]:
