@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "campaign_ops.forms.cli",
     "campaign_ops.remind_cli",
     "campaign_ops.intake.cli",
+    "campaign_ops.consolidate.cli",
 )
 
 

@@ -146,14 +146,38 @@ def send_reminders(campaign_id: str, messages: list[dict]) -> None:
 
 
 def refresh_merged_tables(campaign_id: str) -> dict:
-    log.info("专项行动 %s：刷新汇总表", campaign_id)
-    return {"campaign": campaign_id}
+    """Rebuild the campaign's merged tables (``include/sql/merge``): on every Asset event of
+    the collect DAG (a late file updates them) and before every report."""
+    from campaign_ops.consolidate.merge import refresh_campaign
+
+    return refresh_campaign(get_campaign(campaign_id)).as_json()
 
 
 def build_and_send_report(campaign_id: str, moment: dt.datetime | None, refreshed: dict) -> None:
+    """At a report moment, build the reports due and email them through the mail ledger.
+
+    A run without a logical date was triggered by the collect DAG's Asset event (Airflow 3
+    gives asset-triggered runs none): the tables are fresh and nothing is due. A report that
+    failed to send fails the task, so Airflow retries it; the ledger keeps sent ones sent."""
+    from campaign_ops.consolidate.deliver import send_reports_due
+    from campaign_ops.mail import open_transport
+
     campaign = get_campaign(campaign_id)
-    due = []
-    if moment is not None:
-        due = [e for e in build_timeline(campaign).events_at(moment) if e.kind == "report"]
-    for e in due:
-        log.info("专项行动 %s：生成并发送 %s", campaign_id, e.title)
+    if moment is None:
+        rows = refreshed.get("rows")
+        log.info("专项行动 %s：报送数据更新，汇总表已刷新（%s）", campaign_id, rows)
+        return
+    transport = open_transport()
+    try:
+        results = send_reports_due(campaign, moment, transport)
+    finally:
+        transport.close()
+    if not results:
+        log.info("专项行动 %s：%s 没有到期的汇总报告", campaign_id, moment)
+    for r in results:
+        due = f"{r.due.kind}/{r.due.ledger_round}"
+        log.info("汇总报告 %s：%s %s %s", due, r.status, r.path, r.detail)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        lines = "\n".join(f"  - {r.due.kind}/{r.due.ledger_round}：{r.detail}" for r in failed)
+        raise RuntimeError(f"{len(failed)} 份汇总报告发送失败，任务重试时将重发：\n{lines}")

@@ -1,0 +1,246 @@
+"""Build the reports due at a report moment and email them once, through the mail ledger.
+
+At a moment of the timeline the consolidate DAG sends the round's report (or the campaign
+summary for the final and extra moments) to the campaign's report recipients, and a revised
+version of every earlier round whose figures changed since its report went out (a late or
+corrected submission). What each sent report contained is remembered as a fingerprint in
+``report_issues``; the ledger keys are::
+
+    (campaign, "report",         round | "final" | "extra", "recipients", moment)
+    (campaign, "report_revised", round,                     "recipients", moment)
+
+so a retried or re-run task never sends the same report twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from campaign_ops.campaign import Campaign
+from campaign_ops.consolidate.figures import ReportData, report_data, today_in
+from campaign_ops.consolidate.report import report_filename, write_report
+from campaign_ops.consolidate.summary import render_summary, subject_for
+from campaign_ops.mail import Attachment, Draft, Outcome, Transport, compose_mail
+from campaign_ops.store.ledger import (
+    MailKey,
+    ledger_entry,
+    mark_failed,
+    mark_sent,
+    mark_uncertain,
+    message_id_for,
+    reserve,
+)
+from campaign_ops.timeline import build_timeline
+
+log = logging.getLogger(__name__)
+
+RECIPIENTS = "recipients"
+REVISION_NOTE = "上次报告发出后，有单位补报或更正了本轮数据，合计等数据已更新。"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A report to send at a moment: ``round_id`` None is the campaign summary."""
+
+    kind: str  # report | report_revised
+    round_id: str | None
+    ledger_round: str  # the round, or "final" / "extra"
+
+    @property
+    def revised(self) -> bool:
+        return self.kind == "report_revised"
+
+
+@dataclass(frozen=True)
+class Sent:
+    due: Due
+    status: str  # sent | failed | uncertain | skipped
+    path: str | None = None
+    detail: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.due.kind,
+            "round": self.due.ledger_round,
+            "status": self.status,
+            "path": self.path,
+            "detail": self.detail,
+        }
+
+
+def reports_due(session: Session, campaign: Campaign, moment: dt.datetime) -> list[Due]:
+    """What goes out at ``moment``: the timeline's reports, then revisions of earlier rounds
+    whose figures changed since their last report (read from the merged tables)."""
+    due: list[Due] = []
+    for event in build_timeline(campaign).events_at(moment):
+        if event.kind != "report":
+            continue
+        if event.purpose == "round" and event.round:
+            due.append(Due("report", event.round, event.round))
+        else:
+            due.append(Due("report", None, "final" if event.purpose == "final" else "extra"))
+    if not due:
+        return []
+    now_reported = {d.round_id for d in due}
+    for round_id, fingerprint in last_issues(session, campaign, before=moment).items():
+        if round_id in now_reported or round_id in ("final", "extra"):
+            continue
+        if report_data(session, campaign, round_id).fingerprint() != fingerprint:
+            due.append(Due("report_revised", round_id, round_id))
+    return due
+
+
+def last_issues(session: Session, campaign: Campaign, before: dt.datetime) -> dict[str, str]:
+    """Each round's fingerprint as last reported before ``before``."""
+    rows = session.execute(
+        sa.text(
+            "SELECT round_id, moment, fingerprint FROM report_issues"
+            " WHERE campaign_id = :c AND moment < :m ORDER BY moment"
+        ),
+        {"c": campaign.id, "m": _moment_text(before)},
+    )
+    return {round_id: fingerprint for round_id, _, fingerprint in rows}
+
+
+def _moment_text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def reports_folder(campaign: Campaign, moment: dt.datetime | None) -> Path:
+    from campaign_ops.settings import settings
+
+    base = Path(settings().reports_dir) / campaign.id
+    if moment is None:
+        return base / "按需生成"
+    local = moment.astimezone(ZoneInfo(campaign.timezone))
+    return base / f"{local:%Y-%m-%d_%H%M}"
+
+
+def build_report_file(
+    session: Session,
+    campaign: Campaign,
+    round_id: str | None,
+    path: Path | None = None,
+    *,
+    moment: dt.datetime | None = None,
+    revised: bool = False,
+) -> tuple[ReportData, Path]:
+    """Write one report (from the merged tables as they are) and return its data and path."""
+    data = report_data(session, campaign, round_id)
+    path = Path(path) if path else reports_folder(campaign, moment) / report_filename(data, revised)
+    write_report(
+        data,
+        path,
+        made_on=today_in(campaign, moment),
+        revised=revised,
+        revision_note=REVISION_NOTE if revised else None,
+    )
+    return data, path
+
+
+def send_reports_due(campaign: Campaign, moment: dt.datetime, transport: Transport) -> list[Sent]:
+    """Build and send everything due at ``moment``; never raises for a delivery problem."""
+    from campaign_ops.store import session_scope
+
+    with session_scope() as s:
+        due = reports_due(s, campaign, moment)
+    return [_send_one(campaign, moment, d, transport) for d in due]
+
+
+def _send_one(campaign: Campaign, moment: dt.datetime, due: Due, transport: Transport) -> Sent:
+    from campaign_ops.store import session_scope
+
+    key = MailKey(campaign.id, due.kind, RECIPIENTS, moment, round_id=due.ledger_round)
+    to = tuple(c.email for c in campaign.reports.recipients if c.email)
+    with session_scope() as s:
+        data, path = build_report_file(
+            s, campaign, due.round_id, moment=moment, revised=due.revised
+        )
+        subject = subject_for(data, due.revised)
+        if not reserve(s, key, recipients=to, subject=subject):
+            entry = ledger_entry(s, key)
+            return Sent(
+                due, "skipped", str(path), f"邮件台账状态：{entry.status if entry else '?'}"
+            )
+    made_on = today_in(campaign, moment)
+    try:
+        html, text = render_summary(
+            data,
+            attachment=path.name,
+            made_on=made_on,
+            revised=due.revised,
+            revision_note=REVISION_NOTE if due.revised else "",
+        )
+        message = compose_mail(
+            Draft(
+                sender_name=campaign.sender.name,
+                sender_email=campaign.sender.email,
+                to=to,
+                subject=subject,
+                text=text,
+                html=html,
+                message_id=message_id_for(key),
+                attachments=(Attachment.from_path(path),),
+                headers={"X-Campaign-Ops-Key": str(key)},
+            )
+        )
+        local = moment.astimezone(ZoneInfo(campaign.timezone))
+        name = f"{campaign.id}/{local:%Y-%m-%d_%H%M}/{due.kind}-{due.ledger_round}-{RECIPIENTS}.eml"
+        outcome = transport.deliver(
+            message, sender=campaign.sender.email, recipients=list(to), name=name
+        )
+    except Exception as exc:  # a rendering bug must not leave the ledger row reserved
+        log.exception("生成汇总报告邮件失败：%s", subject)
+        outcome = Outcome("failed", f"生成邮件失败：{exc!r}")
+    with session_scope() as s:
+        _record(s, key, outcome)
+        if outcome.status in ("sent", "uncertain"):
+            _remember(s, campaign, due, moment, data.fingerprint(), path)
+    log.info("%s %s → %s：%s", outcome.status, key, ", ".join(to), outcome.detail)
+    return Sent(due, outcome.status, str(path), outcome.detail)
+
+
+def _record(session: Session, key: MailKey, outcome: Outcome) -> None:
+    if outcome.status == "sent":
+        mark_sent(session, key)
+    elif outcome.status == "uncertain":
+        mark_uncertain(session, key, outcome.detail)
+    else:
+        mark_failed(session, key, outcome.detail or "未知错误")
+
+
+def _remember(
+    session: Session,
+    campaign: Campaign,
+    due: Due,
+    moment: dt.datetime,
+    fingerprint: str,
+    path: Path,
+) -> None:
+    where = {
+        "campaign_id": campaign.id,
+        "round_id": due.ledger_round,
+        "moment": _moment_text(moment),
+        "kind": due.kind,
+    }
+    session.execute(
+        sa.text(
+            "DELETE FROM report_issues WHERE campaign_id = :campaign_id AND round_id = :round_id"
+            " AND moment = :moment AND kind = :kind"
+        ),
+        where,
+    )
+    session.execute(
+        sa.text(
+            "INSERT INTO report_issues (campaign_id, round_id, moment, kind, fingerprint, path)"
+            " VALUES (:campaign_id, :round_id, :moment, :kind, :fingerprint, :path)"
+        ),
+        {**where, "fingerprint": fingerprint, "path": str(path)},
+    )

@@ -1,0 +1,155 @@
+-- Tables of the consolidation (campaign_ops.consolidate), created when missing. They are
+-- derived data, rebuilt per campaign by every refresh, except report_issues (what was sent).
+-- Column meanings: campaign_ops/consolidate/dictionary.py (and the generated 数据字典).
+-- Portable types only: this file runs on SQLite and PostgreSQL.
+CREATE TABLE IF NOT EXISTS dd_forms (
+    form_id VARCHAR(64) NOT NULL PRIMARY KEY,
+    title TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    layout VARCHAR(10) NOT NULL,
+    row_header TEXT NOT NULL,
+    total_row_key VARCHAR(40),
+    total_row_label TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dd_columns (
+    form_id VARCHAR(64) NOT NULL,
+    column_key VARCHAR(40) NOT NULL,
+    position INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    unit VARCHAR(20),
+    type VARCHAR(10) NOT NULL,
+    is_numeric INTEGER NOT NULL,
+    cumulative INTEGER NOT NULL,
+    group_label TEXT,
+    derived INTEGER NOT NULL,
+    PRIMARY KEY (form_id, column_key)
+);
+CREATE TABLE IF NOT EXISTS dd_rows (
+    form_id VARCHAR(64) NOT NULL,
+    row_key VARCHAR(40) NOT NULL,
+    position INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    unit VARCHAR(20),
+    part_of VARCHAR(40),
+    in_total INTEGER NOT NULL,
+    PRIMARY KEY (form_id, row_key)
+);
+CREATE TABLE IF NOT EXISTS dd_round_forms (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    form_id VARCHAR(64) NOT NULL,
+    deliverable_key VARCHAR(64) NOT NULL,
+    round_position INTEGER NOT NULL,
+    round_cumulative INTEGER NOT NULL,
+    previous_round_id VARCHAR(64),
+    phase_id VARCHAR(64),
+    phase_name TEXT,
+    phase_kind VARCHAR(10),
+    period_id VARCHAR(64) NOT NULL,
+    PRIMARY KEY (campaign_id, round_id, form_id)
+);
+CREATE TABLE IF NOT EXISTS merged_units (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    form_id VARCHAR(64) NOT NULL,
+    unit_code VARCHAR(64) NOT NULL,
+    unit_name TEXT NOT NULL,
+    unit_short_name TEXT NOT NULL,
+    unit_position INTEGER NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    submission_id INTEGER,
+    version INTEGER,
+    on_time INTEGER,
+    row_count INTEGER,
+    PRIMARY KEY (campaign_id, round_id, form_id, unit_code)
+);
+CREATE TABLE IF NOT EXISTS merged_values (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    form_id VARCHAR(64) NOT NULL,
+    unit_code VARCHAR(64) NOT NULL,
+    row_key VARCHAR(200) NOT NULL,
+    column_key VARCHAR(200) NOT NULL,
+    value DOUBLE PRECISION,
+    text TEXT,
+    is_total INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, round_id, form_id, unit_code, row_key, column_key)
+);
+CREATE TABLE IF NOT EXISTS merged_round_totals (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    form_id VARCHAR(64) NOT NULL,
+    row_key VARCHAR(200) NOT NULL,
+    column_key VARCHAR(200) NOT NULL,
+    value DOUBLE PRECISION,
+    units_counted INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, round_id, form_id, row_key, column_key)
+);
+CREATE TABLE IF NOT EXISTS merged_to_date (
+    campaign_id VARCHAR(60) NOT NULL,
+    scope VARCHAR(8) NOT NULL,
+    period_id VARCHAR(64) NOT NULL,
+    form_id VARCHAR(64) NOT NULL,
+    unit_code VARCHAR(64) NOT NULL,
+    row_key VARCHAR(200) NOT NULL,
+    column_key VARCHAR(200) NOT NULL,
+    value DOUBLE PRECISION,
+    rounds_counted INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, scope, period_id, form_id, unit_code, row_key, column_key)
+);
+CREATE TABLE IF NOT EXISTS merged_changes (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    previous_round_id VARCHAR(64) NOT NULL,
+    form_id VARCHAR(64) NOT NULL,
+    unit_code VARCHAR(64) NOT NULL,
+    row_key VARCHAR(200) NOT NULL,
+    column_key VARCHAR(200) NOT NULL,
+    value DOUBLE PRECISION,
+    previous_value DOUBLE PRECISION,
+    change DOUBLE PRECISION,
+    PRIMARY KEY (campaign_id, round_id, form_id, unit_code, row_key, column_key)
+);
+CREATE TABLE IF NOT EXISTS reporting_rounds (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    title TEXT NOT NULL,
+    deadline VARCHAR(10) NOT NULL,
+    expected INTEGER NOT NULL,
+    actual INTEGER NOT NULL,
+    on_time INTEGER NOT NULL,
+    reporting_rate DOUBLE PRECISION NOT NULL,
+    on_time_rate DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (campaign_id, round_id)
+);
+CREATE TABLE IF NOT EXISTS reporting_units (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    unit_code VARCHAR(64) NOT NULL,
+    unit_name TEXT NOT NULL,
+    status VARCHAR(20) NOT NULL,
+    status_label TEXT NOT NULL,
+    submitted_at VARCHAR(32),
+    version INTEGER,
+    PRIMARY KEY (campaign_id, round_id, unit_code)
+);
+CREATE TABLE IF NOT EXISTS reporting_unit_rates (
+    campaign_id VARCHAR(60) NOT NULL,
+    unit_code VARCHAR(64) NOT NULL,
+    unit_name TEXT NOT NULL,
+    expected INTEGER NOT NULL,
+    actual INTEGER NOT NULL,
+    on_time INTEGER NOT NULL,
+    reporting_rate DOUBLE PRECISION NOT NULL,
+    on_time_rate DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (campaign_id, unit_code)
+);
+CREATE TABLE IF NOT EXISTS report_issues (
+    campaign_id VARCHAR(60) NOT NULL,
+    round_id VARCHAR(64) NOT NULL,
+    moment VARCHAR(32) NOT NULL,
+    kind VARCHAR(20) NOT NULL,
+    fingerprint VARCHAR(64) NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, round_id, moment, kind)
+);
