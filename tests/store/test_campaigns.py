@@ -7,8 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from campaign_ops.campaign import Campaign
-from campaign_ops.store import sync_campaign
+from campaign_ops.campaign import Campaign, load_campaigns
+from campaign_ops.store import MatrixStatus, submission_matrix, sync_campaign
 from campaign_ops.store.models import (
     CampaignRow,
     RoundDeliverableRow,
@@ -68,3 +68,16 @@ def test_resync_after_the_yaml_changed(synced: Session) -> None:
     assert list(r2_units) == ["hanbin"]
     r1_units = synced.scalars(sa.select(RoundUnitRow.unit_code).filter_by(round_id="r1"))
     assert sorted(r1_units) == ["hanbin", "hanyin"]
+
+
+def test_every_seed_campaign_syncs(session: Session) -> None:
+    """Real circulars have long titles and many units: the columns must hold them."""
+    campaigns = [c for c in load_campaigns() if isinstance(c, Campaign)]
+    assert campaigns, "no seed campaigns found in include/campaigns"
+    for campaign in campaigns:
+        sync_campaign(session, campaign)
+    session.commit()
+    for campaign in campaigns:
+        matrix = submission_matrix(session, campaign)
+        assert matrix.units == tuple(u.code for u in campaign.units)
+        assert {c.status for c in matrix.cells.values()} == {MatrixStatus.missing}
