@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from campaign_ops.campaign import Campaign, Round, Unit
+from campaign_ops.campaign import Campaign, Deliverable, Round, Unit
 from campaign_ops.mail import Attachment, Draft, Outcome, Transport, compose_mail, render_mail
 from campaign_ops.store.ledger import (
     MailKey,
@@ -201,7 +201,7 @@ class DeliveryState:
             state = sub.status if sub else "missing"
             if state in (SubmissionStatus.received, SubmissionStatus.accepted):
                 continue
-            out.append(self._describe(d.key, deliverable_label(d.form, d.label), state, sub))
+            out.append(self._describe(d.key, deliverable_label(d), state, sub))
         return out
 
     def _describe(self, key: str, label: str, state: str, sub: Submission | None) -> Outstanding:
@@ -220,18 +220,10 @@ class DeliveryState:
         )
 
 
-def deliverable_label(form_id: str | None, label: str) -> str:
-    """Statistics are named by their form's title (two 统计表 in one round must differ)."""
-    if not form_id:
-        return label
-    try:
-        from campaign_ops.forms.spec import FormFileError, load_form
-    except ImportError:
-        return f"{label}（{form_id}）"
-    try:
-        return f"《{load_form(form_id).title}》"
-    except (KeyError, FormFileError):  # a broken form spec must not stop the reminders
-        return f"{label}（{form_id}）"
+def deliverable_label(deliverable: Deliverable) -> str:
+    """How an email names a deliverable; a statistics form by its title in 《》, so two
+    统计表 of one round are told apart."""
+    return f"《{deliverable.label}》" if deliverable.form else deliverable.label
 
 
 def _finding_text(f: ValidationFinding) -> str:
@@ -463,7 +455,7 @@ def _calendar(campaign: Campaign, unit: Unit | None) -> list[dict[str, Any]]:
         rows.append(
             {
                 "round": r,
-                "deliverables": [deliverable_label(d.form, d.label) for d in r.deliverables],
+                "deliverables": [deliverable_label(d) for d in r.deliverables],
                 "phase": phase.name if phase else "",
                 "non_working_day": why_not_working(r.deadline),
             }
