@@ -3,7 +3,8 @@
 PostgreSQL (metadata and warehouse databases) and Redis from Debian's packages, started here;
 Airflow with CeleryExecutor — scheduler, DAG processor, API server, triggerer and a Celery
 worker. A seed campaign's collect and consolidate runs are triggered through the REST API, run
-on the worker, and the warehouse holds what collect accepted. Everything is stopped at the end.
+on the worker, and the warehouse holds what collect accepted and consolidate merged.
+Everything the test started is stopped at the end.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ UNIT_DIR = "汉滨区市场监督管理局"
 FORM = "ankang-work-stats"
 # The morning after round 1's deadline (2023-05-10 18:00 Beijing time).
 COLLECT_AT = "2023-05-11T01:00:00Z"
+# Round 1's report moment: one working day after the deadline, 10:00 Beijing time.
+REPORT_AT = "2023-05-11T02:00:00Z"
 ON_TIME = dt.datetime(2023, 5, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
@@ -75,18 +78,11 @@ def cluster(
             assert airflow.leftovers() == [], "processes left behind"
 
 
-def _submissions(warehouse_url: str) -> list[tuple[str, str, str, str]]:
+def _query(warehouse_url: str, sql: str) -> list[tuple]:
     engine = sa.create_engine(warehouse_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT unit_code, round_id, deliverable_key, status FROM submissions "
-                    "WHERE campaign_id = :c ORDER BY id"
-                ),
-                {"c": CAMPAIGN},
-            )
-            return [tuple(r) for r in rows]
+            return [tuple(r) for r in conn.execute(sa.text(sql), {"c": CAMPAIGN})]
     finally:
         engine.dispose()
 
@@ -109,14 +105,19 @@ def test_collect_and_consolidate_run_on_the_celery_worker(cluster: AirflowCluste
     state = cluster.wait_for_run(collect, run_id)
     assert state == "success", cluster.log("worker")
     _ran_on_the_worker(cluster, collect, run_id)
-    assert (  # what collect accepted is in the PostgreSQL warehouse
-        "hanbin",
-        "r1",
-        FORM,
-        "accepted",
-    ) in _submissions(cluster.warehouse_url)
+    accepted = _query(
+        cluster.warehouse_url,
+        "SELECT unit_code, round_id, deliverable_key FROM submissions "
+        "WHERE campaign_id = :c AND status = 'accepted'",
+    )
+    assert accepted == [("hanbin", "r1", FORM)]  # what collect accepted, in PostgreSQL
 
-    run_id = cluster.trigger(consolidate, "2023-05-11T02:00:00Z")
+    run_id = cluster.trigger(consolidate, REPORT_AT)
     state = cluster.wait_for_run(consolidate, run_id)
     assert state == "success", cluster.log("worker")
     _ran_on_the_worker(cluster, consolidate, run_id)
+    merged = _query(
+        cluster.warehouse_url,
+        "SELECT DISTINCT unit_code, round_id, form_id FROM merged_values WHERE campaign_id = :c",
+    )
+    assert merged == [("hanbin", "r1", FORM)]  # consolidate merged the accepted figures
