@@ -53,14 +53,11 @@ def _lookup(names: dict[str, str], text: object) -> str | None:
 
 
 def column_names(form: FormSpec) -> dict[str, str]:
-    return {norm_label(n): c.key for c in form.columns for n in c.names}
+    return form.column_lookup
 
 
 def row_names(form: FormSpec) -> dict[str, str]:
-    names = {norm_label(n): r.key for r in form.rows for n in r.names}
-    if form.total_row:
-        names.update({norm_label(n): form.total_row.key for n in form.total_row.names})
-    return names
+    return form.row_lookup
 
 
 def find_header(grid: Grid, form: FormSpec) -> TableMatch | None:

@@ -275,7 +275,20 @@ class FormSpec(_Strict):
     def columns_by_key(self) -> dict[str, Column]:
         return {c.key: c for c in self.columns}
 
-    @property
+    @cached_property
+    def column_lookup(self) -> dict[str, str]:
+        """Normalised column label or alias → column key (what the parser matches headers to)."""
+        return {norm_label(n): c.key for c in self.columns for n in c.names}
+
+    @cached_property
+    def row_lookup(self) -> dict[str, str]:
+        """Normalised row label or alias (合计 included) → row key."""
+        names = {norm_label(n): r.key for r in self.rows for n in r.names}
+        if self.total_row:
+            names.update({norm_label(n): self.total_row.key for n in self.total_row.names})
+        return names
+
+    @cached_property
     def numeric_columns(self) -> list[Column]:
         return [c for c in self.columns if c.numeric]
 
