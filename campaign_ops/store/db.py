@@ -4,7 +4,8 @@ The URL comes from ``CAMPAIGN_OPS_DATABASE_URL`` (SQLite under ``CAMPAIGN_OPS_HO
 default). SQLite is set up to behave like a small server database: foreign keys on, WAL so
 readers never wait for the writer, and ``BEGIN IMMEDIATE`` so concurrent writers queue up instead
 of failing half-way through (pysqlite's own deferred BEGIN breaks both savepoints and
-read-then-write transactions under concurrency).
+read-then-write transactions under concurrency). The price: an open transaction holds the write
+lock until it ends, so keep sessions short, and read with ``session_scope(readonly=True)``.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def get_engine(url: str | None = None) -> sa.Engine:
@@ -91,11 +93,26 @@ def session_factory(bind: sa.Engine | str | None = None) -> sessionmaker[Session
 
 
 @contextmanager
-def session_scope(bind: sa.Engine | str | None = None) -> Iterator[Session]:
+def session_scope(
+    bind: sa.Engine | str | None = None, *, readonly: bool = False
+) -> Iterator[Session]:
     """One transaction: commit on success, roll back on error. The repository functions never
-    commit themselves, so a caller can group several of them atomically."""
-    with session_factory(bind).begin() as session:
-        yield session
+    commit themselves, so a caller can group several of them atomically.
+
+    ``readonly=True`` is for pages and reports: on SQLite it does not take the write lock
+    (a plain transaction does, and holds it until it ends), and it always rolls back."""
+    engine = bind if isinstance(bind, sa.Engine) else get_engine(bind)
+    if readonly:
+        engine = engine.execution_options(sqlite_begin="DEFERRED")
+    with Session(engine, expire_on_commit=False) as session:
+        if not readonly:
+            with session.begin():
+                yield session
+            return
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -58,3 +58,22 @@ def test_command_line_upgrade_creates_a_fresh_warehouse(
     assert current_revision(url) == head
     assert "submissions" in sa.inspect(sa.create_engine(url)).get_table_names()
     dispose_engines()
+
+
+@pytest.mark.timeout(60)
+def test_an_open_read_only_session_does_not_block_writers(warehouse_url: str) -> None:
+    key = MailKey("c", "report", "ops", "2023-05-11")
+    with session_scope(readonly=True) as reader:
+        assert ledger_entry(reader, key) is None  # its transaction stays open meanwhile
+        with session_scope() as writer:
+            reserve(writer, key)
+        reader.rollback()
+        assert ledger_entry(reader, key) is not None
+
+
+def test_a_read_only_session_never_commits(warehouse_url: str) -> None:
+    key = MailKey("c", "report", "ops", "2023-05-11")
+    with session_scope(readonly=True) as s:
+        reserve(s, key)
+    with session_scope(readonly=True) as s:
+        assert ledger_entry(s, key) is None
