@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
 from campaign_ops.campaign import Campaign
@@ -302,3 +303,45 @@ def test_digest_also_lists_other_failed_mail_of_the_campaign(ankang, tmp_path):
     assert "- [发送失败] 收件回执" in text
     assert "收件：汉阴县局（hanyin@ankang-amr.example.invalid），应发时刻 submission-42" in text
     assert "原因：550 mailbox unavailable" in text
+
+
+SEEDS = [
+    "ankang-2023-internet-ads",
+    "fangxian-2023-livestream",
+    "huangshan-2024-network-market",
+    "maanshan-2024-livestream",
+    "saic-2016-internet-ads",
+]
+
+
+@pytest.mark.parametrize("campaign_id", SEEDS)
+def test_every_kind_of_email_renders_for_every_seed_campaign(
+    state, campaign_id, tmp_path, monkeypatch
+):
+    from campaign_ops import remind
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.timeline import build_timeline
+
+    monkeypatch.setattr(remind, "blank_templates", lambda *a, **k: [])
+    campaign = get_campaign(campaign_id)
+    remind.prepare_warehouse(campaign)
+    events = [e for e in build_timeline(campaign).events if e.kind == "reminder"]
+    tz = campaign.timezone
+    notice = next(e.at(tz) for e in events if e.purpose == "notice")
+    # The first moment of each purpose (a reminder due with the notice is folded into it).
+    firsts = {
+        e.purpose: e.at(tz)
+        for e in reversed(events)
+        if not (e.purpose == "before" and e.at(tz) == notice)
+    }
+
+    rendered = set()
+    for moment in firsts.values():
+        for m in decide(campaign, moment):
+            if m.kind not in rendered:
+                d = draft_for(campaign, m, tmp_path)
+                addressee = campaign.unit(m.unit).name if m.unit else campaign.ops[0].name
+                assert d.text.startswith(addressee) and campaign.sender.name in d.text
+                rendered.add(m.kind)
+
+    assert rendered == {"notice", "phase", "reminder", "overdue", "digest"}
