@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import smbclient
 import sqlalchemy as sa
 import yagmail
 
-from services._common import port_open
+from services._common import INSTALL_SCRIPT, port_open
 from services.postgres import PostgresServer
 from services.samba import SambaServer
 from services.smtp import SmtpServer
@@ -149,3 +150,16 @@ def test_smtp_drop_mode_makes_yagmail_report_failure_after_delivering_duplicates
     assert result is False
     assert len(mailbox.received) == 3  # one per attempt: duplicates reached the server
     assert {m.message["subject"] for m in mailbox.received} == {SUBJECT}
+
+
+# ---- the install script ---------------------------------------------------------------------
+
+
+def test_install_script_is_idempotent_and_says_what_it_found() -> None:
+    run = [["bash", str(INSTALL_SCRIPT)]] * 2
+    results = [subprocess.run(cmd, capture_output=True, text=True, timeout=600) for cmd in run]
+    assert [r.returncode for r in results] == [0, 0], results[0].stderr
+    second = results[1].stdout
+    assert "PostgreSQL 15 server binaries found" in second
+    assert "samba found" in second
+    assert "nothing to install" in second
