@@ -67,6 +67,20 @@ def ensure_schema(session: Session) -> None:
         session.execute(sa.text(stmt))
 
 
+def schema_tables() -> list[str]:
+    """Names of the tables ``00_schema.sql`` creates."""
+    text = (MERGE_SQL_DIR / SCHEMA_FILE).read_text(encoding="utf-8")
+    return re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", text)
+
+
+def drop_schema(bind: sa.Engine) -> None:
+    """Drop every consolidation table (they are rebuilt by the next refresh, except
+    ``report_issues``: revisions are then judged from scratch)."""
+    with bind.begin() as connection:
+        for name in reversed(schema_tables()):
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
+
 def refresh(
     session: Session, campaign: Campaign, *, as_of: dt.datetime | None = None
 ) -> RefreshResult:
