@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from campaign_ops.campaign import Campaign
-from campaign_ops.consolidate.seeding import known_values, put_submission
 from campaign_ops.consolidate.dictionary import ROW_COUNT, total_row_key
+from campaign_ops.consolidate.seeding import known_values, put_submission
 from campaign_ops.forms.samples import Values
 from campaign_ops.forms.spec import FormSpec
 

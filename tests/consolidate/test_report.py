@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, get_campaign
 from campaign_ops.consolidate.deliver import build_report_file
