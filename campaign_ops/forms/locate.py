@@ -35,11 +35,13 @@ class TableMatch:
     grid: Grid
     columns: dict[str, int]  # column key → column index
     header_bottom: int
+    header_top: int = 1
     rows: list[tuple[str, int, str]] = field(default_factory=list)  # (row key, excel row, label)
     total_row: int | None = None
     extra_rows: list[tuple[int, str]] = field(default_factory=list)  # unknown rows with data
     duplicate_rows: list[tuple[str, int]] = field(default_factory=list)
     too_many_rows: bool = False
+    plan: list | None = None  # the parser's per-column reading plan, built once per table
 
     @property
     def score(self) -> int:
@@ -89,61 +91,97 @@ def find_header(grid: Grid, form: FormSpec) -> TableMatch | None:
         if c not in columns.values():
             columns[key] = c
             bottom = max(bottom, r)
-    return TableMatch(grid=grid, columns=columns, header_bottom=bottom)
+    top = min(
+        (r for key, places in hits.items() for r, c in places if columns.get(key) == c),
+        default=main,
+    )
+    return TableMatch(grid=grid, columns=columns, header_bottom=bottom, header_top=top)
 
 
 def find_rows(match: TableMatch, form: FormSpec) -> TableMatch:
     """Fill in the table's rows below the header (fixed labels, or every filled list row)."""
+    if form.layout == Layout.fixed:
+        return _fixed_rows(match, form)
+    return _list_rows(match, form)
+
+
+def _first_texts(line: list, label_cols: list[int]) -> list[tuple[str, str]]:
+    """(text, normalised) of the filled label cells of a row, left to right."""
+    width = len(line)
+    out = []
+    for c in label_cols:
+        v = line[c - 1] if c <= width else None
+        if v.__class__ is str:
+            t = v.strip()
+            if t:
+                out.append((t, norm_label(t)))
+    return out
+
+
+def _has_data(line: list, data_cols: list[int]) -> bool:
+    width = len(line)
+    for c in data_cols:
+        if c <= width:
+            v = line[c - 1]
+            if v is not None and v != "":
+                return True
+    return False
+
+
+def _fixed_rows(match: TableMatch, form: FormSpec) -> TableMatch:
     cells = match.grid.cells
     data_cols = sorted(match.columns.values())
     label_cols = list(range(1, min(data_cols)))
-    names = row_names(form)
-    seen: set[str] = set()
-    total_names = {norm_label(n) for n in form.total_row.names} if form.total_row else set()
+    names = form.row_lookup
     total_key = form.total_row.key if form.total_row else None
-    fixed = form.layout == Layout.fixed
+    seen: set[str] = set()
+    for r in range(match.header_bottom + 1, len(cells) + 1):
+        line = cells[r - 1]
+        texts = _first_texts(line, label_cols)
+        if texts and texts[0][1].startswith(STOP_WORDS):
+            break
+        key = next((names[n] for _, n in texts if n in names), None)
+        if key is None:
+            if _has_data(line, data_cols):
+                match.extra_rows.append((r, texts[0][0] if texts else ""))
+            continue
+        if key in seen:
+            match.duplicate_rows.append((key, r))
+            continue
+        seen.add(key)
+        if key == total_key:
+            match.total_row = r
+        else:
+            match.rows.append((key, r, form.row_label(key)))
+    return match
+
+
+def _list_rows(match: TableMatch, form: FormSpec) -> TableMatch:
+    """Any row with data is a case; the 合计 row (or the notes under the table) ends the list."""
+    cells = match.grid.cells
+    data_cols = sorted(match.columns.values())
+    label_cols = list(range(1, min(data_cols)))
+    total_names = {norm_label(n) for n in form.total_row.names} if form.total_row else set()
     count = 0
     for r in range(match.header_bottom + 1, len(cells) + 1):
         line = cells[r - 1]
-        width = len(line)
-        labels = [line[c - 1] if c <= width else None for c in label_cols]
-        texts = [v.strip() for v in labels if v.__class__ is str and v.strip()]
-        has_data = any(
-            c <= width and line[c - 1] is not None and line[c - 1] != "" for c in data_cols
-        )
-        normed = [norm_label(t) for t in texts]
-        if normed and normed[0].startswith(STOP_WORDS):
+        texts = _first_texts(line, label_cols)
+        if texts and texts[0][1].startswith(STOP_WORDS):
             break
-        if fixed:
-            key = next((names[n] for n in normed if n in names), None)
-            if key is None:
-                if has_data:
-                    match.extra_rows.append((r, texts[0] if texts else ""))
-                continue
-            if key in seen:
-                match.duplicate_rows.append((key, r))
-                continue
-            seen.add(key)
-            if key == total_key:
-                match.total_row = r
-            else:
-                match.rows.append((key, r, form.row_label(key)))
-            continue
-        # list layout: any row with data is a case; the 合计 row closes the list
-        first = line[data_cols[0] - 1] if data_cols[0] <= width else None
-        if any(n in total_names for n in normed) or (
+        first = line[data_cols[0] - 1] if data_cols[0] <= len(line) else None
+        if any(n in total_names for _, n in texts) or (
             not texts and norm_label(first) in total_names
         ):
             match.total_row = r
             break
-        if not has_data:
+        if not _has_data(line, data_cols):
             continue
         count += 1
         if count > form.max_rows:
             match.too_many_rows = True
             break
-        seq = labels[0] if labels and not is_blank(labels[0]) else None
-        shown = f"第{count}条" if seq is None else f"序号{_seq_text(seq)}"
+        seq = line[label_cols[0] - 1] if label_cols and label_cols[0] <= len(line) else None
+        shown = f"第{count}条" if is_blank(seq) else f"序号{_seq_text(seq)}"
         match.rows.append((f"r{count}", r, shown))
     return match
 
@@ -154,9 +192,10 @@ def _seq_text(value: object) -> str:
     return str(value).strip()
 
 
-def find_reporting_unit(grid: Grid) -> str | None:
-    """The text after “填报单位” (same cell after the colon, or the next filled cell)."""
-    for line in grid.cells[:HEADER_SCAN_ROWS] + grid.cells[-10:]:
+def find_reporting_unit(grid: Grid, header_top: int = HEADER_SCAN_ROWS) -> str | None:
+    """The text after “填报单位” (same cell after the colon, or the next filled cell), looked
+    for above the table's header and in the last rows of the sheet."""
+    for line in grid.cells[: min(header_top, HEADER_SCAN_ROWS)] + grid.cells[-10:]:
         for c, value in enumerate(line):
             if value.__class__ is not str or "单位" not in value:
                 continue

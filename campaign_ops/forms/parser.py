@@ -212,7 +212,7 @@ def _build(
         sheet=grid.name,
         rows=rows,
         identity=identity,
-        reporting_unit=find_reporting_unit(grid),
+        reporting_unit=find_reporting_unit(grid, match.header_top),
         file_key=file_key or str(path),
     )
     _structure_notes(sub, match, found)
@@ -226,19 +226,40 @@ def _read_row(
     cells = grid.cells
     line = cells[r - 1] if r is not None and 1 <= r <= len(cells) else None
     values, refs = row.values, row.cells
-    width = len(line) if line is not None else 0
-    for col in spec.columns:
-        key_ = col.key
-        c = match.columns.get(key_)
-        if c is None or line is None:
-            values[key_] = None
+    if line is None:
+        for col in spec.columns:
+            values[col.key] = None
+        return row
+    width = len(line)
+    for col, c, letter, integer in _plan(spec, match):
+        if c is None:
+            values[col.key] = None
             continue
-        refs[key_] = f"{column_letter(c)}{r}"
-        value, bad = clean(col, line[c - 1] if c <= width else None)
-        values[key_] = value
+        refs[col.key] = f"{letter}{r}"
+        raw = line[c - 1] if c <= width else None
+        if raw.__class__ is float and integer is not None and raw == raw:  # a plain number
+            values[col.key] = int(raw) if integer and raw.is_integer() else raw
+            continue
+        value, bad = clean(col, raw)
+        values[col.key] = value
         if bad is not None:
-            row.bad[key_] = bad
+            row.bad[col.key] = bad
     return row
+
+
+def _plan(spec: FormSpec, match: TableMatch) -> list[tuple[Column, int | None, str, bool | None]]:
+    """Per column: (spec, sheet column, its letter, integer? — None for non-numbers)."""
+    if match.plan is None:
+        match.plan = [
+            (
+                col,
+                match.columns.get(col.key),
+                column_letter(match.columns.get(col.key) or 1),
+                (col.type is ColumnType.integer) if col.numeric else None,
+            )
+            for col in spec.columns
+        ]
+    return match.plan
 
 
 def clean(col: Column, raw: Any) -> tuple[Any, str | None]:
