@@ -1,0 +1,161 @@
+"""Turning a decided ``Message`` into a finished email: bodies from the Jinja templates, the
+unit's blank Excel templates attached to the mobilization notice, and for the ops digest the
+mail problems a person must look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from campaign_ops.campaign import Campaign, Unit
+from campaign_ops.mail import Attachment, Draft, render_mail
+from campaign_ops.remind.decide import due_at
+from campaign_ops.remind.message import OPS_GROUP, Message
+from campaign_ops.remind.state import deliverable_label
+from campaign_ops.store.ledger import message_id_for
+from campaign_ops.store.models import MailLedgerEntry, MailStatus
+
+# A reservation older than this without an outcome: the sender died mid-send.
+STALE_RESERVATION = dt.timedelta(minutes=30)
+# How long a failed or maybe-delivered email keeps appearing in the ops digests.
+ATTENTION_WINDOW = dt.timedelta(days=7)
+
+
+def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
+    """The finished email: bodies rendered from ``include/templates/mail_<kind>``, the
+    mobilization notice with the unit's blank templates (written under ``workdir``)."""
+    moment = dt.datetime.fromisoformat(message.moment)
+    unit = campaign.unit(message.unit) if message.unit else None
+    round_ = campaign.round(message.round) if message.round else None
+    attachments: list[Attachment] = []
+    if message.kind == "notice" and unit is not None:
+        attachments = [Attachment.from_path(p) for p in blank_templates(campaign, unit, workdir)]
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "message": message,
+        "moment": moment,
+        "unit": unit,
+        "round": round_,
+        "due": due_at(campaign, round_) if round_ else None,
+        "calendar": _calendar(campaign, unit),
+        "attachments": [a.filename for a in attachments],
+        **message.context,
+    }
+    if message.kind == "phase":
+        context["phase"] = next(p for p in campaign.phases if p.id == message.context["phase"])
+    if message.kind == "digest":
+        context["rounds"] = [
+            {**r, "info": campaign.round(r["round"])} for r in message.context["rounds"]
+        ]
+        context["attention"] = _attention(campaign, message)
+    template = "reminder" if message.kind == "overdue" else message.kind
+    html, text = render_mail(template, context)
+    return Draft(
+        sender_name=campaign.sender.name,
+        sender_email=campaign.sender.email,
+        to=message.to,
+        cc=message.cc,
+        subject=message.subject,
+        text=text,
+        html=html,
+        message_id=message_id_for(message.key(campaign.id)),
+        attachments=tuple(attachments),
+        headers={"X-Campaign-Ops-Key": str(message.key(campaign.id))},
+    )
+
+
+def _calendar(campaign: Campaign, unit: Unit | None) -> list[dict[str, Any]]:
+    """The deadlines this unit must meet (all of them for ops), in date order."""
+    from campaign_ops.timeline import why_not_working
+
+    rows = []
+    for r in sorted(campaign.rounds, key=lambda r: r.deadline):
+        if unit is not None and unit not in campaign.units_for(r):
+            continue
+        phase = campaign.phase_on(r.deadline)
+        rows.append(
+            {
+                "round": r,
+                "deliverables": [deliverable_label(d) for d in r.deliverables],
+                "phase": phase.name if phase else "",
+                "non_working_day": why_not_working(r.deadline),
+            }
+        )
+    return rows
+
+
+def blank_templates(campaign: Campaign, unit: Unit, workdir: Path) -> list[Path]:
+    """The unit's own blank Excel templates for every round that asks for statistics.
+
+    Hook into the forms module (``campaign_ops.forms.template.generate_templates``); each
+    template carries its round in hidden metadata, so intake can tell the rounds apart."""
+    from campaign_ops.forms.template import generate_templates
+
+    paths: list[Path] = []
+    for r in campaign.rounds:
+        if r.forms and unit in campaign.units_for(r):
+            target = workdir / unit.code / r.id
+            paths += generate_templates(campaign, target, round_id=r.id, unit_code=unit.code)
+    return paths
+
+
+def _attention(campaign: Campaign, digest: Message) -> list[dict[str, Any]]:
+    """Emails a person must look at: failed, maybe delivered, or stuck while sending, as
+    recorded in the last ``ATTENTION_WINDOW`` (there is no "resolved" flag to clear them)."""
+    from campaign_ops.store.db import session_scope
+
+    now = dt.datetime.now(dt.UTC)
+    own = digest.key(campaign.id)
+    entry = MailLedgerEntry
+    with session_scope() as s:
+        rows = s.scalars(
+            sa.select(entry)
+            .where(
+                entry.campaign_id == campaign.id,
+                entry.updated_at >= now - ATTENTION_WINDOW,
+                sa.or_(
+                    entry.status.in_([MailStatus.failed, MailStatus.uncertain]),
+                    sa.and_(
+                        entry.status == MailStatus.reserved,
+                        entry.updated_at < now - STALE_RESERVATION,
+                    ),
+                ),
+                sa.not_(
+                    sa.and_(*own.where())  # the digest itself is being sent right now
+                ),
+            )
+            .order_by(entry.moment, entry.id)
+        ).all()
+    return [
+        {
+            "status": row.status,
+            "subject": row.subject or row.kind,
+            "who": _who(campaign, row.recipient_key),
+            "recipients": row.recipients or "",
+            "moment": _local_moment_text(campaign, row.moment),
+            "error": row.last_error or "",
+            "attempts": row.attempts,
+        }
+        for row in rows
+    ]
+
+
+def _who(campaign: Campaign, recipient_key: str) -> str:
+    unit = campaign.units_by_code.get(recipient_key)
+    if unit:
+        return unit.short_name
+    return "市局工作人员" if recipient_key == OPS_GROUP else recipient_key
+
+
+def _local_moment_text(campaign: Campaign, moment: str) -> str:
+    """A ledger moment (UTC ISO, or another token such as ``submission-42``) for people."""
+    try:
+        when = dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return moment
+    local = when.astimezone(ZoneInfo(campaign.timezone))
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

@@ -1,0 +1,124 @@
+"""What the warehouse says a unit still owes for a round, and why (rejection reasons).
+
+Built on the store's submission matrix, so the board, the reminders and the reports agree on
+who is missing what.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from campaign_ops.campaign import Campaign, Deliverable, Round, Unit
+from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
+from campaign_ops.store.models import Submission, SubmissionStatus, ValidationFinding
+
+MAX_FINDINGS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """A deliverable a unit still owes for a round, and why."""
+
+    key: str
+    label: str
+    state: str  # missing | rejected | not_ready
+    file: str | None = None
+    summary: str | None = None
+    findings: tuple[str, ...] = ()
+    more_findings: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "findings": list(self.findings)}
+
+
+class DeliveryState:
+    """The submission matrix plus, for each deliverable not yet accepted, its latest version
+    (with the rejection reasons). Requirements come from the YAML, so a round the warehouse
+    has not heard of yet counts as "nothing delivered" rather than "nothing required"."""
+
+    def __init__(self, campaign: Campaign, matrix: SubmissionMatrix, latest: dict, findings: dict):
+        self.campaign = campaign
+        self.matrix = matrix
+        self._latest: dict[tuple[str, str, str], Submission] = latest
+        self._findings: dict[int, list[ValidationFinding]] = findings
+
+    @classmethod
+    def load(cls, session: Session, campaign: Campaign) -> DeliveryState:
+        matrix = submission_matrix(session, campaign)
+        latest: dict[tuple[str, str, str], Submission] = {}
+        for sub in session.scalars(
+            sa.select(Submission).filter_by(campaign_id=campaign.id).order_by(Submission.version)
+        ):
+            latest[(sub.unit_code, sub.round_id, sub.deliverable_key)] = sub
+        rejected = [s.id for s in latest.values() if s.status == SubmissionStatus.rejected]
+        findings: dict[int, list[ValidationFinding]] = defaultdict(list)
+        if rejected:
+            for f in session.scalars(
+                sa.select(ValidationFinding)
+                .where(ValidationFinding.submission_id.in_(rejected))
+                .order_by(ValidationFinding.submission_id, ValidationFinding.position)
+            ):
+                findings[f.submission_id].append(f)
+        return cls(campaign, matrix, latest, findings)
+
+    def status(self, unit: Unit, round_: Round) -> MatrixStatus:
+        """The matrix cell, except that a unit still owing something counts as missing it
+        even when another of its files waits to be checked (the matrix shows "received")."""
+        status = self.matrix.status(unit.code, round_.id) or MatrixStatus.missing
+        if status.complete:
+            return status
+        states = {o.state for o in self.outstanding(unit, round_)}
+        for candidate in (MatrixStatus.rejected, MatrixStatus.not_ready, MatrixStatus.missing):
+            if candidate.value in states:
+                return candidate
+        return MatrixStatus.received
+
+    def outstanding(self, unit: Unit, round_: Round) -> list[Outstanding]:
+        """What the unit must still (re)send for the round; empty when nothing is asked of it.
+        Files waiting to be checked are not listed: the unit has done its part."""
+        cell = self.matrix.cells.get((unit.code, round_.id))
+        keys = set(cell.outstanding) if cell else {d.key for d in round_.deliverables}
+        out = []
+        for d in round_.deliverables:
+            if d.key not in keys:
+                continue
+            sub = self._latest.get((unit.code, round_.id, d.key))
+            state = sub.status if sub else "missing"
+            if state in (SubmissionStatus.received, SubmissionStatus.accepted):
+                continue
+            out.append(self._describe(d.key, deliverable_label(d), state, sub))
+        return out
+
+    def _describe(self, key: str, label: str, state: str, sub: Submission | None) -> Outstanding:
+        if sub is None or state not in (SubmissionStatus.rejected, SubmissionStatus.not_ready):
+            return Outstanding(key, label, "missing")
+        errors = [f for f in self._findings.get(sub.id, []) if f.severity == "error"]
+        shown = [_finding_text(f) for f in errors[:MAX_FINDINGS_SHOWN]]
+        return Outstanding(
+            key,
+            label,
+            state,
+            file=sub.archived_file.original_name if sub.archived_file else None,
+            summary=sub.rejection_summary,
+            findings=tuple(shown),
+            more_findings=max(0, len(errors) - len(shown)),
+        )
+
+
+def deliverable_label(deliverable: Deliverable) -> str:
+    """How an email names a deliverable; a statistics form by its title in 《》, so two
+    统计表 of one round are told apart."""
+    return f"《{deliverable.label}》" if deliverable.form else deliverable.label
+
+
+def _finding_text(f: ValidationFinding) -> str:
+    where = "、".join(p for p in (f.sheet, f.row_label, f.column_label) if p)
+    text = f"{where}：{f.message}" if where else f.message
+    if f.value_found:
+        text += f"（填报值：{f.value_found}）"
+    return text
