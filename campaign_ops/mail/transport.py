@@ -123,12 +123,16 @@ def _flag(value: object) -> bool:
 
 
 class SmtpTransport:
-    """One SMTP connection reused for a batch of messages, reopened after a failure."""
+    """One SMTP connection for a batch of messages: reopened after it drops; after a failed
+    connect or login the rest of the batch fails at once (the task retry tries again)."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self.description = f"SMTP 服务器 {settings.host}:{settings.port}"
         self._client: Any = None
+        # Set when connecting or logging in failed: the rest of the batch fails at once
+        # instead of hammering the server (wrong passwords get accounts locked).
+        self._unreachable: str | None = None
 
     def _smtp(self) -> smtplib.SMTP:
         if self._client is None:
@@ -154,11 +158,14 @@ class SmtpTransport:
     def deliver(
         self, msg: EmailMessage, *, sender: str, recipients: list[str], name: str
     ) -> Outcome:
+        if self._unreachable:
+            return Outcome("failed", f"{self._unreachable}（本批未再重试连接）")
         try:
             smtp = self._smtp()
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
-            return Outcome("failed", f"无法连接 {self.description}：{exc}")
+            self._unreachable = f"无法连接或登录 {self.description}：{exc}"
+            return Outcome("failed", self._unreachable)
         try:
             refused = self._envelope(smtp, sender, recipients)
         except _Refused as exc:

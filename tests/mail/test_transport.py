@@ -103,10 +103,11 @@ def test_no_server_listening_is_a_failure():
         port = s.getsockname()[1]  # closed again: nothing listens there
     transport = SmtpTransport(SmtpSettings("127.0.0.1", port, ssl=False, starttls=False))
 
-    outcome = deliver(transport)
+    first, second = deliver(transport), deliver(transport)
 
-    assert outcome.status == "failed"
-    assert "无法连接" in outcome.detail
+    assert first.status == second.status == "failed"
+    assert "无法连接或登录" in first.detail
+    assert "本批未再重试连接" in second.detail  # one failed login, not one per unit
 
 
 def test_outbox_writes_one_eml_per_name(tmp_path):
