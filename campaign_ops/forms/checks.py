@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from campaign_ops.forms.spec import ColumnType, FormSpec, Layout
-from campaign_ops.forms.text import _num
+from campaign_ops.forms.text import plain_number
 
 Severity = Literal["error", "warning"]
 
@@ -200,7 +200,7 @@ def checks_for(form: FormSpec) -> list[Check]:
                 "growth",
                 "ExpectColumnValuesToBeBetween",
                 {"column": GROWTH, "max_value": factor, "strict_max": True},
-                f"与上一轮相比不到 {_num(factor)} 倍",
+                f"与上一轮相比不到 {plain_number(factor)} 倍",
                 severity="warning",
             )
         )

@@ -30,17 +30,19 @@ def parse_file(
     *,
     candidates: Sequence[FormSpec | str] | None = None,
     file_key: str | None = None,
+    data: bytes | None = None,
 ) -> ParsedSubmission:
     """Read one submitted file; raise ``Refusal`` when it cannot or must not be read.
 
     ``form`` is the form the file must be (the round's deliverable); without it the form is
     taken from the template's metadata sheet, else the best label match among
-    ``candidates`` (default: every form spec).
+    ``candidates`` (default: every form spec). With ``data`` the bytes already read (and
+    archived) are parsed and ``path`` only names the file.
     """
     path = Path(path)
     expected = load_form(form) if isinstance(form, str) else form
     pool = [load_form(f) if isinstance(f, str) else f for f in candidates or []]
-    inspection = inspect_file(path)
+    inspection = inspect_file(path, data)
     grids = read_grids(path, inspection)
     identity = read_identity(grids)
     tables = [g for g in grids if g.name != META_SHEET]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Rule
 
 
-def _num(x: float) -> str:
+def plain_number(x: float) -> str:
+    """``5.0`` → ``5``, ``0.5`` → ``0.5``: numbers as a person writes them."""
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
@@ -14,11 +15,11 @@ def column_requirement(col: Column) -> str:
     parts = ["必填" if col.required else "选填"]
     unit = f"，单位：{col.unit}" if col.unit else ""
     if col.type == ColumnType.integer:
-        high = f"～{_num(col.max)}" if col.max is not None else " 以上"
-        parts.append(f"{_num(col.low or 0)}{high} 的整数{unit}")
+        high = f"～{plain_number(col.max)}" if col.max is not None else " 以上"
+        parts.append(f"{plain_number(col.low or 0)}{high} 的整数{unit}")
     elif col.type == ColumnType.decimal:
-        high = f"～{_num(col.max)}" if col.max is not None else " 以上"
-        parts.append(f"{_num(col.low or 0)}{high} 的数，最多 {col.decimals} 位小数{unit}")
+        high = f"～{plain_number(col.max)}" if col.max is not None else " 以上"
+        parts.append(f"{plain_number(col.low or 0)}{high} 的数，最多 {col.decimals} 位小数{unit}")
     elif col.type == ColumnType.choice:
         parts.append("从下拉列表中选择：" + "、".join(col.choices))
     elif col.type == ColumnType.date:
@@ -58,7 +59,7 @@ def rule_texts(form: FormSpec) -> list[str]:
         out.append(f"{'、'.join(cumulative)}为累计数，不得小于上一轮报送的数。")
     if form.cross_round.growth_warning_factor:
         out.append(
-            f"某项数值达到上一轮的 {_num(form.cross_round.growth_warning_factor)} 倍"
+            f"某项数值达到上一轮的 {plain_number(form.cross_round.growth_warning_factor)} 倍"
             "及以上时会提示核实"
             "（提醒，不退回）。"
         )

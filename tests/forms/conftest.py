@@ -5,7 +5,6 @@ Templates are generated once per session per form; each test copies and fills it
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,11 +50,3 @@ def fill(templates: dict[str, Path], tmp_path: Path) -> Filler:
         return path, values
 
     return _fill
-
-
-@pytest.fixture
-def copy_template(templates: dict[str, Path], tmp_path: Path) -> Callable[[str, str], Path]:
-    def _copy(form_id: str, name: str) -> Path:
-        return Path(shutil.copy(templates[form_id], tmp_path / name))
-
-    return _copy
