@@ -117,7 +117,13 @@ def deliverable_label(deliverable: Deliverable) -> str:
 
 
 def _finding_text(f: ValidationFinding) -> str:
-    where = "、".join(p for p in (f.sheet, f.row_label, f.column_label) if p)
+    """``工作表“X”，“医疗”行，“立案数”栏：…``, worded like the intake receipts."""
+    parts = (
+        f.sheet and f"工作表“{f.sheet}”",
+        f.row_label and f"“{f.row_label}”行",
+        f.column_label and f"“{f.column_label}”栏",
+    )
+    where = "，".join(p for p in parts if p)
     text = f"{where}：{f.message}" if where else f.message
     if f.value_found:
         text += f"（填报值：{f.value_found}）"

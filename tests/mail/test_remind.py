@@ -90,8 +90,8 @@ def test_a_unit_whose_file_was_rejected_is_told_what_was_wrong(ankang, desk: Des
         "已收到文件“宁陕县局_ankang-work-stats_4.xlsx”，但未通过审核：合计行与各行之和不一致"
         in text
     )
-    assert "- 汉滨区、案件数：合计应为 12，填报为 10" in text
-    assert "- 汉滨区、案件数：“案件数”应为整数，填报为 3.5" in text
+    assert "- “汉滨区”行，“案件数”栏：合计应为 12，填报为 10" in text
+    assert "- “汉滨区”行，“案件数”栏：“案件数”应为整数，填报为 3.5" in text
     assert "请按上述问题修改后重新报送" in text
 
 
