@@ -1,0 +1,132 @@
+"""Report emails at report moments, to a real SMTP server: once per moment, with the report
+attached, and a revised version when a late submission changed a round already reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from campaign_ops.campaign import Campaign, get_campaign
+from campaign_ops.consolidate.deliver import send_reports_due
+from campaign_ops.consolidate.merge import refresh
+from campaign_ops.consolidate.seeding import known_values, put_submission
+from campaign_ops.mail import SmtpSettings, SmtpTransport
+
+from .helpers import Played, seed_round
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+R1_REPORT = dt.datetime(2023, 5, 11, 10, 0, tzinfo=BEIJING)
+R2_REPORT = dt.datetime(2023, 6, 12, 10, 0, tzinfo=BEIJING)
+R3_REPORT = dt.datetime(2023, 7, 11, 10, 0, tzinfo=BEIJING)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def ankang(tmp_path: Path, monkeypatch, _sqlite_template: Path, home: Path):
+    from campaign_ops.store import dispose_engines, session_scope
+
+    db = tmp_path / "warehouse.sqlite"
+    shutil.copyfile(_sqlite_template, db)
+    monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{db}")
+    campaign = get_campaign("ankang-2023-internet-ads")
+    with session_scope() as s:
+        played = seed_round(s, campaign, "r1")
+    merge(campaign)
+    yield campaign, played
+    dispose_engines()
+
+
+def merge(campaign: Campaign) -> None:
+    from campaign_ops.store import session_scope
+
+    with session_scope() as s:
+        refresh(s, campaign)
+
+
+@pytest.fixture
+def transport(mailbox):
+    t = SmtpTransport(SmtpSettings(mailbox.host, mailbox.port, ssl=False, starttls=False))
+    yield t
+    t.close()
+
+
+def attachment_of(message):
+    [part] = [p for p in message.iter_attachments()]
+    return part.get_filename(), load_workbook(io.BytesIO(part.get_content()))
+
+
+def test_the_report_arrives_once_per_moment_with_its_attachment(ankang, mailbox, transport):
+    campaign, _ = ankang
+    [sent] = send_reports_due(campaign, R1_REPORT, transport)
+    assert sent.status == "sent" and Path(sent.path).exists()
+    [mail] = mailbox.received
+    assert sorted(mail.rcpt_tos) == sorted(c.email for c in campaign.reports.recipients)
+    message = mail.message
+    assert message["Subject"] == "【汇总报告】安康互联网广告治理：第一次阶段性报送（5月10日前）"
+    name, wb = attachment_of(message)
+    assert name.endswith("汇总报告_r1.xlsx")
+    assert wb["工作情况统计表"]["A1"].value == "工作情况汇总表"
+    html = message.get_body(("html",)).get_content()
+    assert "报送率" in html and "未计入合计" in html
+
+    # a retried task, or the DAG run again for the same moment: nothing goes out twice
+    [again] = send_reports_due(campaign, R1_REPORT, transport)
+    assert again.status == "skipped"
+    assert len(mailbox.received) == 1
+
+
+def test_a_late_file_brings_a_revised_report_at_the_next_moment(
+    ankang: tuple[Campaign, Played], mailbox, transport
+):
+    from campaign_ops.store import session_scope
+
+    campaign, played = ankang
+    send_reports_due(campaign, R1_REPORT, transport)
+    missing = next(iter(played.missing))
+    with session_scope() as s:  # the missing unit's table arrives a week late
+        put_submission(
+            s,
+            campaign,
+            "r1",
+            missing,
+            "ankang-work-stats",
+            known_values("ankang-work-stats", 99),
+            late=True,
+        )
+    merge(campaign)
+
+    results = send_reports_due(campaign, R2_REPORT, transport)
+    assert sorted((r.due.kind, r.due.ledger_round, r.status) for r in results) == [
+        ("report", "r2", "sent"),
+        ("report_revised", "r1", "sent"),
+    ]
+    revised = next(m.message for m in mailbox.received if "更正版" in m.message["Subject"])
+    name, wb = attachment_of(revised)
+    assert "更正版" in name
+    ws = wb["工作情况统计表"]
+    assert ws["A1"].value.startswith("【更正版】")
+    unit = campaign.unit(missing).short_name
+    row = next(
+        r for r in range(6, 6 + len(campaign.units)) if ws.cell(row=r, column=1).value == unit
+    )
+    assert ws.cell(row=row, column=ws.max_column).value == "逾期报送"
+    assert "更正版" in revised.get_body(("plain",)).get_content()
+
+    # nothing changed since: the next moment sends its own report and no further revision
+    results = send_reports_due(campaign, R3_REPORT, transport)
+    assert [(r.due.kind, r.due.ledger_round) for r in results] == [("report", "r3")]
+
+
+def test_no_revision_when_the_figures_did_not_change(ankang, mailbox, transport):
+    campaign, _ = ankang
+    send_reports_due(campaign, R1_REPORT, transport)
+    merge(campaign)  # refreshed by an Asset event with nothing new
+    results = send_reports_due(campaign, R2_REPORT, transport)
+    assert [(r.due.kind, r.due.ledger_round) for r in results] == [("report", "r2")]
+    assert len(mailbox.received) == 2
