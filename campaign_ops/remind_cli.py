@@ -75,7 +75,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     prepare_warehouse(campaign)
-    with session_scope() as session:
+    with session_scope(readonly=True) as session:
         messages = messages_due(campaign, moment, session)
     if not messages and not _is_reminder_moment(campaign, moment):
         if args.json:

@@ -108,7 +108,7 @@ def decide_reminders(campaign_id: str, moment: dt.datetime | None) -> list[dict]
         if e.kind == "reminder":
             log.info("专项行动 %s 在 %s 的提醒事项：%s", campaign_id, moment, e.title)
     prepare_warehouse(campaign)
-    with session_scope() as session:
+    with session_scope(readonly=True) as session:
         messages = messages_due(campaign, moment, session)
     for m in messages:
         log.info("应发送 %s → %s：%s", m.kind, ", ".join(m.recipients), m.subject)

@@ -111,7 +111,7 @@ def _attention(campaign: Campaign, digest: Message) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC)
     own = digest.key(campaign.id)
     entry = MailLedgerEntry
-    with session_scope() as s:
+    with session_scope(readonly=True) as s:
         rows = s.scalars(
             sa.select(entry)
             .where(
@@ -130,18 +130,19 @@ def _attention(campaign: Campaign, digest: Message) -> list[dict[str, Any]]:
             )
             .order_by(entry.moment, entry.id)
         ).all()
-    return [
-        {
-            "status": row.status,
-            "subject": row.subject or row.kind,
-            "who": _who(campaign, row.recipient_key),
-            "recipients": row.recipients or "",
-            "moment": _local_moment_text(campaign, row.moment),
-            "error": row.last_error or "",
-            "attempts": row.attempts,
-        }
-        for row in rows
-    ]
+        # Read inside the session: a read-only session expires its objects when it ends.
+        return [
+            {
+                "status": row.status,
+                "subject": row.subject or row.kind,
+                "who": _who(campaign, row.recipient_key),
+                "recipients": row.recipients or "",
+                "moment": _local_moment_text(campaign, row.moment),
+                "error": row.last_error or "",
+                "attempts": row.attempts,
+            }
+            for row in rows
+        ]
 
 
 def _who(campaign: Campaign, recipient_key: str) -> str:

@@ -26,7 +26,7 @@ R3_BEFORE_7 = beijing("2023-07-03T09:00")
 
 
 def decide(campaign: Campaign, moment) -> list[Message]:
-    with session_scope() as s:
+    with session_scope(readonly=True) as s:
         return messages_due(campaign, moment, s)
 
 

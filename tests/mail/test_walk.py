@@ -190,7 +190,7 @@ def test_the_whole_calendar_sends_exactly_the_expected_emails(
         while script and beijing(script[0][0]) < moment:
             at, action, round_id, units, keys = script.pop(0)
             apply(desk, action, round_id, units, keys, beijing(at))
-        with session_scope() as s:
+        with session_scope(readonly=True) as s:
             messages = messages_due(ankang, moment, s)
         results = send_messages(ankang, messages, OutboxTransport(outbox))
         assert {r.status for r in results} <= {"sent"}, results
@@ -213,7 +213,7 @@ def test_the_whole_calendar_sends_exactly_the_expected_emails(
 
 
 def test_the_digest_keeps_naming_units_that_never_delivered(ankang, desk: Desk, no_attachments):
-    with session_scope() as s:
+    with session_scope(readonly=True) as s:
         messages = messages_due(ankang, beijing("2023-07-03T09:00"), s)
     digest = messages[-1]
 
