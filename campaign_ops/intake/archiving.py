@@ -25,8 +25,13 @@ def archive_path(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256
 
 
-def archive_bytes(data: bytes, sha256: str | None = None, root: Path | None = None) -> Path:
-    """Store ``data`` under its hash; returns the archive path. Safe to call repeatedly."""
+def archive_bytes(
+    data: bytes, sha256: str | None = None, root: Path | None = None, *, durable: bool = True
+) -> Path:
+    """Store ``data`` under its hash; returns the archive path. Safe to call repeatedly.
+
+    ``durable=False`` skips the per-file fsync for a caller that archives a whole batch and
+    then calls ``flush_archive()`` once, before it records anything about those files."""
     sha256 = sha256 or sha256_of(data)
     target = archive_path(sha256, root)
     if target.exists() and target.stat().st_size == len(data):
@@ -37,10 +42,16 @@ def archive_bytes(data: bytes, sha256: str | None = None, root: Path | None = No
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def flush_archive() -> None:
+    """Make every archived file of this batch durable (one sync instead of one per file)."""
+    os.sync()

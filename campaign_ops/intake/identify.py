@@ -70,13 +70,13 @@ class UnitMatcher:
             ((normalise(n), u.code) for u in campaign.units for n in (*u.names, u.code)),
             key=lambda pair: -len(pair[0]),
         )
+        self._exact: dict[str, str] = {}
+        for name, code in self._names:  # two units with one spelling: the first listed wins
+            self._exact.setdefault(name, code)
 
     def exact(self, text: str) -> Unit | None:
-        key = normalise(text)
-        for name, code in self._names:
-            if name == key:
-                return self.campaign.unit(code)
-        return None
+        code = self._exact.get(normalise(text))
+        return self.campaign.unit(code) if code else None
 
     def within(self, text: str) -> Unit | None:
         """The unit whose longest name occurs in ``text``; None when two units tie."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
-from campaign_ops.intake.archiving import archive_bytes, sha256_of
+from campaign_ops.intake.archiving import archive_bytes, flush_archive, sha256_of
 from campaign_ops.intake.identify import (
     UnitMatcher,
     document_kind,
@@ -172,25 +171,47 @@ def process(
     progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
     """Archive, identify, validate and store these files; one outcome per file."""
-    from campaign_ops.store import session_scope
-
     entries = sorted(entries, key=lambda e: (e.mtime, e.path))
-    with session_scope() as session:
-        previous_scan = _previous_scan(session, campaign.id, source.name, before=now)
+    previous_scan, processed = _history(campaign, source, now)
+    matcher = UnitMatcher(campaign)
     works: list[_Work] = []
-    with tempfile.TemporaryDirectory(prefix="campaign-ops-intake-") as tmp:
-        seen: set[str] = set()
-        for entry in entries:
-            work = _read(campaign, source, entry, now, previous_scan, Path(tmp), seen)
-            if work is not None:
-                works.append(work)
-            if progress:
-                progress(1)
-        _validate(campaign, [w for w in works if w.outcome is None])
-    outcomes = []
-    for work in works:
-        outcomes.append(_store(campaign, source, work, now))
-    return outcomes
+    seen: set[str] = set()
+    for entry in entries:
+        work = _read(campaign, source, entry, now, previous_scan, matcher, seen, processed)
+        if work is not None:
+            works.append(work)
+        if progress:
+            progress(1)
+    flush_archive()  # the bytes are safe before anything about them is recorded
+    _validate(campaign, [w for w in works if w.outcome is None])
+    return _store_all(campaign, source, works, now)
+
+
+def _history(
+    campaign: Campaign, source: Source, now: dt.datetime
+) -> tuple[dt.datetime | None, dict[str, str]]:
+    """The previous scan's time, and sha256 → the path where that content was first
+    processed in this campaign (one query for the batch, not one per file)."""
+    import sqlalchemy as sa
+
+    from campaign_ops.store import session_scope
+    from campaign_ops.store.intake_log import FINAL, IntakeEvent
+
+    with session_scope() as session:
+        previous = _previous_scan(session, campaign.id, source.name, before=now)
+        rows = session.execute(
+            sa.select(IntakeEvent.sha256, IntakeEvent.path)
+            .where(
+                IntakeEvent.campaign_id == campaign.id,
+                IntakeEvent.outcome.in_(FINAL),
+                IntakeEvent.sha256 != "",
+            )
+            .order_by(IntakeEvent.id)
+        )
+        processed: dict[str, str] = {}
+        for sha, path in rows:
+            processed.setdefault(sha, path)
+    return previous, processed
 
 
 def _previous_scan(
@@ -226,8 +247,9 @@ def _read(
     entry: Entry,
     now: dt.datetime,
     previous_scan: dt.datetime | None,
-    tmp: Path,
+    matcher: UnitMatcher,
     seen: set[str],
+    processed: dict[str, str],
 ) -> _Work | None:
     try:
         data = source.read(entry)
@@ -235,9 +257,9 @@ def _read(
         log.info("%s 在读取前被移走，跳过", entry.path)
         return None
     sha = sha256_of(data)
-    archive_bytes(data, sha)  # first, before anything else can fail
+    archive_bytes(data, sha, durable=False)  # first, before anything else can fail
     work = _Work(entry, sha, received_time(entry, now, previous_scan))
-    earlier = _processed_path(campaign.id, sha)
+    earlier = processed.get(sha)
     if earlier == entry.path:
         return None  # this very file was stored by an earlier try of this task: done
     if sha in seen or earlier is not None:
@@ -246,43 +268,28 @@ def _read(
         )
         return work
     seen.add(sha)
-    _identify(campaign, work, data, tmp, now)
+    _identify(campaign, work, data, matcher, now)
     return work
 
 
-def _processed_path(campaign_id: str, sha: str) -> str | None:
-    """Where this content was first processed in this campaign, if it was."""
-    from campaign_ops.store import processed_content, session_scope
-
-    with session_scope() as session:
-        event = processed_content(session, campaign_id, sha)
-        return event.path if event is not None else None
-
-
-def _identify(campaign: Campaign, work: _Work, data: bytes, tmp: Path, now: dt.datetime) -> None:
+def _identify(
+    campaign: Campaign, work: _Work, data: bytes, matcher: UnitMatcher, now: dt.datetime
+) -> None:
     entry = work.entry
-    matcher = UnitMatcher(campaign)
     if is_spreadsheet(entry.path):
-        _identify_table(campaign, work, data, tmp, matcher, now)
+        _identify_table(campaign, work, data, matcher, now)
     else:
         _identify_document(campaign, work, matcher)
 
 
 def _identify_table(
-    campaign: Campaign,
-    work: _Work,
-    data: bytes,
-    tmp: Path,
-    matcher: UnitMatcher,
-    now: dt.datetime,
+    campaign: Campaign, work: _Work, data: bytes, matcher: UnitMatcher, now: dt.datetime
 ) -> None:
     from campaign_ops.forms.parser import try_parse
 
     entry = work.entry
-    local = tmp / work.sha256 / PurePosixPath(entry.path).name
-    local.parent.mkdir(parents=True, exist_ok=True)
-    local.write_bytes(data)
-    parsed = try_parse(local, candidates=campaign.forms, file_key=work.sha256)
+    name = Path(PurePosixPath(entry.path).name)  # the parser sees the bytes we archived
+    parsed = try_parse(name, candidates=campaign.forms, file_key=work.sha256, data=data)
     identity = getattr(parsed, "identity", None)
     if identity and identity.campaign and identity.campaign != campaign.id:
         work.outcome = FileOutcome(
@@ -465,8 +472,33 @@ def _previous_values(campaign: Campaign, works: list[_Work]) -> dict[str, Any]:
 # ---- storing --------------------------------------------------------------------------------
 
 
-def _store(campaign: Campaign, source: Source, work: _Work, now: dt.datetime) -> FileOutcome:
-    """Write one file's facts and outcome in one transaction."""
+def _store_all(
+    campaign: Campaign, source: Source, works: list[_Work], now: dt.datetime
+) -> list[FileOutcome]:
+    """One transaction for the batch, a savepoint per file: a file that cannot be stored is
+    rolled back alone and the others are kept; the task then fails so that Airflow retries
+    it, and the retry skips what was stored."""
+    from campaign_ops.store import session_scope
+
+    outcomes: list[FileOutcome] = []
+    failed: list[str] = []
+    with session_scope() as session:
+        for work in works:
+            try:
+                with session.begin_nested():
+                    outcomes.append(_store(session, campaign, source, work, now))
+            except Exception:
+                log.exception("保存 %s 的处理结果失败，将在重试时再处理", work.entry.path)
+                failed.append(work.entry.path)
+    if failed:
+        raise RuntimeError(f"{len(failed)} 个文件的处理结果未能保存，其余已保存：{failed[:5]}")
+    return outcomes
+
+
+def _store(
+    session, campaign: Campaign, source: Source, work: _Work, now: dt.datetime
+) -> FileOutcome:
+    """Write one file's facts and outcome."""
     from campaign_ops.store import (
         accept_submission,
         log_outcome,
@@ -474,103 +506,21 @@ def _store(campaign: Campaign, source: Source, work: _Work, now: dt.datetime) ->
         record_findings,
         record_submission,
         reject_submission,
-        session_scope,
         store_values,
     )
 
     e = work.entry
-    with session_scope() as session:
-        record_file(
-            session,
-            sha256=work.sha256,
-            source=source.name,
-            path=e.path,
-            size=e.size,
-            mtime=e.mtime,
-            seen_at=now,
-        )
-        if work.outcome is not None:
-            o = work.outcome
-            log_outcome(
-                session,
-                campaign_id=campaign.id,
-                source=source.name,
-                path=e.path,
-                size=e.size,
-                mtime=e.mtime,
-                outcome=o.outcome,
-                sha256=work.sha256 if o.outcome != "not_ready" else "",
-                unit_code=o.unit,
-                message=o.message,
-                seen_at=now,
-            )
-            return o
-        rec = record_submission(
-            session,
-            campaign_id=campaign.id,
-            round_id=work.round.id,
-            unit_code=work.unit.code,
-            deliverable_key=work.deliverable,
-            sha256=work.sha256,
-            received_at=work.received_at,
-            identified_by=work.identified_by,
-        )
-        sub = rec.submission
-        outcome = FileOutcome(
-            e.path,
-            "accepted",
-            "",
-            sha256=work.sha256,
-            unit=work.unit.code,
-            round=work.round.id,
-            deliverable=work.deliverable,
-            version=sub.version,
-            on_time=sub.on_time,
-            submission_id=sub.id,
-            received_at=work.received_at.isoformat(),
-        )
-        result = work.result
-        if result is None:  # a document: checked for type and size only
-            accept_submission(session, sub.id)
-            outcome.message = f"已收到“{_label(campaign, work)}”。"
-        else:
-            outcome.errors = [f.to_dict() for f in result.errors]
-            outcome.warnings = [f.to_dict() for f in result.warnings]
-            record_findings(
-                session,
-                sub.id,
-                [_store_finding(f) for f in result.errors]
-                + [_store_finding(f) for f in result.warnings],
-            )
-            if result.status == "accepted":
-                cells = [
-                    (r.key, c, v)
-                    for r in work.parsed.rows
-                    for c, v in r.values.items()
-                    if v is not None
-                ]
-                store_values(session, sub.id, cells)
-                accept_submission(session, sub.id)
-                outcome.figures = _key_figures(work.parsed)
-                outcome.message = f"《{result.form_title}》已通过校验并入库。"
-            else:
-                summary = result.refusal_message or (
-                    f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
-                )
-                reject_submission(session, sub.id, summary)
-                if result.status == "refused":
-                    record_findings(
-                        session,
-                        sub.id,
-                        [
-                            {
-                                "severity": "error",
-                                "code": result.refusal_code or "refused",
-                                "message": result.refusal_message or summary,
-                            }
-                        ],
-                    )
-                outcome.outcome, outcome.message = "rejected", summary
+    record_file(
+        session,
+        sha256=work.sha256,
+        source=source.name,
+        path=e.path,
+        size=e.size,
+        mtime=e.mtime,
+        seen_at=now,
+    )
+    if work.outcome is not None:
+        o = work.outcome
         log_outcome(
             session,
             campaign_id=campaign.id,
@@ -578,15 +528,95 @@ def _store(campaign: Campaign, source: Source, work: _Work, now: dt.datetime) ->
             path=e.path,
             size=e.size,
             mtime=e.mtime,
-            outcome=outcome.outcome,
-            sha256=work.sha256,
-            unit_code=outcome.unit,
-            round_id=outcome.round,
-            submission_id=sub.id,
-            message=outcome.message,
+            outcome=o.outcome,
+            sha256=work.sha256 if o.outcome != "not_ready" else "",
+            unit_code=o.unit,
+            message=o.message,
             seen_at=now,
         )
-        return outcome
+        return o
+    rec = record_submission(
+        session,
+        campaign_id=campaign.id,
+        round_id=work.round.id,
+        unit_code=work.unit.code,
+        deliverable_key=work.deliverable,
+        sha256=work.sha256,
+        received_at=work.received_at,
+        identified_by=work.identified_by,
+    )
+    sub = rec.submission
+    outcome = FileOutcome(
+        e.path,
+        "accepted",
+        "",
+        sha256=work.sha256,
+        unit=work.unit.code,
+        round=work.round.id,
+        deliverable=work.deliverable,
+        version=sub.version,
+        on_time=sub.on_time,
+        submission_id=sub.id,
+        received_at=work.received_at.isoformat(),
+    )
+    result = work.result
+    if result is None:  # a document: checked for type and size only
+        accept_submission(session, sub.id)
+        outcome.message = f"已收到“{_label(campaign, work)}”。"
+    else:
+        outcome.errors = [f.to_dict() for f in result.errors]
+        outcome.warnings = [f.to_dict() for f in result.warnings]
+        record_findings(
+            session,
+            sub.id,
+            [_store_finding(f) for f in result.errors]
+            + [_store_finding(f) for f in result.warnings],
+        )
+        if result.status == "accepted":
+            cells = [
+                (r.key, c, v)
+                for r in work.parsed.rows
+                for c, v in r.values.items()
+                if v is not None
+            ]
+            store_values(session, sub.id, cells)
+            accept_submission(session, sub.id)
+            outcome.figures = _key_figures(work.parsed)
+            outcome.message = f"《{result.form_title}》已通过校验并入库。"
+        else:
+            summary = result.refusal_message or (
+                f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
+            )
+            reject_submission(session, sub.id, summary)
+            if result.status == "refused":
+                record_findings(
+                    session,
+                    sub.id,
+                    [
+                        {
+                            "severity": "error",
+                            "code": result.refusal_code or "refused",
+                            "message": result.refusal_message or summary,
+                        }
+                    ],
+                )
+            outcome.outcome, outcome.message = "rejected", summary
+    log_outcome(
+        session,
+        campaign_id=campaign.id,
+        source=source.name,
+        path=e.path,
+        size=e.size,
+        mtime=e.mtime,
+        outcome=outcome.outcome,
+        sha256=work.sha256,
+        unit_code=outcome.unit,
+        round_id=outcome.round,
+        submission_id=sub.id,
+        message=outcome.message,
+        seen_at=now,
+    )
+    return outcome
 
 
 def _label(campaign: Campaign, work: _Work) -> str:

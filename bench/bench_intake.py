@@ -1,0 +1,156 @@
+"""Intake of 3,000 submissions: the CLI code path against the forms floor, and one collect DAG
+run against the CLI run — all measured in the same run on the same files.
+
+- floor: python-calamine read + vectorised pandas checks of the same rules (bench_forms);
+- CLI: ``campaign-ops ingest`` in a fresh process: list, archive (sha256), identify, parse,
+  validate (one GX run per form), store values/findings/outcomes in the warehouse (SQLite);
+- DAG: the campaign's collect DAG (``dag.test``) over the same files in a fresh warehouse.
+
+Targets (issue 5): CLI ≤ 3× the floor, DAG ≤ 2× the CLI, peak memory < 1 GiB.
+
+    .venv/bin/python -m bench.bench_intake [--files 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_forms import generate, run_floor, warm_up
+from campaign_ops import PROJECT_ROOT
+from campaign_ops.forms.spec import all_forms
+from campaign_ops.synthetic import campaign_dict, write_campaign
+
+CAMPAIGN = "bench-intake"
+
+DAG_RUN = """
+import datetime as dt, resource, sys, time
+from airflow.dag_processing.dagbag import DagBag
+from airflow.utils.db import initdb
+initdb()
+bag = DagBag(dag_folder=sys.argv[1])
+dag = bag.dags[sys.argv[2] + "__collect"]
+t0 = time.perf_counter()
+run = dag.test(logical_date=dt.datetime(2024, 3, 20, 9, tzinfo=dt.UTC))
+elapsed = time.perf_counter() - t0
+assert run.state == "success", run.state
+print("RESULT", elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def drop_zone(files: list, root: Path) -> None:
+    """One unit folder per file (unit i sends file i), as counties do."""
+    for i, (path, _form) in enumerate(files, start=1):
+        target = root / f"测试{i}县局" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        old = time.time() - 3600
+        os.utime(target, (old, old))
+
+
+def env_for(home: Path, campaigns: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CAMPAIGN_OPS_HOME": str(home),
+        "CAMPAIGN_OPS_CAMPAIGNS_DIR": str(campaigns),
+        "AIRFLOW_HOME": str(home / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+
+
+def run_cli(home: Path, campaigns: Path) -> tuple[float, int]:
+    env = env_for(home, campaigns)
+    # migrations are not part of intake: run them first
+    subprocess.run(
+        [sys.executable, "-c", "from campaign_ops.store import upgrade; upgrade()"],
+        env=env, check=True,
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "campaign_ops.cli", "ingest", CAMPAIGN, "--json", "--no-receipts"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    elapsed = time.perf_counter() - t0
+    outcomes = json.loads(done.stdout)
+    bad = [o for o in outcomes if o["outcome"] != "accepted"]
+    assert not bad, bad[:3]
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return elapsed, peak
+
+
+def run_dag(home: Path, campaigns: Path) -> tuple[float, int]:
+    env = env_for(home, campaigns)
+    subprocess.run(
+        [sys.executable, "-c", "from campaign_ops.store import upgrade; upgrade()"],
+        env=env, check=True,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", DAG_RUN, str(PROJECT_ROOT / "dags"), CAMPAIGN],
+        env=env, capture_output=True, text=True,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, done.stdout[-2000:] + done.stderr[-3000:]
+    _, elapsed, peak = line.split()
+    return float(elapsed), int(peak)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=3000)
+    args = ap.parse_args(argv)
+    forms = tuple(f.id for f in all_forms())
+    with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
+        tmp = Path(tmp)
+        (tmp / "files").mkdir()
+        files = generate(tmp / "files", args.files)
+        campaigns = tmp / "campaigns"
+        data = campaign_dict(CAMPAIGN, units=args.files, rounds=1, forms=forms)
+        write_campaign(campaigns, data)
+        warm_up()
+        run_floor(files[:50])
+        floor = min(run_floor(files) for _ in range(2))
+        results = {}
+        for kind, runner in (("cli", run_cli), ("dag", run_dag)):
+            home = tmp / kind
+            drop_zone(files, home / "dropzone" / CAMPAIGN)
+            results[kind] = runner(home, campaigns)
+    n = len(files)
+    cli, cli_peak = results["cli"]
+    dag, dag_peak = results["dag"]
+    report = {
+        "files": n,
+        "floor_s": round(floor, 2),
+        "cli_s": round(cli, 2),
+        "dag_s": round(dag, 2),
+        "cli_over_floor": round(cli / floor, 2),
+        "dag_over_cli": round(dag / cli, 2),
+        "cli_peak_mib": round(cli_peak / 1024),
+        "dag_peak_mib": round(dag_peak / 1024),
+        "cpu_count": os.cpu_count(),
+    }
+    print(f"floor (calamine + pandas checks): {floor:7.1f} s  ({floor / n * 1000:.2f} ms/file)")
+    print(f"campaign-ops ingest (CLI):        {cli:7.1f} s  ({cli / n * 1000:.2f} ms/file)"
+          f"  peak {report['cli_peak_mib']} MiB")
+    print(f"collect DAG (dag.test):           {dag:7.1f} s  peak {report['dag_peak_mib']} MiB")
+    print(f"ratio CLI / floor: {report['cli_over_floor']}×  (target ≤ 3×)")
+    print(f"ratio DAG / CLI:   {report['dag_over_cli']}×  (target ≤ 2×)")
+    out = Path("bench/out")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "intake.json").write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
