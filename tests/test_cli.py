@@ -79,3 +79,44 @@ def test_console_script_is_installed():
     if exe is None:
         pytest.fail("campaign-ops is not installed in the venv: run make install")
     assert subprocess.run([exe, "--help"], capture_output=True).returncode == 0
+
+
+# Deadlines as the circulars give them (or, where a circular is silent, as the YAML's
+# assumptions record them); the timeline must carry exactly these, with the first day opening
+# a phase and each phase's last day closing it.
+SEED_DEADLINES = {
+    "ankang-2023-internet-ads": [
+        "2023-05-10",
+        "2023-06-10",
+        "2023-07-10",
+        "2023-09-10",
+        "2023-11-10",
+        "2023-12-10",
+    ],
+    "huangshan-2024-network-market": ["2024-11-12"],
+    "fangxian-2023-livestream": ["2023-10-06", "2023-10-27"],
+    "maanshan-2024-livestream": [
+        "2024-12-10",
+        "2025-06-30",
+        "2025-12-10",
+        "2026-06-30",
+        "2026-12-10",
+    ],
+    "saic-2016-internet-ads": ["2016-09-01", "2016-12-15"],
+}
+SEED_PHASE_STARTS = {
+    "fangxian-2023-livestream": ["2023-08-21"],  # 集中整治（8月21日至10月6日）
+    "maanshan-2024-livestream": ["2025-01-01", "2026-01-01"],  # 深入推进年, 巩固提升年
+}
+
+
+@pytest.mark.parametrize("campaign_id", sorted(SEED_DEADLINES))
+def test_timeline_json_of_every_seed_gives_the_circulars_dates(campaign_id, capsys):
+    assert main(["timeline", campaign_id, "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    deadlines = [e["date"] for e in events if e["kind"] == "deadline"]
+    assert deadlines == SEED_DEADLINES[campaign_id]
+    starts = [e["date"] for e in events if e["kind"] == "phase_start"]
+    assert starts[0] == events[0]["date"]
+    assert set(SEED_PHASE_STARTS.get(campaign_id, [])) <= set(starts)
+    assert all(e["deliverables"] for e in events if e["kind"] == "deadline")
