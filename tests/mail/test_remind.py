@@ -345,3 +345,29 @@ def test_every_kind_of_email_renders_for_every_seed_campaign(
                 rendered.add(m.kind)
 
     assert rendered == {"notice", "phase", "reminder", "overdue", "digest"}
+
+
+def test_decide_and_send_once_on_both_warehouse_backends(warehouse_url, tmp_path, monkeypatch):
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.remind import prepare_warehouse
+
+    monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    campaign = get_campaign(DEMO)
+    prepare_warehouse(campaign)
+    desk = Desk(campaign)
+    desk.accept("hanbin", "r1")
+    desk.reject("hanyin", "r1", "ankang-ad-cases", "表格结构被修改。", ["缺少“案件数”列"])
+    outbox = OutboxTransport(tmp_path / "outbox")
+
+    first = send_messages(campaign, decide(campaign, R1_OVERDUE_2), outbox)
+    again = send_messages(campaign, decide(campaign, R1_OVERDUE_2), outbox)
+
+    assert Counter(r.status for r in first) == {"sent": 11}  # ten units and the digest
+    assert Counter(r.status for r in again) == {"skipped": 11}
+    hanyin = next(r.message for r in first if r.message.unit == "hanyin")
+    assert [m["state"] for m in hanyin.context["missing"]] == [
+        "missing",
+        "missing",
+        "missing",
+        "rejected",
+    ]
