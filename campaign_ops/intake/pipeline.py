@@ -80,6 +80,16 @@ class _Work:
     outcome: FileOutcome | None = None  # decided early (duplicate, unidentified, …)
     result: Any = None  # FileResult from validation
 
+    def conclude(self, outcome: str, message: str) -> None:
+        """Settle this file without a submission (duplicate, unidentified, refused, …)."""
+        self.outcome = FileOutcome(
+            self.entry.path,
+            outcome,
+            message,
+            sha256=self.sha256,
+            unit=self.unit.code if self.unit else None,
+        )
+
 
 # ---- listing --------------------------------------------------------------------------------
 
@@ -263,9 +273,7 @@ def _read(
     if earlier == entry.path:
         return None  # this very file was stored by an earlier try of this task: done
     if sha in seen or earlier is not None:
-        work.outcome = FileOutcome(
-            entry.path, "duplicate", "与此前收到的文件内容完全相同，未重复处理。", sha256=sha
-        )
+        work.conclude("duplicate", "与此前收到的文件内容完全相同，未重复处理。")
         return work
     seen.add(sha)
     _identify(campaign, work, data, matcher, now)
@@ -292,11 +300,9 @@ def _identify_table(
     parsed = try_parse(name, candidates=campaign.forms, file_key=work.sha256, data=data)
     identity = getattr(parsed, "identity", None)
     if identity and identity.campaign and identity.campaign != campaign.id:
-        work.outcome = FileOutcome(
-            entry.path,
+        work.conclude(
             "unidentified",
             f"这是专项行动“{identity.campaign}”的报表模板，不属于本专项行动，请放到正确的报送目录。",
-            sha256=work.sha256,
         )
         return
     # unit: metadata sheet → path → 填报单位 cell
@@ -321,13 +327,7 @@ def _identify_table(
     incomplete = work.refusal is not None and work.refusal.code == "not_ready"
     if incomplete and now - entry.mtime < BROKEN_AFTER:
         # probably still arriving; an incomplete file unchanged for an hour is rejected
-        work.outcome = FileOutcome(
-            entry.path,
-            "not_ready",
-            work.refusal.message,
-            sha256=work.sha256,
-            unit=unit and unit.code,
-        )
+        work.conclude("not_ready", work.refusal.message)
 
 
 def _round_ids(campaign: Campaign) -> set[str]:
@@ -353,23 +353,17 @@ def _identify_document(campaign: Campaign, work: _Work, matcher: UnitMatcher) ->
     suffix = PurePosixPath(entry.path).suffix or "（无扩展名）"
     work.unit = unit_from_path(matcher, entry.path)
     if limit is None:
-        work.outcome = FileOutcome(
-            entry.path,
+        work.conclude(
             "refused",
             f"不接受 {suffix} 类型的文件。工作总结、典型案例等请用 Word（.docx）或 PDF，"
             "图片用 .jpg/.png，视频用 .mp4。",
-            sha256=work.sha256,
-            unit=work.unit and work.unit.code,
         )
         return
     if entry.size > limit:
-        work.outcome = FileOutcome(
-            entry.path,
+        work.conclude(
             "refused",
             f"文件大小 {entry.size / 1024 / 1024:.0f} MB 超过上限 {limit // 1024 // 1024} MB，"
             "请压缩后重新报送。",
-            sha256=work.sha256,
-            unit=work.unit and work.unit.code,
         )
         return
     kind = document_kind(entry.path)
@@ -383,24 +377,18 @@ def _settle_round(campaign: Campaign, work: _Work, named: Round | None) -> None:
     arrival; and say clearly what is missing when nothing fits."""
     if work.outcome is not None:
         return
-    path = work.entry.path
     if work.unit is None:
-        work.outcome = FileOutcome(
-            path,
+        work.conclude(
             "unidentified",
             "无法确定报送单位：请使用系统下发的模板，或把文件放在本单位的文件夹中、"
             "在文件名中写明单位名称（如“汉滨区局”）。",
-            sha256=work.sha256,
         )
         return
     if work.deliverable is None:
         asked = sorted({d.label for r in campaign.rounds for d in r.deliverables})
-        work.outcome = FileOutcome(
-            path,
+        work.conclude(
             "unidentified",
             "无法判断这是哪一项报送材料：请在文件名中写明材料名称（" + "、".join(asked) + "）。",
-            sha256=work.sha256,
-            unit=work.unit.code,
         )
         return
     if named is not None and work.deliverable in {d.key for d in named.deliverables}:
@@ -409,12 +397,9 @@ def _settle_round(campaign: Campaign, work: _Work, named: Round | None) -> None:
     arrived = work.received_at.astimezone(_tz(campaign)).date()
     work.round = round_by_arrival(campaign, work.deliverable, work.unit, arrived)
     if work.round is None:
-        work.outcome = FileOutcome(
-            path,
+        work.conclude(
             "unidentified",
             f"本专项行动没有要求{work.unit.short_name}报送这项材料，请核对后再报送。",
-            sha256=work.sha256,
-            unit=work.unit.code,
         )
 
 
