@@ -1,21 +1,37 @@
-"""``make demo``: run a seed campaign through the real DAGs on the embedded default.
+"""``make demo``: replay a seed campaign's calendar through the real DAGs on the embedded default.
 
-Everything it makes stays under ``CAMPAIGN_OPS_HOME`` (default ``./.campaign-ops``): the
-Airflow home and metadata DB, the timelines, and (as later steps land) the drop zone, the
-warehouse, the archive, the outbox and the reports. It ends by printing where each is.
+Every scheduled moment of ``ankang-2023-internet-ads`` is run with ``dag.test``: the remind DAG
+at its reminder moments, the collect DAG after each deadline and before each report, the
+consolidate DAG at its report moments. Between them, generated units' files land in the drop
+zone when their time comes: most on time, one late, one broken and corrected after the report
+(so the next report carries a revised version), one broken for good, one never. Mail goes to
+the outbox (no SMTP connection configured).
+
+Everything stays under ``CAMPAIGN_OPS_HOME`` (default ``./.campaign-ops``): the Airflow home,
+the drop zone, the warehouse, the archive, the outbox, the reports and an analyst export. It
+ends by printing where each is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from campaign_ops import PROJECT_ROOT
 
 DEMO_CAMPAIGN = "ankang-2023-internet-ads"
+# Who does what in every round, by the unit's position in the YAML (11 units).
+LATE = 7  # everything arrives the morning after the deadline, before the report
+CORRECTED = 8  # a broken table on time, the corrected one two days after the report
+BROKEN = 9  # a broken table, never corrected
+SILENT = 10  # never sends anything
 
 
 def _prepare_airflow(home: Path) -> Path:
@@ -34,14 +50,157 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
+# ---- the units' files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One file a unit puts in its folder at ``at``."""
+
+    at: dt.datetime
+    unit: str
+    round_id: str
+    deliverable: str  # a form id or a document kind
+    broken: bool = False
+
+
+def arrivals(campaign) -> list[Arrival]:
+    """The whole campaign's files, by the roles above."""
+    from campaign_ops.store.campaigns import round_due_at
+    from campaign_ops.timeline import build_timeline
+
+    reports = {e.round: e.at(campaign.timezone) for e in build_timeline(campaign).of_kind("report")}
+    out: list[Arrival] = []
+    for r in campaign.rounds:
+        due = round_due_at(campaign, r)
+        for i, unit in enumerate(campaign.units_for(r)):
+            if i == SILENT:
+                continue
+            at = due + dt.timedelta(hours=14) if i == LATE else due - dt.timedelta(days=1, hours=i)
+            for d in r.deliverables:
+                broken = _breakable(d.form) and i in (BROKEN, CORRECTED)
+                out.append(Arrival(at, unit.code, r.id, d.key, broken))
+                if broken and i == CORRECTED:
+                    out.append(
+                        Arrival(reports[r.id] + dt.timedelta(days=2), unit.code, r.id, d.key)
+                    )
+    return sorted(out, key=lambda a: a.at)
+
+
+def _breakable(form_id: str | None) -> bool:
+    """A table with fixed rows can carry the negative number that makes it rejected."""
+    from campaign_ops.forms.spec import Layout, load_form
+
+    return form_id is not None and load_form(form_id).layout == Layout.fixed
+
+
+class Units:
+    """Writes each arrival into the drop zone with its arrival time as modification time;
+    cumulative figures grow from the unit's previous accepted table, as real ones do."""
+
+    def __init__(self, campaign, drop: Path, work: Path) -> None:
+        self.campaign, self.drop, self.work = campaign, drop, work
+        self.previous: dict[tuple[str, str], dict] = {}
+        self.broken: set[tuple[str, str, str]] = set()
+        self.count = 0
+
+    def put(self, a: Arrival) -> None:
+        from campaign_ops.campaign import DELIVERABLE_LABELS, DeliverableKind
+        from campaign_ops.synthetic import write_submission
+
+        unit = self.campaign.unit(a.unit)
+        folder = self.drop / unit.name / a.round_id
+        folder.mkdir(parents=True, exist_ok=True)
+        self.count += 1
+        if a.deliverable in DeliverableKind.__members__:
+            label = DELIVERABLE_LABELS[DeliverableKind(a.deliverable)]
+            target = folder / f"{label}.docx"
+            target.write_bytes(b"PK\x03\x04 " + f"{unit.name} {label} {a.round_id}".encode())
+        else:
+            slot = (a.unit, a.round_id, a.deliverable)
+            corrected = slot in self.broken and not a.broken
+            target = folder / f"{a.deliverable}{'（修改稿）' if corrected else ''}.xlsx"
+            if a.broken:
+                self.broken.add(slot)
+            key = (a.unit, a.deliverable)
+            _, values = write_submission(
+                self.campaign,
+                a.round_id,
+                a.unit,
+                a.deliverable,
+                target,
+                seed=self.count,
+                broken=a.broken,
+                previous=self.previous.get(key),
+            )
+            if not a.broken:
+                self.previous[key] = values
+        os.utime(target, (a.at.timestamp(), a.at.timestamp()))
+
+
+# ---- the calendar -------------------------------------------------------------------------------
+
+
+def schedule(campaign) -> list[tuple[dt.datetime, str]]:
+    """(moment, DAG kind) in order: every reminder and report moment, and collect runs just
+    after each deadline, half an hour before each report and after each corrected file."""
+    from campaign_ops.store.campaigns import round_due_at
+    from campaign_ops.timeline import build_timeline
+
+    timeline = build_timeline(campaign)
+    runs = {(m, "remind") for m in timeline.reminder_moments()}
+    runs |= {(m, "consolidate") for m in timeline.report_moments()}
+    runs |= {(m - dt.timedelta(minutes=30), "collect") for m in timeline.report_moments()}
+    runs |= {
+        (round_due_at(campaign, r) + dt.timedelta(minutes=30), "collect") for r in campaign.rounds
+    }
+    order = {"collect": 0, "remind": 1, "consolidate": 2}
+    return sorted(runs, key=lambda run: (run[0], order[run[1]]))
+
+
+def replay(campaign, bag, units: Units) -> dict[str, int]:
+    """Run every scheduled moment; files land before the run that would see them."""
+    from campaign_ops.dag_factory import dag_id
+
+    pending = arrivals(campaign)
+    runs = schedule(campaign)
+    # the corrected files arrive between moments: collect picks them up at the next one
+    counts: dict[str, int] = {}
+    for moment, kind in runs:
+        while pending and pending[0].at <= moment:
+            units.put(pending.pop(0))
+        dag = bag.dags[dag_id(campaign.id, kind)]
+        t0 = time.monotonic()
+        run = dag.test(logical_date=moment)
+        counts[kind] = counts.get(kind, 0) + 1
+        mark = "✓" if run.state == "success" else "✗"
+        local = moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
+        _say(f"   {mark} {local:%Y-%m-%d %H:%M} {kind:<11} {time.monotonic() - t0:4.1f} 秒")
+        if run.state != "success":
+            raise RuntimeError(f"{dag.dag_id} @ {moment} 运行失败：{run.state}")
+    return counts
+
+
+# ---- main ---------------------------------------------------------------------------------------
+
+
+def _fresh(cfg) -> None:
+    """A replay starts from an empty warehouse, drop zone, archive, outbox and reports."""
+    for path in (cfg.dropzone_dir, cfg.archive_dir, cfg.outbox_dir, cfg.reports_dir):
+        shutil.rmtree(path, ignore_errors=True)
+    if cfg.database_url.startswith("sqlite:///"):
+        Path(cfg.database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+
+
 def main() -> int:
     from campaign_ops.settings import settings
 
     cfg = settings()
     cfg.home.mkdir(parents=True, exist_ok=True)
     airflow_home = _prepare_airflow(cfg.home)
+    started = time.monotonic()
 
-    from campaign_ops.campaign import CampaignFileError, load_campaigns
+    from campaign_ops.campaign import CampaignFileError, get_campaign, load_campaigns
     from campaign_ops.timeline import build_timeline
 
     _say(f"campaign-ops 演示：状态目录 {cfg.home}")
@@ -62,44 +221,74 @@ def main() -> int:
             f"{counts['report']} 个汇总时刻"
         )
 
-    _say("2) 准备 Airflow 元数据库（SQLite）")
+    _say("2) 准备 Airflow 元数据库（SQLite）和空的数据仓库")
     from airflow.utils.db import initdb
 
     t0 = time.monotonic()
     initdb()
+    _fresh(cfg)
     _say(f"   ✓ {airflow_home}（{time.monotonic() - t0:.0f} 秒）")
 
-    _say(f"3) 用真实 DAG 运行 {DEMO_CAMPAIGN} 的第一个提醒时刻和第一个汇总时刻")
+    campaign = get_campaign(DEMO_CAMPAIGN)
+    _say(f"3) 按日程重放 {campaign.title}：各单位按时、逾期、出错、补正或不报送")
     from airflow.dag_processing.dagbag import DagBag
-
-    from campaign_ops.campaign import get_campaign
-    from campaign_ops.dag_factory import dag_id
 
     bag = DagBag(dag_folder=PROJECT_ROOT / "dags")
     if bag.import_errors:
         _say(f"DAG 导入错误：{bag.import_errors}")
         return 1
-    timeline = build_timeline(get_campaign(DEMO_CAMPAIGN))
-    runs = [
-        ("remind", timeline.reminder_moments()[0]),
-        ("collect", timeline.reminder_moments()[0]),
-        ("consolidate", timeline.report_moments()[0]),
-    ]
-    for kind, moment in runs:
-        dag = bag.dags[dag_id(DEMO_CAMPAIGN, kind)]
-        run = dag.test(logical_date=moment)
-        mark = "✓" if run.state == "success" else "✗"
-        _say(f"   {mark} {dag.dag_id} @ {moment:%Y-%m-%d %H:%M}：{run.state}")
-        if run.state != "success":
-            return 1
+    drop = cfg.dropzone_dir / campaign.drop_zone.path
+    units = Units(campaign, drop, cfg.home / "work")
+    try:
+        counts = replay(campaign, bag, units)
+    except RuntimeError as exc:
+        _say(f"   ✗ {exc}")
+        return 1
+    _say(f"   ✓ 共运行 {sum(counts.values())} 次 DAG（{counts}），各单位报送文件 {units.count} 个")
+
+    _say("4) 导出分析用汇总数据")
+    exports = _export(campaign, cfg.home / "exports" / campaign.id)
+    _summary(campaign)
 
     _say("")
-    _say("演示完成。输出位置：")
-    _say(f"  日程（JSON）：     {timelines_dir}")
-    _say(f"  Airflow 元数据库： {airflow_home}")
-    _say(f"  共享目录（收件）： {cfg.dropzone_dir}")
-    _say("  查看某项行动的完整日程：.venv/bin/campaign-ops timeline " + DEMO_CAMPAIGN)
+    _say(f"演示完成（{time.monotonic() - started:.0f} 秒）。输出位置：")
+    _say(f"  发件箱（.eml 邮件）： {cfg.outbox_dir / campaign.id}")
+    _say(f"  汇总报告（.xlsx）：   {cfg.reports_dir / campaign.id}")
+    _say(f"  数据仓库：           {cfg.database_url}")
+    _say(f"  归档（按内容哈希）： {cfg.archive_dir}")
+    _say(f"  共享目录（收件）：   {drop}")
+    _say(f"  分析数据与数据字典： {exports}")
+    _say(f"  日程（JSON）：       {timelines_dir}")
+    _say(f"  Airflow 元数据库：   {airflow_home}")
+    _say(f"  再看报送情况：.venv/bin/campaign-ops status {DEMO_CAMPAIGN}")
     return 0
+
+
+def _export(campaign, out: Path) -> Path:
+    from campaign_ops.consolidate.export import export
+    from campaign_ops.store import session_scope
+
+    with session_scope() as s:
+        paths = export(s, campaign, "csv", out)
+    _say(f"   ✓ {len(paths)} 个文件（CSV 与 数据字典.md）")
+    return out
+
+
+def _summary(campaign) -> None:
+    """What the outbox holds, by kind: the story in numbers."""
+    import sqlalchemy as sa
+
+    from campaign_ops.store import session_scope
+    from campaign_ops.store.models import MailLedgerEntry
+
+    with session_scope() as s:
+        rows: list[Any] = s.execute(
+            sa.select(MailLedgerEntry.kind, MailLedgerEntry.status, sa.func.count())
+            .where(MailLedgerEntry.campaign_id == campaign.id)
+            .group_by(MailLedgerEntry.kind, MailLedgerEntry.status)
+        ).all()
+    for kind, status, n in rows:
+        _say(f"   邮件 {kind:<15} {status:<8} {n} 封")
 
 
 if __name__ == "__main__":

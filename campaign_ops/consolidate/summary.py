@@ -64,7 +64,8 @@ def form_context(figures: FormFigures) -> dict[str, Any]:
     bar_label = ""
     if figures.columns:
         head = figures.columns[0]
-        bar_label = head.label + (f"（{head.unit}）" if head.unit else "")
+        group = f"{head.group}·" if head.group and not figures.form.total_row else ""
+        bar_label = group + head.label + (f"（{head.unit}）" if head.unit else "")
         values = [(u.name, u.values.get(head.cell)) for u in figures.reported]
         top = max((v for _, v in values if v is not None), default=0) or 1
         bars = [
