@@ -17,8 +17,9 @@ from campaign_ops.timeline import build_timeline
 log = logging.getLogger(__name__)
 
 
-# Mapped process tasks per scan: enough to use every worker, far below Airflow's
-# max_map_length (1024) however many files arrive on a deadline evening.
+# At most this many mapped process tasks per scan: enough to keep every worker of a
+# production deployment busy, far below Airflow's max_map_length (1024) however many files
+# arrive on a deadline evening (see intake.pipeline.batches for the batch size).
 MAX_BATCHES = 32
 
 

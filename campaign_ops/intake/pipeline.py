@@ -154,16 +154,23 @@ def _not_ready_reason(entry: Entry, wall_clock: dt.datetime) -> str | None:
     return None
 
 
+# A Great Expectations run costs about half a second per form whatever its size, so a batch
+# should hold enough files to amortise it; more batches than workers only add that cost.
+MIN_BATCH_FILES = 500
+
+
 def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[list[Entry]]:
-    """Split work into at most ``max_batches`` batches, keeping each unit's files together
-    (versions stay in arrival order) — Airflow maps one task per batch, never per file."""
+    """Split work into at most ``max_batches`` batches of about ``MIN_BATCH_FILES`` files or
+    more, keeping each unit's files together (versions stay in arrival order) — Airflow maps
+    one task per batch, never one per file."""
     matcher = UnitMatcher(campaign)
     by_unit: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         unit = unit_from_path(matcher, e.path)
         by_unit[unit.code if unit else ""].append(e)
     groups = sorted(by_unit.values(), key=len, reverse=True)
-    count = max(1, min(max_batches, len(groups)))
+    wanted = -(-len(entries) // MIN_BATCH_FILES)  # ceil
+    count = max(1, min(max_batches, len(groups), wanted))
     out: list[list[Entry]] = [[] for _ in range(count)]
     for group in groups:  # largest first into the smallest batch
         min(out, key=len).extend(sorted(group, key=lambda e: (e.mtime, e.path)))
