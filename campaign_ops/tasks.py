@@ -1,9 +1,9 @@
 """What the DAG tasks do, as plain functions (testable without a scheduler).
 
 Each function is called from a task in ``dag_factory``; it loads the campaign by id at run
-time (the YAML is the source of truth) and returns something JSON-serialisable for XCom.
-Collection, reminders and consolidation are filled in by their own modules as they land;
-until then the steps say what they would do.
+time (the YAML is the source of truth), imports the heavy libraries it needs only then, and
+returns something JSON-serialisable for XCom. The work itself lives in ``intake``, ``remind``
+and ``consolidate``; these functions only connect it to a DAG run's moment.
 """
 
 from __future__ import annotations
