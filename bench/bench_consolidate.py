@@ -113,12 +113,12 @@ def main() -> None:
             n_cells = seed(campaign, s)
         round_id = campaign.rounds[0].id
 
-        merges, reports, bases = [], [], []
+        merges, reports, bases, steps = [], [], [], []
         for i in range(REPEATS):
             bases.append(baseline(get_engine(), campaign.id))
             t0 = time.perf_counter()
             with session_scope() as s:
-                refresh(s, campaign)
+                steps.append(refresh(s, campaign).seconds)
             merges.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             with session_scope() as s:
@@ -135,6 +135,15 @@ def main() -> None:
     print(
         f"report (.xlsx):                   {report * 1000:8.0f} ms  {report / base:5.1f}× baseline"
     )
+    for step in steps[0]:
+        median = statistics.median(x[step] for x in steps)
+        print(f"    {step:<34} {median * 1000:8.0f} ms")
+    round_only = sum(
+        statistics.median(x[f] for x in steps)
+        for f in ("10_merged_units.sql", "20_merged_values.sql", "30_merged_round_totals.sql")
+    )
+    ratio = (round_only + report) / base
+    print(f"ratio, the round's tables (units, values, 合计) + report: {ratio:.1f}×")
     print(f"ratio, merge + report: {(merge + report) / base:.1f}× the pandas groupby")
 
 

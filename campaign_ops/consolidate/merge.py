@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +46,10 @@ MERGED_TABLES = (
 class RefreshResult:
     campaign: str
     rows: dict[str, int]
+    seconds: dict[str, float]  # per step: each SQL file, the dictionary, the reporting rates
 
     def as_json(self) -> dict:
-        return {"campaign": self.campaign, "rows": self.rows}
+        return {"campaign": self.campaign, "rows": self.rows, "seconds": self.seconds}
 
 
 def statements(path: Path) -> list[str]:
@@ -90,15 +92,26 @@ def refresh(
 
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK_KEY)))
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        seconds[step] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
     ensure_schema(session)
     sync_campaign(session, campaign)
     _write_dictionary(session, campaign)
+    lap("dictionary")
     params = {"campaign_id": campaign.id}
     for path in sorted(MERGE_SQL_DIR.glob("*.sql")):
         if path.name != SCHEMA_FILE:
             for stmt in statements(path):
                 session.execute(sa.text(stmt), params)
+            lap(path.name)
     _write_reporting(session, campaign, as_of or dt.datetime.now(dt.UTC))
+    lap("reporting (campaign_ops.status)")
     rows = {
         t: session.execute(
             sa.text(f"SELECT COUNT(*) FROM {t} WHERE campaign_id = :campaign_id"), params
@@ -106,7 +119,7 @@ def refresh(
         for t in MERGED_TABLES
     }
     log.info("专项行动 %s：汇总表已刷新 %s", campaign.id, rows)
-    return RefreshResult(campaign.id, rows)
+    return RefreshResult(campaign.id, rows, seconds)
 
 
 # ---- what lives in YAML ------------------------------------------------------------------------
