@@ -6,6 +6,8 @@ YAML and its timeline, so they are never out of date.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from campaign_ops.campaign import Campaign, CampaignFileError
 from campaign_ops.timeline import Timeline
 
@@ -15,35 +17,76 @@ KIND_TITLES = {
     "consolidate": "数据汇总与报告",
 }
 
-KIND_STEPS = {
+
+@dataclass(frozen=True)
+class Step:
+    """One task of a campaign DAG: its id, the Chinese name the UI shows, the group it belongs
+    to (task groups by step), and what it does (the task's and the DAG's docs)."""
+
+    task_id: str
+    name: str
+    text: str
+    group: str | None = None
+
+
+GROUPS = {"intake": "收取与处理", "follow_up": "回执与后续"}
+
+KIND_STEPS: dict[str, list[Step]] = {
     "collect": [
-        (
+        Step(
             "list_new_files",
+            "扫描共享目录",
             "扫描共享目录，找出新到或有变化的文件；仍在复制中的文件标为“未就绪”，下次再取。",
+            "intake",
         ),
-        (
+        Step(
             "process_files",
+            "归档、识别、校验、入库",
             "按单位分批处理（每批显示单位名称）：先按内容哈希归档，再识别单位、轮次和材料，"
             "解析并用 Great Expectations 校验统计表，接收或退回并记录原因。",
+            "intake",
         ),
-        (
+        Step(
             "send_receipts",
-            "给本次处理了文件的每个单位发一封回执：接收（是否逾期、主要数字）或退回（错误清单和修改方法）。",
+            "发送回执",
+            "给本次处理了文件的每个单位发一封回执：接收（是否逾期、主要数字）或退回（错误清单和"
+            "修改方法）。",
+            "follow_up",
         ),
-        ("publish_accepted_data", "有新接收的数据时发出数据更新事件，触发汇总 DAG；没有则跳过。"),
+        Step(
+            "publish_accepted_data",
+            "通知汇总",
+            "有新接收的数据时发出数据更新事件，触发汇总 DAG；没有则跳过。",
+            "follow_up",
+        ),
     ],
     "remind": [
-        (
+        Step(
             "decide_messages",
+            "决定本次应发的邮件",
             "按本次提醒时刻判断应发哪些邮件：动员通知、阶段通知、截止前提醒、逾期催报、汇总日报。",
         ),
-        ("send_messages", "逐封发送；每封邮件先在台账中登记，重跑或重试不会重复发送。"),
+        Step(
+            "send_messages",
+            "逐封发送",
+            "逐封发送；每封邮件先在台账中登记，重跑或重试不会重复发送。",
+        ),
     ],
     "consolidate": [
-        ("refresh_merged_tables", "用各单位最新一版已接收数据刷新汇总表。"),
-        ("build_and_send_report", "到汇总报告时刻时生成汇总报表（.xlsx）并发送给报告接收人。"),
+        Step("refresh_merged_tables", "刷新汇总表", "用各单位最新一版已接收数据刷新汇总表。"),
+        Step(
+            "build_and_send_report",
+            "生成并发送汇总报告",
+            "到汇总报告时刻时生成汇总报表（.xlsx）并发送给报告接收人。",
+        ),
     ],
 }
+
+
+def step(kind: str, task_id: str) -> dict:
+    """The ``@task`` arguments of a step: its id, Chinese display name and docs."""
+    found = next(s for s in KIND_STEPS[kind] if s.task_id == task_id)
+    return {"task_id": found.task_id, "task_display_name": found.name, "doc_md": found.text}
 
 
 def _calendar_table(campaign: Campaign, timeline: Timeline) -> list[str]:
@@ -84,7 +127,7 @@ def dag_doc(campaign: Campaign, timeline: Timeline, kind: str) -> str:
         "",
         "## 本 DAG 的步骤",
         "",
-        *[f"- `{task_id}`：{text}" for task_id, text in KIND_STEPS[kind]],
+        *[f"- **{st.name}**（`{st.task_id}`）：{st.text}" for st in KIND_STEPS[kind]],
         "",
         "## 行动日程",
         "",

@@ -14,20 +14,24 @@ import re
 from pathlib import Path
 
 import pendulum
+from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk import (
     DAG,
     Asset,
     AssetOrTimeSchedule,
     CronTriggerTimetable,
     DeltaTriggerTimetable,
+    XComArg,
     get_current_context,
     task,
+    task_group,
 )
 from airflow.sdk.bases.timetable import BaseTimetable
 from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.events import EventsTimetable as CoreEventsTimetable
 
 from campaign_ops import calendar_doc, tasks
+from campaign_ops.calendar_doc import step
 from campaign_ops.campaign import Campaign, CampaignFileError, load_campaigns
 from campaign_ops.settings import settings
 from campaign_ops.timeline import Timeline, build_timeline
@@ -105,13 +109,33 @@ def _start(campaign: Campaign) -> pendulum.DateTime:
     )
 
 
+ALERT_CONN_ID = "smtp_default"  # Airflow's own mail, separate from the campaign's mail
+
+
+def failure_alert(campaign: Campaign) -> SmtpNotifier:
+    """Airflow's failure path: a task that fails after its retries mails the ops contacts."""
+    return SmtpNotifier(
+        to=[c.email for c in campaign.ops if c.email],
+        from_email=campaign.sender.email,
+        smtp_conn_id=ALERT_CONN_ID,
+        subject=f"【{campaign.display_title}】任务失败：" + "{{ ti.task_id }}（{{ ti.dag_id }}）",
+        html_content=(
+            f"<p>专项行动“{campaign.title}”的任务 "
+            "<b>{{ ti.task_id }}</b> 在重试后仍然失败"
+            "（DAG {{ ti.dag_id }}，运行 {{ run_id }}）。</p>"
+            "<p>请在 Airflow 中打开该任务的日志查看原因，处理后点 Clear 重新运行；"
+            "各步骤可以安全地重复执行，不会重复收件或重复发信。</p>"
+        ),
+    )
+
+
 def _common(campaign: Campaign, timeline: Timeline, kind: str) -> dict:
     return {
         "dag_id": dag_id(campaign.id, kind),
         "description": f"{campaign.display_title}：{calendar_doc.KIND_TITLES[kind]}",
         "doc_md": calendar_doc.dag_doc(campaign, timeline, kind),
         "tags": [campaign.id, kind, "专项行动"],
-        "default_args": default_args(),
+        "default_args": {**default_args(), "on_failure_callback": failure_alert(campaign)},
         "catchup": False,
         "max_active_runs": 1,
         "start_date": _start(campaign),
@@ -138,31 +162,41 @@ def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
         **_common(campaign, timeline, "collect"),
     ) as d:
 
-        @task(task_id="list_new_files")
-        def list_new(logical_date: pendulum.DateTime | None = None) -> list[dict]:
-            return tasks.list_new_files(campaign.id, logical_date)["batches"]
+        @task_group(group_id="intake", group_display_name=calendar_doc.GROUPS["intake"])
+        def intake() -> XComArg:
+            @task(**step("collect", "list_new_files"))
+            def list_new(logical_date: pendulum.DateTime | None = None) -> list[dict]:
+                return tasks.list_new_files(campaign.id, logical_date)["batches"]
 
-        @task(task_id="process_files", map_index_template="{{ batch_label }}")
-        def process(batch: dict, logical_date: pendulum.DateTime | None = None) -> list[dict]:
-            get_current_context()["batch_label"] = batch["label"]
-            return tasks.process_files(campaign.id, batch, logical_date)
+            @task(**step("collect", "process_files"), map_index_template="{{ batch_label }}")
+            def process(batch: dict, logical_date: pendulum.DateTime | None = None) -> list[dict]:
+                get_current_context()["batch_label"] = batch["label"]
+                return tasks.process_files(campaign.id, batch, logical_date)
 
-        @task(task_id="publish_accepted_data", outlets=[accepted_data_asset(campaign.id)])
-        def publish(results: list[list[dict]]) -> int:
-            outcomes = [o for batch in results for o in batch]
-            if not tasks.accepted_data_changed(outcomes):
-                raise AirflowSkipException("没有新接收的数据，不触发汇总")
-            return len(outcomes)
+            return process.expand(batch=list_new())
 
-        @task(task_id="send_receipts")
-        def receipts(
-            _results: list[list[dict]], logical_date: pendulum.DateTime | None = None
-        ) -> int:
-            return tasks.send_receipts(campaign.id, logical_date)
+        @task_group(group_id="follow_up", group_display_name=calendar_doc.GROUPS["follow_up"])
+        def follow_up(results: XComArg) -> None:
+            @task(**step("collect", "send_receipts"))
+            def receipts(
+                _results: list[list[dict]], logical_date: pendulum.DateTime | None = None
+            ) -> int:
+                return tasks.send_receipts(campaign.id, logical_date)
 
-        results = process.expand(batch=list_new())
-        receipts(results)
-        publish(results)
+            @task(
+                **step("collect", "publish_accepted_data"),
+                outlets=[accepted_data_asset(campaign.id)],
+            )
+            def publish(results: list[list[dict]]) -> int:
+                outcomes = [o for batch in results for o in batch]
+                if not tasks.accepted_data_changed(outcomes):
+                    raise AirflowSkipException("没有新接收的数据，不触发汇总")
+                return len(outcomes)
+
+            receipts(results)
+            publish(results)
+
+        follow_up(intake())
     return d
 
 
@@ -172,11 +206,11 @@ def remind_dag(campaign: Campaign, timeline: Timeline) -> DAG:
     )
     with DAG(schedule=events, **_common(campaign, timeline, "remind")) as d:
 
-        @task(task_id="decide_messages")
+        @task(**step("remind", "decide_messages"))
         def decide(logical_date: pendulum.DateTime | None = None) -> list[dict]:
             return tasks.decide_reminders(campaign.id, logical_date)
 
-        @task(task_id="send_messages")
+        @task(**step("remind", "send_messages"))
         def send(messages: list[dict]) -> None:
             tasks.send_reminders(campaign.id, messages)
 
@@ -191,11 +225,11 @@ def consolidate_dag(campaign: Campaign, timeline: Timeline) -> DAG:
     )
     with DAG(schedule=schedule, **_common(campaign, timeline, "consolidate")) as d:
 
-        @task(task_id="refresh_merged_tables")
+        @task(**step("consolidate", "refresh_merged_tables"))
         def refresh() -> dict:
             return tasks.refresh_merged_tables(campaign.id)
 
-        @task(task_id="build_and_send_report")
+        @task(**step("consolidate", "build_and_send_report"))
         def report(refreshed: dict, logical_date: pendulum.DateTime | None = None) -> None:
             tasks.build_and_send_report(campaign.id, logical_date, refreshed)
 

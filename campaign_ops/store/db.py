@@ -60,10 +60,8 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        # WAL + NORMAL cannot corrupt the database and skips an fsync per commit; a power cut
-        # may lose the last commits, which the next scan redoes from the fsync'ed archive.
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA journal_mode = WAL")  # synchronous stays FULL: a mail ledger
+        # "sent" mark must survive a power cut, or that email could go out twice
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
 
