@@ -16,8 +16,6 @@ from campaign_ops import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
-pytest.importorskip("airflow.providers.fab", reason="apache-airflow-providers-fab not installed")
-
 BIN = Path(sys.executable).parent
 FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 
