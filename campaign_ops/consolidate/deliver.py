@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -155,56 +156,70 @@ def send_reports_due(campaign: Campaign, moment: dt.datetime, transport: Transpo
 
 
 def _send_one(campaign: Campaign, moment: dt.datetime, due: Due, transport: Transport) -> Sent:
+    """Reserve, build, send, record: a report already sent (or being sent) is not even
+    rebuilt, so the file on disk stays the one that went out."""
     from campaign_ops.store import session_scope
 
     key = MailKey(campaign.id, due.kind, RECIPIENTS, moment, round_id=due.ledger_round)
     to = tuple(c.email for c in campaign.reports.recipients if c.email)
+    subject = subject_for(campaign, due.round_id, due.revised)
     with session_scope() as s:
-        data, path = build_report_file(
-            s, campaign, due.round_id, moment=moment, revised=due.revised
-        )
-        subject = subject_for(data, due.revised)
         if not reserve(s, key, recipients=to, subject=subject):
             entry = ledger_entry(s, key)
-            return Sent(
-                due, "skipped", str(path), f"邮件台账状态：{entry.status if entry else '?'}"
-            )
-    made_on = today_in(campaign, moment)
+            return Sent(due, "skipped", None, f"邮件台账状态：{entry.status if entry else '?'}")
+    data, path = None, None
     try:
-        html, text = render_summary(
-            data,
-            attachment=path.name,
-            made_on=made_on,
-            revised=due.revised,
-            revision_note=REVISION_NOTE if due.revised else "",
-        )
-        message = compose_mail(
-            Draft(
-                sender_name=campaign.sender.name,
-                sender_email=campaign.sender.email,
-                to=to,
-                subject=subject,
-                text=text,
-                html=html,
-                message_id=message_id_for(key),
-                attachments=(Attachment.from_path(path),),
-                headers={"X-Campaign-Ops-Key": str(key)},
+        with session_scope() as s:
+            data, path = build_report_file(
+                s, campaign, due.round_id, moment=moment, revised=due.revised
             )
-        )
+        message = _message(campaign, moment, due, key, data, path, to, subject)
         local = moment.astimezone(ZoneInfo(campaign.timezone))
         name = f"{campaign.id}/{local:%Y-%m-%d_%H%M}/{due.kind}-{due.ledger_round}-{RECIPIENTS}.eml"
         outcome = transport.deliver(
             message, sender=campaign.sender.email, recipients=list(to), name=name
         )
-    except Exception as exc:  # a rendering bug must not leave the ledger row reserved
-        log.exception("生成汇总报告邮件失败：%s", subject)
-        outcome = Outcome("failed", f"生成邮件失败：{exc!r}")
+    except Exception as exc:  # a building bug must not leave the ledger row reserved
+        log.exception("生成汇总报告失败：%s", subject)
+        outcome = Outcome("failed", f"生成汇总报告失败：{exc!r}")
     with session_scope() as s:
         _record(s, key, outcome)
-        if outcome.status in ("sent", "uncertain"):
+        if data is not None and path is not None and outcome.status in ("sent", "uncertain"):
             _remember(s, campaign, due, moment, data.fingerprint(), path)
     log.info("%s %s → %s：%s", outcome.status, key, ", ".join(to), outcome.detail)
-    return Sent(due, outcome.status, str(path), outcome.detail)
+    return Sent(due, outcome.status, str(path) if path else None, outcome.detail)
+
+
+def _message(
+    campaign: Campaign,
+    moment: dt.datetime,
+    due: Due,
+    key: MailKey,
+    data: ReportData,
+    path: Path,
+    to: tuple[str, ...],
+    subject: str,
+) -> EmailMessage:
+    html, text = render_summary(
+        data,
+        attachment=path.name,
+        made_on=today_in(campaign, moment),
+        revised=due.revised,
+        revision_note=REVISION_NOTE if due.revised else "",
+    )
+    return compose_mail(
+        Draft(
+            sender_name=campaign.sender.name,
+            sender_email=campaign.sender.email,
+            to=to,
+            subject=subject,
+            text=text,
+            html=html,
+            message_id=message_id_for(key),
+            attachments=(Attachment.from_path(path),),
+            headers={"X-Campaign-Ops-Key": str(key)},
+        )
+    )
 
 
 def _record(session: Session, key: MailKey, outcome: Outcome) -> None:

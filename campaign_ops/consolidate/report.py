@@ -246,11 +246,33 @@ def _form_sheet(
         ws, total_row, status_col, f"{len(figures.reported)}/{len(figures.units)} 个单位已报送"
     )
     done.border, done.alignment = BORDER, CENTER
+    last = total_row
+    if figures.previous:
+        last += 1
+        _change_row(ws, last, lay, figures)
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions[get_column_letter(status_col)].width = 16
     ws.freeze_panes = ws.cell(row=first, column=2)
-    _notes(ws, total_row + 2, lay.width, data, figures, revised, revision_note)
+    _notes(ws, last + 2, lay.width, data, figures, revised, revision_note)
     _print_setup(ws, f"{HEADER_ROW}:{first - 1}")
+
+
+def _change_row(ws: Worksheet, row: int, lay: TemplateLayout, figures: FormFigures) -> None:
+    """合计 against the previous round that asked for this form (merged_changes)."""
+    label = put(ws, row, 1, "较上一轮增减")
+    label.alignment, label.border = CENTER, BORDER
+    for j, col in enumerate(figures.columns):
+        now, before = figures.totals.get(col.cell), figures.previous.get(col.cell)
+        change = None if now is None or before is None else now - before
+        cell = put(
+            ws,
+            row,
+            lay.col(f"c{j}"),
+            _number(change, col.decimal),
+            "+0.00##;-0.00##;0" if col.decimal else "+0;-0;0",
+        )
+        cell.border, cell.alignment = BORDER, CENTER
+    ws.cell(row=row, column=lay.col("status")).border = BORDER
 
 
 def _unit_row(
@@ -387,6 +409,7 @@ def _status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
             cell.alignment, cell.border = CENTER, BORDER
             if status in FILLS:
                 cell.fill = PatternFill("solid", fgColor=FILLS[status])
+    _unit_rates(ws, header, width + 1, data)
     row = header + 1 + len(data.campaign.units)
     for label, attr, fmt in (
         ("应报单位数", "expected", "0"),
@@ -417,6 +440,26 @@ def _status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
     ws.row_dimensions[header].height = 36
     ws.freeze_panes = ws.cell(row=header + 1, column=2)
     _print_setup(ws, f"{header}:{header}")
+
+
+def _unit_rates(ws: Worksheet, header: int, col: int, data: ReportData) -> None:
+    """Each unit's reporting and on-time rate over the rounds shown (campaign_ops.status
+    statuses: reported = accepted on time or late)."""
+    for j, title in enumerate(("报送率", "按时报送率"), start=col):
+        cell = put(ws, header, j, title)
+        cell.font, cell.alignment = BOLD, CENTER
+    for i, unit in enumerate(data.campaign.units, start=header + 1):
+        statuses = [
+            data.matrix[(unit.code, r.round_id)]
+            for r in data.rates
+            if (unit.code, r.round_id) in data.matrix
+        ]
+        if not statuses:
+            continue
+        done = sum(s in ("accepted_on_time", "accepted_late") for s in statuses)
+        on_time = sum(s == "accepted_on_time" for s in statuses)
+        put(ws, i, col, done / len(statuses), "0.0%").border = BORDER
+        put(ws, i, col + 1, on_time / len(statuses), "0.0%").border = BORDER
 
 
 def _phase_sheet(ws: Worksheet, data: ReportData) -> None:

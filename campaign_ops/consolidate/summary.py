@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.figures import FormFigures, ReportData
 from campaign_ops.mail.render import TEMPLATES_DIR, cn_date
 from campaign_ops.status import STATUS_LABELS
@@ -101,11 +102,11 @@ def missing_units(data: ReportData) -> list[dict[str, str]]:
     return out
 
 
-def subject_for(data: ReportData, revised: bool) -> str:
+def subject_for(campaign: Campaign, round_id: str | None, revised: bool) -> str:
     mark = "【汇总报告·更正版】" if revised else "【汇总报告】"
-    if data.round is None:
-        return f"{mark}{data.campaign.display_title}：行动总结汇总"
-    return f"{mark}{data.campaign.display_title}：{data.round.title}"
+    if round_id is None:
+        return f"{mark}{campaign.display_title}：行动总结汇总"
+    return f"{mark}{campaign.display_title}：{campaign.round(round_id).title}"
 
 
 def render_summary(
@@ -122,7 +123,7 @@ def render_summary(
     else:
         intro = f"现将“{data.round.title}”各单位报送数据汇总如下。"
     context = {
-        "subject": subject_for(data, revised),
+        "subject": subject_for(data.campaign, data.round.id if data.round else None, revised),
         "campaign": data.campaign,
         "intro": intro,
         "attachment": attachment,

@@ -130,3 +130,15 @@ def test_no_revision_when_the_figures_did_not_change(ankang, mailbox, transport)
     results = send_reports_due(campaign, R2_REPORT, transport)
     assert [(r.due.kind, r.due.ledger_round) for r in results] == [("report", "r2")]
     assert len(mailbox.received) == 2
+
+
+def test_a_run_triggered_by_new_data_refreshes_and_sends_nothing(ankang, mailbox, monkeypatch):
+    """Asset-triggered runs have no logical date in Airflow 3: tables only, no report."""
+    from campaign_ops import tasks
+
+    campaign, _ = ankang
+    refreshed = tasks.refresh_merged_tables(campaign.id)
+    asked = sum(len(r.forms) * len(campaign.units_for(r)) for r in campaign.rounds)
+    assert refreshed["rows"]["merged_units"] == asked
+    tasks.build_and_send_report(campaign.id, None, refreshed)
+    assert mailbox.received == []

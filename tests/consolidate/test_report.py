@@ -183,3 +183,28 @@ def test_mail_summary_shows_totals_rate_and_who_is_missing(ankang_r1):
     assert 'bgcolor="#4472c4"' in html  # bars drawn with table cells
     assert "<script" not in html and "<img" not in html
     assert "&lt;" not in text  # the text part is not HTML-escaped
+
+
+def test_a_later_round_shows_the_change_against_the_previous_one(ankang_r1, tmp_path: Path):
+    from campaign_ops.store import session_scope
+
+    campaign, first = ankang_r1
+    with session_scope() as s:
+        later = seed_round(s, campaign, "r3", seed=7)
+    with session_scope() as s:
+        refresh(s, campaign)
+    ws = load_workbook(_report(campaign, "r3", tmp_path / "r3.xlsx"))["工作情况统计表"]
+    rows = {c.value: c.row for c in ws["A"] if c.value}
+    form = load_form("ankang-work-stats")
+    cell = ("training_sessions", "cumulative")
+    now = city_cell(form, later.accepted[form.id], cell)
+    before = city_cell(form, first.accepted[form.id], cell)
+    assert ws.cell(row=rows["合计"], column=3).value == now
+    assert ws.cell(row=rows["较上一轮增减"], column=3).value == now - before
+
+
+def test_status_sheet_gives_each_units_rates(ankang_r1, tmp_path: Path):
+    campaign, _ = ankang_r1
+    ws = load_workbook(_report(campaign, "r1", tmp_path / "r1.xlsx"))[STATUS_SHEET]
+    assert (ws["C3"].value, ws["D3"].value) == ("报送率", "按时报送率")
+    assert ws["C4"].value == 0 and ws["C4"].number_format == "0.0%"
