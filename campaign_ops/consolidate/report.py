@@ -85,8 +85,6 @@ def write_report(
         _phase_sheet(wb.create_sheet(PHASE_SHEET), data)
     _status_sheet(wb.create_sheet(STATUS_SHEET), data, made_on)
     _chart_sheet(wb.create_sheet(CHART_SHEET), sheets, data)
-    if not data.forms:
-        wb.move_sheet(STATUS_SHEET, offset=-wb.index(wb[STATUS_SHEET]))
     wb.properties.title = (REVISED_MARK if revised else "") + report_title(data)
     wb.properties.creator = "campaign-ops"
     path = Path(path)

@@ -208,3 +208,10 @@ def test_status_sheet_gives_each_units_rates(ankang_r1, tmp_path: Path):
     ws = load_workbook(_report(campaign, "r1", tmp_path / "r1.xlsx"))[STATUS_SHEET]
     assert (ws["C3"].value, ws["D3"].value) == ("报送率", "按时报送率")
     assert ws["C4"].value == 0 and ws["C4"].number_format == "0.0%"
+
+
+def test_a_round_without_statistics_reports_who_delivered(ankang_r1, tmp_path: Path):
+    campaign, _ = ankang_r1
+    wb = load_workbook(_report(campaign, "r2", tmp_path / "r2.xlsx"))  # 企业自查整改书面报告
+    assert wb.sheetnames == [STATUS_SHEET, "图表"]
+    assert wb[STATUS_SHEET]["C3"].value.startswith("企业自查整改书面报告")
