@@ -34,12 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+QUIET_AIRFLOW = "AIRFLOW__LOGGING__LOGGING_LEVEL"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    # Airflow (imported by some commands for Connections) logs to stdout at INFO; a command
-    # line tool's stdout is for its output (--json must stay parseable), so only warnings.
-    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Airflow (imported by some commands for Connections) logs to stdout at INFO; a command
+    # line tool's stdout is for its output (--json must stay parseable), so only warnings —
+    # for this command only, not for whatever runs after it in the same process.
+    previous = os.environ.get(QUIET_AIRFLOW)
+    os.environ.setdefault(QUIET_AIRFLOW, "WARNING")
     try:
         return int(args.func(args) or 0)
     except KeyError as exc:  # unknown campaign, round or unit: a user error, not a crash
@@ -47,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is None:
+            os.environ.pop(QUIET_AIRFLOW, None)
 
 
 if __name__ == "__main__":
