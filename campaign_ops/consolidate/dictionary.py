@@ -219,6 +219,16 @@ TABLES: tuple[TableDoc, ...] = (
         ),
     ),
     TableDoc(
+        "v_merged_values / v_merged_round_totals（视图）",
+        "带中文名称的各单位数据 / 各轮次合计",
+        "同 merged_values / merged_round_totals，另含表名、行名、列名、分组和计量单位",
+        (
+            ("form_title / row_label / column_label", "表名 / 行名（合计行为“合计”）/ 列名"),
+            ("group_label / unit", "合并表头（分组）/ 计量单位（行有单位时取行的）"),
+            ("unit_name / on_time", "v_merged_values：单位名称 / 是否按时"),
+        ),
+    ),
+    TableDoc(
         "dd_forms / dd_columns / dd_rows",
         "统计表说明（由表单配置生成）",
         "每表 / 每列 / 每行一行",

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MERGE_SQL_DIR = INCLUDE_DIR / "sql" / "merge"
 SCHEMA_FILE = "00_schema.sql"
+VIEWS_FILE = "01_views.sql"
 # Serialises refreshes on PostgreSQL: campaigns share the dd_forms rows of common forms.
 REFRESH_LOCK_KEY = 0x6D657267  # "merg"
 MERGED_TABLES = (
@@ -64,9 +65,19 @@ def _has_code(sql: str) -> bool:
 
 
 def ensure_schema(session: Session) -> None:
-    """Create the consolidation tables that do not exist yet."""
+    """Create the consolidation tables that do not exist yet, and (re)create the views
+    (dropped first: SQLite has no CREATE OR REPLACE VIEW, PostgreSQL no CREATE VIEW IF NOT
+    EXISTS; nothing else is built on them)."""
     for stmt in statements(MERGE_SQL_DIR / SCHEMA_FILE):
         session.execute(sa.text(stmt))
+    for name, stmt in zip(view_names(), statements(MERGE_SQL_DIR / VIEWS_FILE), strict=True):
+        session.execute(sa.text(f"DROP VIEW IF EXISTS {name}"))
+        session.execute(sa.text(stmt))
+
+
+def view_names() -> list[str]:
+    text = (MERGE_SQL_DIR / VIEWS_FILE).read_text(encoding="utf-8")
+    return re.findall(r"CREATE VIEW (\w+)", text)
 
 
 def schema_tables() -> list[str]:
@@ -79,6 +90,8 @@ def drop_schema(bind: sa.Engine) -> None:
     """Drop every consolidation table (they are rebuilt by the next refresh, except
     ``report_issues``: revisions are then judged from scratch)."""
     with bind.begin() as connection:
+        for name in view_names():
+            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
         for name in reversed(schema_tables()):
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
@@ -106,7 +119,7 @@ def refresh(
     lap("dictionary")
     params = {"campaign_id": campaign.id}
     for path in sorted(MERGE_SQL_DIR.glob("*.sql")):
-        if path.name != SCHEMA_FILE:
+        if path.name not in (SCHEMA_FILE, VIEWS_FILE):
             for stmt in statements(path):
                 session.execute(sa.text(stmt), params)
             lap(path.name)

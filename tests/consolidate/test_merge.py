@@ -187,3 +187,26 @@ def test_sqlite_and_postgresql_give_the_same_merged_tables(
     assert on_sqlite["merged_values"], "nothing was merged"
     for table in MERGED_TABLES:
         assert on_sqlite[table] == on_postgres[table], table
+
+
+def test_analyst_views_carry_the_chinese_labels(warehouse_url: str, session: Session):
+    campaign = get_campaign("huangshan-2024-network-market")
+    played = seed_round(session, campaign, "r1")
+    session.commit()
+    refresh(session, campaign)
+    session.commit()
+    row = session.execute(
+        sa.text(
+            "SELECT form_title, row_label, column_label, group_label, unit, units_counted"
+            " FROM v_merged_round_totals WHERE campaign_id = :c AND row_key = 'total'"
+            " AND column_key = 'cases_filed'"
+        ),
+        {"c": campaign.id},
+    ).one()
+    assert tuple(row) == ("2024网络市场监管专项行动情况统计表", "合计", "立案", "案件查处", "件", 5)
+    names = session.execute(
+        sa.text("SELECT DISTINCT unit_name FROM v_merged_values WHERE campaign_id = :c"),
+        {"c": campaign.id},
+    ).scalars()
+    accepted = played.accepted["huangshan-network-market"]
+    assert set(names) == {campaign.unit(code).name for code in accepted}
