@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.dictionary import write_dictionary
 from campaign_ops.consolidate.figures import FORM_STATUS_LABELS, report_columns
-from campaign_ops.consolidate.merge import MERGED_TABLES
+from campaign_ops.consolidate.merge import MERGED_TABLES, view_names
 from campaign_ops.consolidate.report import FORMULA_START, put
 from campaign_ops.forms.spec import load_form
 
@@ -38,7 +38,7 @@ def tables(session: Session, campaign: Campaign) -> dict[str, pd.DataFrame]:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     out: dict[str, pd.DataFrame] = {}
-    for name in MERGED_TABLES:
+    for name in (*MERGED_TABLES, *view_names()):
         out[name] = read(f"SELECT * FROM {name} WHERE campaign_id = :c", c=campaign.id)
     forms = tuple(campaign.forms) or ("",)
     marks = ", ".join(f":f{i}" for i in range(len(forms)))

@@ -58,6 +58,7 @@ def test_csv_export_with_dictionary_and_defused_text(seeded, tmp_path: Path):
     names = {p.name for p in out.iterdir()}
     assert {"merged_units.csv", "merged_round_totals.csv", "reporting_rounds.csv"} <= names
     assert {"dd_columns.csv", "ankang-ad-cases_各单位.csv", "数据字典.md"} <= names
+    assert "v_merged_values.csv" in names
     dictionary = (out / "数据字典.md").read_text("utf-8")
     assert "| current | 本期数 |" in dictionary and "举办《办法》学习培训 | 期" in dictionary
     with (out / "ankang-ad-cases_各单位.csv").open(encoding="utf-8-sig") as fh:
