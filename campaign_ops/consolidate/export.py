@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign
+from campaign_ops.consolidate.cells import FORMULA_START, put
 from campaign_ops.consolidate.dictionary import write_dictionary
 from campaign_ops.consolidate.figures import FORM_STATUS_LABELS, report_columns
 from campaign_ops.consolidate.merge import MERGED_TABLES, view_names
-from campaign_ops.consolidate.report import FORMULA_START, put
 from campaign_ops.forms.spec import load_form
 
 if TYPE_CHECKING:

@@ -1,0 +1,72 @@
+"""Cell-level helpers shared by the report's sheets and the Excel export.
+
+``put`` is the one way a value enters a workbook here: text that Excel would evaluate as a
+formula (``= + - @``, OWASP CSV injection) is stored as a text cell with a quote prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from campaign_ops.consolidate.figures import ReportColumn
+
+FORMULA_START = ("=", "+", "-", "@")
+FILLS = {
+    "accepted_on_time": "C6EFCE",
+    "accepted_late": "FFEB9C",
+    "rejected": "F8CBAD",
+    "not_ready": "DDEBF7",
+    "received": "DDEBF7",
+    "missing": "FFC7CE",
+}
+NOT_COUNTED_FILL = PatternFill("solid", fgColor="F2F2F2")
+BOLD = Font(bold=True)
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):
+    """Write a value; text Excel would evaluate (``=…``, ``+…``, ``-…``, ``@…``) stays text."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = value
+        if value.startswith(FORMULA_START):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+        if number_format and value is not None:
+            cell.number_format = number_format
+    return cell
+
+
+def number(value: float | None, decimal: bool) -> float | int | None:
+    if value is None:
+        return None
+    return value if decimal or not float(value).is_integer() else int(value)
+
+
+def number_format(col: ReportColumn) -> str:
+    return "0.00##" if col.decimal else "0"
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    base = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28] or "表"
+    name, i = base, 2
+    while name in used:
+        name, i = f"{base[:26]}{i}", i + 1
+    used.add(name)
+    return name
+
+
+def print_setup(ws: Worksheet, header_rows: str | None) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if header_rows:
+        ws.print_title_rows = header_rows
