@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from campaign_ops.consolidate.figures import ReportColumn
 
 FORMULA_START = ("=", "+", "-", "@")
+# status (campaign_ops.status keys) → fill colour on the status sheet and in the form sheets
 FILLS = {
     "accepted_on_time": "C6EFCE",
     "accepted_late": "FFEB9C",
@@ -26,7 +28,7 @@ NOT_COUNTED_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD = Font(bold=True)
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):
+def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None) -> Cell:
     """Write a value; text Excel would evaluate (``=…``, ``+…``, ``-…``, ``@…``) stays text."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
