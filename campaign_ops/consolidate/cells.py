@@ -44,9 +44,12 @@ def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None
 
 
 def number(value: float | None, decimal: bool) -> float | int | None:
+    """A figure as written: counts as integers, amounts without float noise (sums of
+    decimals come back as 539.8000000000001; specs allow at most 6 decimals)."""
     if value is None:
         return None
-    return value if decimal or not float(value).is_integer() else int(value)
+    value = round(float(value), 6)
+    return value if decimal or not value.is_integer() else int(value)
 
 
 def number_format(col: ReportColumn) -> str:
