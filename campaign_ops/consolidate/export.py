@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = ("csv", "parquet", "xlsx")
-PARQUET_PIN = "pyarrow==26.0.1"
 DICTIONARY_FILE = "数据字典.md"
 
 
@@ -105,14 +104,6 @@ def export(session: Session, campaign: Campaign, fmt: str, out_dir: Path) -> lis
     """Write the tables in ``fmt`` under ``out_dir``; returns the files written."""
     if fmt not in FORMATS:
         raise ValueError(f"不支持的导出格式 {fmt}，可选：{'、'.join(FORMATS)}")
-    if fmt == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ModuleNotFoundError:
-            raise RuntimeError(
-                f"导出 Parquet 需要安装 {PARQUET_PIN}（requirements.txt 中尚未包含），"
-                "或改用 --format csv / xlsx"
-            ) from None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frames = tables(session, campaign)
