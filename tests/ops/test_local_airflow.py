@@ -1,10 +1,9 @@
 """``make up`` / ``make down`` for real, and the campaign board in headless Chromium.
 
 One module-scoped Airflow serves every test here. Its state is made the way a person would:
-``make demo`` first (real DAG runs and mails in the same ``CAMPAIGN_OPS_HOME``), then the seed
-campaign's first round is put in the warehouse so the board has every status to show, then
-``make up``. A finalizer runs ``make down`` and kills anything left, so a failing test never
-leaves processes behind.
+``make demo`` first (it replays the Ankang calendar through the real DAGs, with units on time,
+late, rejected and silent, in the same ``CAMPAIGN_OPS_HOME``), then ``make up``. A finalizer
+runs ``make down`` and kills anything left, so a failing test never leaves processes behind.
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ from services._common import free_port
 
 from campaign_ops import PROJECT_ROOT
 from campaign_ops.campaign import get_campaign
+from campaign_ops.demo import BROKEN, DEMO_CAMPAIGN, LATE, SILENT
 from ops.procs import kill_all, processes_with_env
-from ops.seed import REJECTION_FINDING, SEED_CAMPAIGN, seed_first_round
 
 pytestmark = pytest.mark.slow
 
@@ -63,14 +62,24 @@ class LocalAirflow:
         return processes_with_env("AIRFLOW_HOME", str(self.airflow_home))
 
 
-def _seed_warehouse(home: Path) -> None:
-    from campaign_ops.store.db import create_engine, session_scope, upgrade
+def _demo_rejection(home: Path) -> tuple[str, str]:
+    """The unit ``make demo`` leaves rejected in round 1, and the first reason it was given."""
+    from campaign_ops.store import findings_of
+    from campaign_ops.store.db import create_engine, session_scope
+    from campaign_ops.store.models import Submission
 
+    unit = get_campaign(DEMO_CAMPAIGN).units[BROKEN].code
     engine = create_engine(f"sqlite:///{home / 'warehouse.sqlite'}")
     try:
-        upgrade(engine)
         with session_scope(engine) as session:
-            seed_first_round(session, get_campaign(SEED_CAMPAIGN))
+            rejected = (
+                session.query(Submission)
+                .filter_by(
+                    campaign_id=DEMO_CAMPAIGN, round_id="r1", unit_code=unit, status="rejected"
+                )
+                .first()
+            )
+            return unit, findings_of(session, rejected.id)[0].message
     finally:
         engine.dispose()
 
@@ -90,7 +99,6 @@ def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAir
     airflow = LocalAirflow(home, port, env, subprocess.CompletedProcess([], 0))
     demo = airflow.make("demo")
     assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
-    _seed_warehouse(home)
     try:
         first = airflow.make("up")
         airflow = LocalAirflow(home, port, env, first)
@@ -144,7 +152,7 @@ def test_make_up_twice_is_harmless(local_airflow: LocalAirflow) -> None:
 
 
 def test_the_board_refuses_anonymous_visitors(local_airflow: LocalAirflow) -> None:
-    for path in ("/campaign-board/", f"/campaign-board/c/{SEED_CAMPAIGN}"):
+    for path in ("/campaign-board/", f"/campaign-board/c/{DEMO_CAMPAIGN}"):
         status, body = _get(local_airflow.url + path)
         assert status == 401, path
         assert "请先登录" in body
@@ -185,16 +193,19 @@ def test_logged_in_user_sees_units_and_statuses_in_chromium(local_airflow: Local
             def cell(unit: str) -> str:
                 return frame.locator(f"td[data-unit={unit}][data-round=r1]").inner_text().strip()
 
+            # The statuses `make demo` produced in round 1, by its plan of who does what.
+            units = get_campaign(DEMO_CAMPAIGN).units
             text = frame.locator("body").inner_text()
-            for unit in ("汉滨区局", "汉阴县局", "石泉县局", "宁陕县局"):
-                assert unit in text
-            assert cell("hanbin") == "按时报送"
-            assert cell("hanyin") == "逾期报送"
-            assert cell("shiquan") == "已退回"
-            assert cell("ningshan") == "逾期未报"
-            frame.locator("td[data-unit=shiquan][data-round=r1] a").click()
+            for unit in units:
+                assert unit.short_name in text
+            assert cell(units[0].code) == "按时报送"
+            assert cell(units[LATE].code) == "逾期报送"
+            assert cell(units[BROKEN].code) == "已退回"
+            assert cell(units[SILENT].code) == "逾期未报"
+            rejected, reason = _demo_rejection(local_airflow.home)
+            frame.locator(f"td[data-unit={rejected}][data-round=r1] a").click()
             text = frame.locator("body").inner_text()
-            assert REJECTION_FINDING in text
+            assert reason in text
             # What `make demo` did shows too: its DAG runs and the notices it sent.
             remind_link = frame.get_by_role("link", name="提醒", exact=True)
             assert "成功" in frame.locator("tr", has=remind_link).inner_text()
