@@ -206,10 +206,11 @@ def test_logged_in_user_sees_units_and_statuses_in_chromium(local_airflow: Local
             frame.locator(f"td[data-unit={rejected}][data-round=r1] a").click()
             text = frame.locator("body").inner_text()
             assert reason in text
-            # What `make demo` did shows too: its DAG runs and the notices it sent.
+            # What `make demo` did shows too: its DAG runs and the mails it sent.
             remind_link = frame.get_by_role("link", name="提醒", exact=True)
             assert "成功" in frame.locator("tr", has=remind_link).inner_text()
-            assert "动员部署通知" in text
+            # the board lists the latest mails: the demo's last reminders, sent
+            assert "催报提醒" in text and "已发送" in text
         finally:
             browser.close()
 
