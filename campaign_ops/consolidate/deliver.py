@@ -32,9 +32,7 @@ from campaign_ops.mail import Attachment, Draft, Outcome, Transport, compose_mai
 from campaign_ops.store.ledger import (
     MailKey,
     ledger_entry,
-    mark_failed,
-    mark_sent,
-    mark_uncertain,
+    mark_outcome,
     message_id_for,
     reserve,
 )
@@ -183,7 +181,7 @@ def _send_one(campaign: Campaign, moment: dt.datetime, due: Due, transport: Tran
         log.exception("生成汇总报告失败：%s", subject)
         outcome = Outcome("failed", f"生成汇总报告失败：{exc!r}")
     with session_scope() as s:
-        _record(s, key, outcome)
+        mark_outcome(s, key, outcome.status, outcome.detail)
         if data is not None and path is not None and outcome.status in ("sent", "uncertain"):
             _remember(s, campaign, due, moment, data.fingerprint(), path)
     log.info("%s %s → %s：%s", outcome.status, key, ", ".join(to), outcome.detail)
@@ -220,15 +218,6 @@ def _message(
             headers={"X-Campaign-Ops-Key": str(key)},
         )
     )
-
-
-def _record(session: Session, key: MailKey, outcome: Outcome) -> None:
-    if outcome.status == "sent":
-        mark_sent(session, key)
-    elif outcome.status == "uncertain":
-        mark_uncertain(session, key, outcome.detail)
-    else:
-        mark_failed(session, key, outcome.detail or "未知错误")
 
 
 def _remember(

@@ -13,18 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from campaign_ops.campaign import Campaign
 from campaign_ops.mail import Outcome, Transport, compose_mail
 from campaign_ops.remind import render
 from campaign_ops.remind.message import Message
 from campaign_ops.store.ledger import (
-    MailKey,
     ledger_entry,
-    mark_failed,
-    mark_sent,
-    mark_uncertain,
+    mark_outcome,
     reserve,
 )
 
@@ -70,7 +65,7 @@ def send_messages(
                     continue
             outcome = _deliver(campaign, message, transport, Path(tmp))
             with session_scope() as s:
-                _record(s, key, outcome)
+                mark_outcome(s, key, outcome.status, outcome.detail)
             results.append(Delivery(message, outcome.status, outcome.detail))
             log.info("%s %s → %s：%s", outcome.status, key, message.recipients, outcome.detail)
     return results
@@ -88,15 +83,6 @@ def _deliver(campaign: Campaign, message: Message, transport: Transport, workdir
         recipients=message.recipients,
         name=outbox_name(campaign, message),
     )
-
-
-def _record(session: Session, key: MailKey, outcome: Outcome) -> None:
-    if outcome.status == "sent":
-        mark_sent(session, key)
-    elif outcome.status == "uncertain":
-        mark_uncertain(session, key, outcome.detail)
-    else:
-        mark_failed(session, key, outcome.detail or "未知错误")
 
 
 def prepare_warehouse(campaign: Campaign) -> None:

@@ -139,6 +139,17 @@ def mark_uncertain(session: Session, key: MailKey, error: str) -> None:
     _set(session, key, MailStatus.uncertain, last_error=error)
 
 
+def mark_outcome(session: Session, key: MailKey, status: str, detail: str = "") -> None:
+    """Record what a transport said about a reserved message: ``sent``, ``uncertain`` (maybe
+    delivered) or anything else as failed."""
+    if status == MailStatus.sent:
+        mark_sent(session, key)
+    elif status == MailStatus.uncertain:
+        mark_uncertain(session, key, detail)
+    else:
+        mark_failed(session, key, detail or "未知错误")
+
+
 def already_sent(session: Session, key: MailKey) -> bool:
     return (
         session.scalar(
