@@ -96,3 +96,23 @@ def test_broken_campaign_dag_fails_with_the_message(tmp_path, monkeypatch, airfl
     bag = DagBag(dag_folder=PROJECT_ROOT / "dags")
     run = bag.dags["bad-campaign__config_error"].test()
     assert run.state == "failed"
+
+
+def test_parsing_the_dag_folder_imports_no_heavy_library():
+    """The scheduler parses dags/ every few minutes: pandas, Great Expectations, openpyxl,
+    calamine and yagmail are imported inside tasks only."""
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "great_expectations", "openpyxl", "python_calamine", "yagmail", "smbclient")
+    code = (
+        "import sys\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        "before = set(sys.modules)\n"
+        f"bag = DagBag({str(PROJECT_ROOT / 'dags')!r})\n"
+        "assert not bag.import_errors and bag.dags\n"
+        f"print(sorted(m for m in {heavy!r} if m in set(sys.modules) - before))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
