@@ -54,15 +54,33 @@ def create_engine(url: str | None = None, **kwargs: Any) -> sa.Engine:
     return engine
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch a database file to WAL. On a new file several workers starting together may try
+    at once, and SQLite answers "database is locked" at once instead of waiting its busy
+    timeout: try again for a few seconds (once one has switched, the rest find WAL set)."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")  # synchronous stays FULL: a mail ledger
-        # "sent" mark must survive a power cut, or that email could go out twice
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        _use_wal(cursor)  # synchronous stays FULL: a mail ledger "sent" mark must survive a
+        # power cut, or that email could go out twice
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
