@@ -74,13 +74,17 @@ def run_cli(home: Path, campaigns: Path) -> tuple[float, int]:
     # migrations are not part of intake: run them first
     subprocess.run(
         [sys.executable, "-c", "from campaign_ops.store import upgrade; upgrade()"],
-        env=env, check=True,
+        env=env,
+        check=True,
     )
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "campaign_ops.cli", "ingest", CAMPAIGN, "--json", "--no-receipts"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     elapsed = time.perf_counter() - t0
     outcomes = json.loads(done.stdout)
@@ -94,11 +98,14 @@ def run_dag(home: Path, campaigns: Path) -> tuple[float, int]:
     env = env_for(home, campaigns)
     subprocess.run(
         [sys.executable, "-c", "from campaign_ops.store import upgrade; upgrade()"],
-        env=env, check=True,
+        env=env,
+        check=True,
     )
     done = subprocess.run(
         [sys.executable, "-c", DAG_RUN, str(PROJECT_ROOT / "dags"), CAMPAIGN],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, done.stdout[-2000:] + done.stderr[-3000:]
@@ -141,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
     }
     print(f"floor (calamine + pandas checks): {floor:7.1f} s  ({floor / n * 1000:.2f} ms/file)")
-    print(f"campaign-ops ingest (CLI):        {cli:7.1f} s  ({cli / n * 1000:.2f} ms/file)"
-          f"  peak {report['cli_peak_mib']} MiB")
+    print(
+        f"campaign-ops ingest (CLI):        {cli:7.1f} s  ({cli / n * 1000:.2f} ms/file)"
+        f"  peak {report['cli_peak_mib']} MiB"
+    )
     print(f"collect DAG (dag.test):           {dag:7.1f} s  peak {report['dag_peak_mib']} MiB")
     print(f"ratio CLI / floor: {report['cli_over_floor']}×  (target ≤ 3×)")
     print(f"ratio DAG / CLI:   {report['dag_over_cli']}×  (target ≤ 2×)")
