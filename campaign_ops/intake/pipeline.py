@@ -491,15 +491,7 @@ def _store(
     session, campaign: Campaign, source: Source, work: _Work, now: dt.datetime
 ) -> FileOutcome:
     """Write one file's facts and outcome."""
-    from campaign_ops.store import (
-        accept_submission,
-        log_outcome,
-        record_file,
-        record_findings,
-        record_submission,
-        reject_submission,
-        store_values,
-    )
+    from campaign_ops.store import log_outcome, record_file
 
     e = work.entry
     record_file(
@@ -511,23 +503,37 @@ def _store(
         mtime=e.mtime,
         seen_at=now,
     )
-    if work.outcome is not None:
-        o = work.outcome
-        log_outcome(
-            session,
-            campaign_id=campaign.id,
-            source=source.name,
-            path=e.path,
-            size=e.size,
-            mtime=e.mtime,
-            outcome=o.outcome,
-            sha256=work.sha256 if o.outcome != "not_ready" else "",
-            unit_code=o.unit,
-            message=o.message,
-            seen_at=now,
-        )
-        return o
-    rec = record_submission(
+    outcome = work.outcome or _store_submission(session, campaign, work)
+    log_outcome(
+        session,
+        campaign_id=campaign.id,
+        source=source.name,
+        path=e.path,
+        size=e.size,
+        mtime=e.mtime,
+        outcome=outcome.outcome,
+        sha256=work.sha256 if outcome.outcome != "not_ready" else "",
+        unit_code=outcome.unit,
+        round_id=outcome.round,
+        submission_id=outcome.submission_id,
+        message=outcome.message,
+        seen_at=now,
+    )
+    return outcome
+
+
+def _store_submission(session, campaign: Campaign, work: _Work) -> FileOutcome:
+    """Record the file as the next version of the unit's deliverable, then accept or reject
+    it: a document as it is, a table by its validation result."""
+    from campaign_ops.store import (
+        accept_submission,
+        record_findings,
+        record_submission,
+        reject_submission,
+        store_values,
+    )
+
+    sub = record_submission(
         session,
         campaign_id=campaign.id,
         round_id=work.round.id,
@@ -536,10 +542,9 @@ def _store(
         sha256=work.sha256,
         received_at=work.received_at,
         identified_by=work.identified_by,
-    )
-    sub = rec.submission
+    ).submission
     outcome = FileOutcome(
-        e.path,
+        work.entry.path,
         "accepted",
         "",
         sha256=work.sha256,
@@ -555,59 +560,30 @@ def _store(
     if result is None:  # a document: checked for type and size only
         accept_submission(session, sub.id)
         outcome.message = f"已收到“{_label(campaign, work)}”。"
+        return outcome
+    outcome.errors = [f.to_dict() for f in result.errors]
+    outcome.warnings = [f.to_dict() for f in result.warnings]
+    if result.status == "refused":
+        findings = [
+            {"severity": "error", "code": result.refusal_code, "message": result.refusal_message}
+        ]
     else:
-        outcome.errors = [f.to_dict() for f in result.errors]
-        outcome.warnings = [f.to_dict() for f in result.warnings]
-        record_findings(
-            session,
-            sub.id,
-            [_store_finding(f) for f in result.errors]
-            + [_store_finding(f) for f in result.warnings],
-        )
-        if result.status == "accepted":
-            cells = [
-                (r.key, c, v)
-                for r in work.parsed.rows
-                for c, v in r.values.items()
-                if v is not None
-            ]
-            store_values(session, sub.id, cells)
-            accept_submission(session, sub.id)
-            outcome.figures = _key_figures(work.parsed)
-            outcome.message = f"《{result.form_title}》已通过校验并入库。"
-        else:
-            summary = result.refusal_message or (
-                f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
-            )
-            reject_submission(session, sub.id, summary)
-            if result.status == "refused":
-                record_findings(
-                    session,
-                    sub.id,
-                    [
-                        {
-                            "severity": "error",
-                            "code": result.refusal_code or "refused",
-                            "message": result.refusal_message or summary,
-                        }
-                    ],
-                )
-            outcome.outcome, outcome.message = "rejected", summary
-    log_outcome(
-        session,
-        campaign_id=campaign.id,
-        source=source.name,
-        path=e.path,
-        size=e.size,
-        mtime=e.mtime,
-        outcome=outcome.outcome,
-        sha256=work.sha256,
-        unit_code=outcome.unit,
-        round_id=outcome.round,
-        submission_id=sub.id,
-        message=outcome.message,
-        seen_at=now,
+        findings = [_store_finding(f) for f in (*result.errors, *result.warnings)]
+    record_findings(session, sub.id, findings)
+    if result.status == "accepted":
+        cells = [
+            (r.key, c, v) for r in work.parsed.rows for c, v in r.values.items() if v is not None
+        ]
+        store_values(session, sub.id, cells)
+        accept_submission(session, sub.id)
+        outcome.figures = _key_figures(work.parsed)
+        outcome.message = f"《{result.form_title}》已通过校验并入库。"
+        return outcome
+    summary = result.refusal_message or (
+        f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
     )
+    reject_submission(session, sub.id, summary)
+    outcome.outcome, outcome.message = "rejected", summary
     return outcome
 
 

@@ -71,6 +71,13 @@ def make_batch(drop: Path, work: Path) -> dict[str, str]:
     files["岚皋县局/工作情况统计表.xlsx"] = "not_ready"
     _put(drop / "平利县局/工作情况统计表.xlsx", data[: len(data) // 2], None)
     files["平利县局/工作情况统计表.xlsx"] = "not_ready"
+    # an old .xls: refused with what to do, recorded as the unit's rejected statistics
+    _put(
+        drop / "镇坪县局/工作情况统计表.xls",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+        ON_TIME,
+    )
+    files["镇坪县局/工作情况统计表.xls"] = "rejected"
     # nobody can tell whose this is
     _put(drop / "新建文件夹/工作总结.docx", b"PK\x03\x04 whose summary?", ON_TIME)
     files["新建文件夹/工作总结.docx"] = "unidentified"
@@ -113,6 +120,7 @@ def _check(files: dict[str, str], state: dict, drop_bytes: dict[str, bytes]) -> 
     assert ("ningshan", "ankang-ad-cases", 1, "superseded", True) in subs
     assert ("ningshan", "ankang-ad-cases", 2, "accepted", False) in subs
     assert ("hanbin", "typical_cases", 1, "accepted", True) in subs
+    assert ("zhenping", "ankang-work-stats", 1, "rejected", True) in subs
     assert state["counts"]["validation_findings"] >= 1
     # every complete file's bytes are in the archive, unchanged
     for path, data in drop_bytes.items():
@@ -143,6 +151,7 @@ def test_collect_dag_on_a_local_folder(state_home, warehouse_url, tmp_path):
         "shiquan",
         "ningshan",
         "ziyang",
+        "zhenping",
     }  # one receipt per unit with processed files; none for not-ready or unknown files
     shiquan = next(p for p in receipts if p.name.endswith("-shiquan.eml"))
     mail = email.message_from_bytes(shiquan.read_bytes(), policy=email.policy.default)
