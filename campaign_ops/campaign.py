@@ -9,14 +9,12 @@ files are the city bureau's ops staff.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from enum import StrEnum
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from campaign_ops.specfile import SpecFileError, duplicates, read_yaml
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
@@ -329,10 +329,10 @@ class Campaign(Strict):
         problems: list[str] = []
         unit_codes = [u.code for u in self.units]
         dept_codes = [d.code for d in self.departments]
-        _duplicates(unit_codes + dept_codes, "单位/部门代码", problems)
-        _duplicates([p.id for p in self.phases], "阶段编号", problems)
-        _duplicates([r.id for r in self.rounds], "轮次编号", problems)
-        _duplicates([t.id for t in self.tasks], "任务编号", problems)
+        duplicates(unit_codes + dept_codes, "单位/部门代码", problems)
+        duplicates([p.id for p in self.phases], "阶段编号", problems)
+        duplicates([r.id for r in self.rounds], "轮次编号", problems)
+        duplicates([t.id for t in self.tasks], "任务编号", problems)
         known = set(unit_codes)
         for u in self.units:
             if u.parent and u.parent not in known:
@@ -431,32 +431,13 @@ class Campaign(Strict):
         return [t for t in self.tasks if code in t.responsible]
 
 
-def _duplicates(values: Iterable[str], what: str, problems: list[str]) -> None:
-    seen: set[str] = set()
-    for v in values:
-        if v in seen:
-            problems.append(f"{what}重复：{v}")
-        seen.add(v)
-
-
 # ---- loading ------------------------------------------------------------------------------
 
 
-class CampaignFileError(Exception):
+class CampaignFileError(SpecFileError):
     """A campaign file that cannot be used, with a message that says where and what to fix."""
 
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = Path(path)
-        self.problems = problems
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        lines = [
-            f"专项行动配置文件 {self.path.name} 有 {len(self.problems)} 处错误，请修改后重试："
-        ]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+    what = "专项行动配置文件"
 
 
 _PYDANTIC_MESSAGES = {
@@ -503,29 +484,9 @@ def parse_campaign(data: object, path: Path) -> Campaign:
     return campaign
 
 
-class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Safe YAML (libyaml when available: DAG parsing reads every campaign file) without
-    implicit timestamps: dates stay strings so that pydantic validates them and a wrong one
-    (2023-07-32) is reported with its field path instead of crashing the loader."""
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load_campaign_file(path: Path) -> Campaign:
     path = Path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
-        raise CampaignFileError(path, [f"YAML 语法错误 {where}：{exc}"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CampaignFileError(path, [f"无法读取文件（需为 UTF-8 编码）：{exc}"]) from None
-    return parse_campaign(data, path)
+    return parse_campaign(read_yaml(path, CampaignFileError), path)
 
 
 def campaign_files(directory: Path | None = None) -> list[Path]:

@@ -34,7 +34,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -45,6 +44,7 @@ from pydantic import (
 )
 
 from campaign_ops.forms.values import norm_label
+from campaign_ops.specfile import SpecFileError, duplicates, read_yaml
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 FormId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
@@ -232,19 +232,19 @@ class FormSpec(_Strict):
     def _references(self) -> FormSpec:
         problems: list[str] = []
         cols = {c.key: c for c in self.columns}
-        _unique([c.key for c in self.columns], "列代码", problems)
-        _unique(
+        duplicates([c.key for c in self.columns], "列代码", problems)
+        duplicates(
             [n for c in self.columns for n in {norm_label(x) for x in c.names}], "列名称", problems
         )
         if self.layout == Layout.fixed:
             if not self.rows:
                 problems.append("fixed 布局必须列出 rows")
             row_keys = [r.key for r in self.rows] + ([self.total_row.key] if self.total_row else [])
-            _unique(row_keys, "行代码", problems)
+            duplicates(row_keys, "行代码", problems)
             names = [n for r in self.rows for n in {norm_label(x) for x in r.names}]
             if self.total_row:
                 names += list({norm_label(x) for x in self.total_row.names})
-            _unique(names, "行名称", problems)
+            duplicates(names, "行名称", problems)
             for r in self.rows:
                 if r.part_of and r.part_of not in {x.key for x in self.rows if not x.part_of}:
                     problems.append(f"行 {r.key} 的 part_of={r.part_of} 不是本表的非“其中”行")
@@ -256,7 +256,7 @@ class FormSpec(_Strict):
                     problems.append(f"规则 {rule.rule_id} 引用了不存在的列 {key}")
                 elif rule.kind != "le" and not cols[key].numeric:
                     problems.append(f"规则 {rule.rule_id} 的列 {key} 不是数字列")
-        _unique([r.rule_id for r in self.rules], "规则编号", problems)
+        duplicates([r.rule_id for r in self.rules], "规则编号", problems)
         order = [c.key for c in self.columns]
         for g in self.groups:
             idx = [order.index(k) for k in g.columns if k in cols]
@@ -264,7 +264,7 @@ class FormSpec(_Strict):
                 problems.append(f"表头分组“{g.label}”引用了不存在的列")
             elif idx != list(range(idx[0], idx[0] + len(idx))):
                 problems.append(f"表头分组“{g.label}”的列必须相邻且按顺序排列")
-        _unique([k for g in self.groups for k in g.columns], "分组中的列", problems)
+        duplicates([k for g in self.groups for k in g.columns], "分组中的列", problems)
         if problems:
             raise ValueError("；".join(problems))
         return self
@@ -328,25 +328,13 @@ class FormSpec(_Strict):
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-def _unique(values: list[str], what: str, problems: list[str]) -> None:
-    seen: set[str] = set()
-    for v in values:
-        if v in seen:
-            problems.append(f"{what}重复：{v}")
-        seen.add(v)
-
-
 # ---- loading ------------------------------------------------------------------------------
 
 
-class FormFileError(Exception):
+class FormFileError(SpecFileError):
     """A form spec that cannot be used; the message names the file and what to fix."""
 
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = Path(path)
-        self.problems = problems
-        lines = [f"表单配置文件 {self.path.name} 有 {len(problems)} 处错误："]
-        super().__init__("\n".join(lines + [f"  - {p}" for p in problems]))
+    what = "表单配置文件"
 
 
 def forms_dir() -> Path:
@@ -367,10 +355,7 @@ _DIRS: dict[str | None, Path] = {}
 
 def load_form_file(path: Path) -> FormSpec:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise FormFileError(path, [f"无法读取（需为 UTF-8 编码的 YAML）：{exc}"]) from None
+    data = read_yaml(path, FormFileError)
     try:
         spec = FormSpec.model_validate(data)
     except ValidationError as exc:
