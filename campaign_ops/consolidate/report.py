@@ -34,7 +34,7 @@ from campaign_ops.consolidate.figures import FormFigures, ReportColumn, ReportDa
 from campaign_ops.consolidate.sheets import chart_sheet, list_sheet, phase_sheet, status_sheet
 from campaign_ops.forms.layout import HEADER_ROW, ROUND_ROW, TITLE_ROW, UNIT_ROW, TemplateLayout
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Group, Layout
-from campaign_ops.forms.template import BORDER, CENTER, LEFT, _headers, _merge
+from campaign_ops.forms.template import BORDER, CENTER, LEFT, draw_headers, merge_cells
 from campaign_ops.mail.render import cn_date
 
 STATUS_SHEET = "报送情况"
@@ -137,13 +137,13 @@ def _title_rows(
     c = data.campaign
     cell = put(ws, TITLE_ROW, 1, (REVISED_MARK if revised else "") + title)
     cell.font, cell.alignment = Font(size=16, bold=True), CENTER
-    _merge(ws, TITLE_ROW, 1, TITLE_ROW, width)
+    merge_cells(ws, TITLE_ROW, 1, TITLE_ROW, width)
     ws.row_dimensions[TITLE_ROW].height = 30
     split = max(2, width - 2)
     put(ws, UNIT_ROW, 1, f"编制单位：{c.authority}（盖章）").alignment = LEFT
-    _merge(ws, UNIT_ROW, 1, UNIT_ROW, split - 1)
+    merge_cells(ws, UNIT_ROW, 1, UNIT_ROW, split - 1)
     put(ws, UNIT_ROW, split, f"制表日期：{made_on.year}年{made_on.month}月{made_on.day}日")
-    _merge(ws, UNIT_ROW, split, UNIT_ROW, max(split, width))
+    merge_cells(ws, UNIT_ROW, split, UNIT_ROW, max(split, width))
     parts = [f"专项行动：{c.title}"]
     if data.round is not None:
         r = data.round
@@ -151,7 +151,7 @@ def _title_rows(
     else:
         parts.append("范围：行动开始至今各轮次")
     put(ws, ROUND_ROW, 1, "　　".join(parts)).alignment = LEFT
-    _merge(ws, ROUND_ROW, 1, ROUND_ROW, width)
+    merge_cells(ws, ROUND_ROW, 1, ROUND_ROW, width)
 
 
 def _form_sheet(
@@ -175,7 +175,7 @@ def _form_sheet(
         made_on,
         revised,
     )
-    _headers(ws, lay)
+    draw_headers(ws, lay)
     first = lay.first_data_row
     status_col = lay.col("status")
     for i, unit in enumerate(figures.units):
@@ -271,7 +271,7 @@ def _notes(
         cell = put(ws, row + i, 1, text)
         cell.alignment = LEFT
         cell.font = Font(size=10, color="333333", bold=i == 0)
-        _merge(ws, row + i, 1, row + i, width)
+        merge_cells(ws, row + i, 1, row + i, width)
 
 
 def note_lines(data: ReportData, figures: FormFigures) -> list[str]:

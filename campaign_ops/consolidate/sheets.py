@@ -20,7 +20,7 @@ from campaign_ops.consolidate.cells import (
 from campaign_ops.consolidate.figures import FormFigures, ReportData
 from campaign_ops.forms.layout import TemplateLayout
 from campaign_ops.forms.spec import ColumnType
-from campaign_ops.forms.template import BORDER, CENTER, _merge
+from campaign_ops.forms.template import BORDER, CENTER, merge_cells
 from campaign_ops.status import STATUS_LABELS
 
 
@@ -29,7 +29,7 @@ def list_sheet(ws: Worksheet, data: ReportData, figures: FormFigures) -> None:
     form = figures.form
     headers = ["填报单位", "序号", *(c.header for c in form.columns)]
     put(ws, 1, 1, f"{form.title}（清单）").font = Font(size=14, bold=True)
-    _merge(ws, 1, 1, 1, len(headers))
+    merge_cells(ws, 1, 1, 1, len(headers))
     for j, h in enumerate(headers, 1):
         cell = put(ws, 2, j, h)
         cell.font, cell.alignment, cell.border = BOLD, CENTER, BORDER
@@ -51,7 +51,7 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
     rounds = data.rounds
     width = len(rounds) + 1
     put(ws, 1, 1, f"{data.campaign.display_title}报送情况").font = Font(size=14, bold=True)
-    _merge(ws, 1, 1, 1, max(width, 2))
+    merge_cells(ws, 1, 1, 1, max(width, 2))
     put(ws, 2, 1, f"截至 {made_on.year}年{made_on.month}月{made_on.day}日")
     header = 3
     put(ws, header, 1, "单位").font = BOLD

@@ -72,7 +72,7 @@ def write_template(
     ws.title = form.title[:31]
     lay = TemplateLayout(form)
     _title_block(ws, lay, campaign, round_, unit)
-    _headers(ws, lay)
+    draw_headers(ws, lay)
     _body(ws, lay)
     _footer(ws, lay)
     _validations(ws, lay)
@@ -122,7 +122,8 @@ def generate_templates(
 # ---- main sheet ---------------------------------------------------------------------------
 
 
-def _merge(ws: Worksheet, r1: int, c1: int, r2: int, c2: int) -> None:
+def merge_cells(ws: Worksheet, r1: int, c1: int, r2: int, c2: int) -> None:
+    """Merge a block of cells (nothing to do for a single cell); the reports use it too."""
     if (r1, c1) != (r2, c2):
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
 
@@ -132,7 +133,7 @@ def _title_block(ws, lay: TemplateLayout, campaign, round_, unit) -> None:
     cell = ws.cell(row=TITLE_ROW, column=1, value=lay.form.title)
     cell.font = Font(size=16, bold=True)
     cell.alignment = CENTER
-    _merge(ws, TITLE_ROW, 1, TITLE_ROW, width)
+    merge_cells(ws, TITLE_ROW, 1, TITLE_ROW, width)
     ws.row_dimensions[TITLE_ROW].height = 30
 
     ws.cell(row=UNIT_ROW, column=1, value="填报单位：").alignment = Alignment(horizontal="right")
@@ -141,7 +142,7 @@ def _title_block(ws, lay: TemplateLayout, campaign, round_, unit) -> None:
     if not unit:
         name.protection = UNLOCKED
         name.border = Border(bottom=THIN)
-    _merge(ws, UNIT_ROW, 2, UNIT_ROW, max(2, width - 1))
+    merge_cells(ws, UNIT_ROW, 2, UNIT_ROW, max(2, width - 1))
     stamp = ws.cell(row=UNIT_ROW, column=width, value="（盖章）" if width > 2 else None)
     stamp.alignment = LEFT
 
@@ -151,7 +152,7 @@ def _title_block(ws, lay: TemplateLayout, campaign, round_, unit) -> None:
     if round_:
         parts.append(f"报送轮次：{round_.title}，截止日期 {round_.deadline:%Y年%m月%d日}")
     ws.cell(row=ROUND_ROW, column=1, value="　　".join(parts) or None).alignment = LEFT
-    _merge(ws, ROUND_ROW, 1, ROUND_ROW, width)
+    merge_cells(ws, ROUND_ROW, 1, ROUND_ROW, width)
 
 
 def _header_cell(ws, row: int, col: int, value: str) -> None:
@@ -161,14 +162,16 @@ def _header_cell(ws, row: int, col: int, value: str) -> None:
     cell.fill = HEADER_FILL
 
 
-def _headers(ws, lay: TemplateLayout) -> None:
+def draw_headers(ws, lay: TemplateLayout) -> None:
+    """The government-table header with merged group headers and units of measure; the
+    consolidated report draws its form sheets with the same code."""
     form = lay.form
     top, bottom = HEADER_ROW, HEADER_ROW + lay.header_rows - 1
     _header_cell(ws, top, 1, form.row_header)
-    _merge(ws, top, 1, bottom, 1)
+    merge_cells(ws, top, 1, bottom, 1)
     if form.row_units:
         _header_cell(ws, top, 2, UNIT_OF_MEASURE)
-        _merge(ws, top, 2, bottom, 2)
+        merge_cells(ws, top, 2, bottom, 2)
     done: set[str] = set()
     for col in form.columns:
         c = lay.col(col.key)
@@ -176,12 +179,12 @@ def _headers(ws, lay: TemplateLayout) -> None:
         if group and group.label not in done:
             done.add(group.label)
             _header_cell(ws, top, c, group.label)
-            _merge(ws, top, c, top, c + len(group.columns) - 1)
+            merge_cells(ws, top, c, top, c + len(group.columns) - 1)
         if group:
             _header_cell(ws, bottom, c, col.header)
         else:
             _header_cell(ws, top, c, col.header)
-            _merge(ws, top, c, bottom, c)
+            merge_cells(ws, top, c, bottom, c)
     for r in range(top, bottom + 1):
         for c in range(1, lay.width + 1):
             ws.cell(row=r, column=c).border = BORDER
@@ -269,7 +272,7 @@ def _footer(ws, lay: TemplateLayout) -> None:
         cell = ws.cell(row=i, column=1, value=note)
         cell.alignment = LEFT
         cell.font = Font(size=9, color="555555")
-        _merge(ws, i, 1, i, lay.width)
+        merge_cells(ws, i, 1, i, lay.width)
 
 
 def _validations(ws, lay: TemplateLayout) -> None:
