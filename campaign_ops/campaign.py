@@ -242,6 +242,10 @@ class Round(Strict):
     def deliverables_label(self) -> str:
         return "、".join(d.label for d in self.deliverables)
 
+    def asks(self, unit_code: str) -> bool:
+        """Whether this round asks this unit to report (compares codes, not whole units)."""
+        return self.units is None or unit_code in self.units
+
 
 class ReminderPolicy(Strict):
     """When to chase units: days before a deadline, then every N working days when overdue."""

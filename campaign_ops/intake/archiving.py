@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
+import threading
 from pathlib import Path
 
 from campaign_ops.settings import settings
@@ -37,7 +37,9 @@ def archive_bytes(
     if target.exists() and target.stat().st_size == len(data):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    # a name of our own (process and thread) instead of mkstemp's random retries
+    tmp = target.parent / f".incoming-{sha256[:16]}-{os.getpid()}-{threading.get_ident()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

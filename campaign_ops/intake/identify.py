@@ -136,7 +136,7 @@ def round_by_arrival(
     asking = [
         r
         for r in sorted(campaign.rounds, key=lambda r: r.deadline)
-        if deliverable_key in {d.key for d in r.deliverables} and unit in campaign.units_for(r)
+        if r.asks(unit.code) and any(d.key == deliverable_key for d in r.deliverables)
     ]
     if not asking:
         return None

@@ -188,13 +188,22 @@ def process(
     progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
     """Archive, identify, validate and store these files; one outcome per file."""
+    from campaign_ops.settings import settings
+
     entries = sorted(entries, key=lambda e: (e.mtime, e.path))
     previous_scan, processed = _history(campaign, source, now)
-    matcher = UnitMatcher(campaign)
+    scan = _Scan(
+        campaign,
+        source,
+        now,
+        previous_scan,
+        processed,
+        UnitMatcher(campaign),
+        settings().archive_dir,
+    )
     works: list[_Work] = []
-    seen: set[str] = set()
     for entry in entries:
-        work = _read(campaign, source, entry, now, previous_scan, matcher, seen, processed)
+        work = _read(scan, entry)
         if work is not None:
             works.append(work)
         if progress:
@@ -258,32 +267,37 @@ def received_time(entry: Entry, now: dt.datetime, previous_scan: dt.datetime | N
     return min(t, now)
 
 
-def _read(
-    campaign: Campaign,
-    source: Source,
-    entry: Entry,
-    now: dt.datetime,
-    previous_scan: dt.datetime | None,
-    matcher: UnitMatcher,
-    seen: set[str],
-    processed: dict[str, str],
-) -> _Work | None:
+@dataclass
+class _Scan:
+    """What every file of one processing run shares."""
+
+    campaign: Campaign
+    source: Source
+    now: dt.datetime
+    previous_scan: dt.datetime | None
+    processed: dict[str, str]  # sha256 → path where that content was first processed
+    matcher: UnitMatcher
+    archive_root: Path
+    seen: set[str] = field(default_factory=set)  # contents met earlier in this run
+
+
+def _read(scan: _Scan, entry: Entry) -> _Work | None:
     try:
-        data = source.read(entry)
+        data = scan.source.read(entry)
     except FileNotFoundError:
         log.info("%s 在读取前被移走，跳过", entry.path)
         return None
     sha = sha256_of(data)
-    archive_bytes(data, sha, durable=False)  # first, before anything else can fail
-    work = _Work(entry, sha, received_time(entry, now, previous_scan))
-    earlier = processed.get(sha)
+    archive_bytes(data, sha, scan.archive_root, durable=False)  # before anything can fail
+    work = _Work(entry, sha, received_time(entry, scan.now, scan.previous_scan))
+    earlier = scan.processed.get(sha)
     if earlier == entry.path:
         return None  # this very file was stored by an earlier try of this task: done
-    if sha in seen or earlier is not None:
+    if sha in scan.seen or earlier is not None:
         work.conclude("duplicate", "与此前收到的文件内容完全相同，未重复处理。")
         return work
-    seen.add(sha)
-    _identify(campaign, work, data, matcher, now)
+    scan.seen.add(sha)
+    _identify(scan.campaign, work, data, scan.matcher, scan.now)
     return work
 
 
@@ -467,82 +481,144 @@ def _previous_values(campaign: Campaign, works: list[_Work]) -> dict[str, Any]:
 def _store_all(
     campaign: Campaign, source: Source, works: list[_Work], now: dt.datetime
 ) -> list[FileOutcome]:
-    """One transaction for the batch, a savepoint per file: a file that cannot be stored is
-    rolled back alone and the others are kept; the task then fails so that Airflow retries
-    it, and the retry skips what was stored."""
+    """Write the batch's facts and outcomes in a few set-based statements, in one
+    transaction. If that fails, the batch is split in halves, each in a savepoint of its own,
+    down to the file at fault: that file is left out and the others are kept; the task then
+    fails so that Airflow retries it, and the retry skips what was stored."""
     from campaign_ops.store import session_scope
 
     outcomes: list[FileOutcome] = []
     failed: list[str] = []
     with session_scope() as session:
-        for work in works:
-            try:
-                with session.begin_nested():
-                    outcomes.append(_store(session, campaign, source, work, now))
-            except Exception:
-                log.exception("保存 %s 的处理结果失败，将在重试时再处理", work.entry.path)
-                failed.append(work.entry.path)
+        _store_halving(session, campaign, source, works, now, outcomes, failed)
     if failed:
         raise RuntimeError(f"{len(failed)} 个文件的处理结果未能保存，其余已保存：{failed[:5]}")
     return outcomes
 
 
+def _store_halving(
+    session,
+    campaign: Campaign,
+    source: Source,
+    works: list[_Work],
+    now: dt.datetime,
+    outcomes: list[FileOutcome],
+    failed: list[str],
+) -> None:
+    import sqlalchemy as sa
+
+    if not works:
+        return
+    try:
+        with session.begin_nested():
+            stored = _store(session, campaign, source, works, now)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError):
+        raise  # the database itself is unwell: no file is at fault, let the task retry
+    except Exception:
+        if len(works) == 1:
+            log.exception("保存 %s 的处理结果失败，将在重试时再处理", works[0].entry.path)
+            failed.append(works[0].entry.path)
+            return
+        half = len(works) // 2
+        for part in (works[:half], works[half:]):  # arrival order is kept: versions follow it
+            _store_halving(session, campaign, source, part, now, outcomes, failed)
+        return
+    outcomes.extend(stored)
+
+
 def _store(
-    session, campaign: Campaign, source: Source, work: _Work, now: dt.datetime
-) -> FileOutcome:
-    """Write one file's facts and outcome."""
-    from campaign_ops.store import log_outcome, record_file
+    session, campaign: Campaign, source: Source, works: list[_Work], now: dt.datetime
+) -> list[FileOutcome]:
+    """Write these files' facts, their submissions (next versions, accepted or rejected),
+    values and findings, and every file's outcome."""
+    from campaign_ops.store import log_outcomes, record_files
 
-    e = work.entry
-    record_file(
+    record_files(
         session,
-        sha256=work.sha256,
-        source=source.name,
-        path=e.path,
-        size=e.size,
-        mtime=e.mtime,
+        [
+            {
+                "sha256": w.sha256,
+                "source": source.name,
+                "path": w.entry.path,
+                "size": w.entry.size,
+                "mtime": w.entry.mtime,
+            }
+            for w in works
+        ],
         seen_at=now,
     )
-    outcome = work.outcome or _store_submission(session, campaign, work)
-    log_outcome(
+    fresh = [w for w in works if w.outcome is None]
+    decided = dict(zip(map(id, fresh), _store_submissions(session, campaign, fresh), strict=True))
+    outcomes = [w.outcome or decided[id(w)] for w in works]
+    log_outcomes(
         session,
-        campaign_id=campaign.id,
-        source=source.name,
-        path=e.path,
-        size=e.size,
-        mtime=e.mtime,
-        outcome=outcome.outcome,
-        sha256=work.sha256 if outcome.outcome != "not_ready" else "",
-        unit_code=outcome.unit,
-        round_id=outcome.round,
-        submission_id=outcome.submission_id,
-        message=outcome.message,
+        [
+            {
+                "campaign_id": campaign.id,
+                "source": source.name,
+                "path": o.path,
+                "size": w.entry.size,
+                "mtime": w.entry.mtime,
+                "outcome": o.outcome,
+                "sha256": w.sha256 if o.outcome != "not_ready" else "",
+                "unit_code": o.unit,
+                "round_id": o.round,
+                "submission_id": o.submission_id,
+                "message": o.message,
+            }
+            for w, o in zip(works, outcomes, strict=True)
+        ],
         seen_at=now,
     )
-    return outcome
+    return outcomes
 
 
-def _store_submission(session, campaign: Campaign, work: _Work) -> FileOutcome:
-    """Record the file as the next version of the unit's deliverable, then accept or reject
-    it: a document as it is, a table by its validation result."""
-    from campaign_ops.store import (
-        accept_submission,
-        record_findings,
-        record_submission,
-        reject_submission,
-        store_values,
-    )
+def _store_submissions(session, campaign: Campaign, works: list[_Work]) -> list[FileOutcome]:
+    """Record each file as the next version of its unit's deliverable, accepted or rejected:
+    a document as it is, a table by its validation result."""
+    from campaign_ops.store import record_all_findings, record_versions, store_all_values
+    from campaign_ops.store.submissions import NewVersion
 
-    sub = record_submission(
+    verdicts = [_verdict(campaign, w) for w in works]
+    recorded = record_versions(
         session,
-        campaign_id=campaign.id,
-        round_id=work.round.id,
-        unit_code=work.unit.code,
-        deliverable_key=work.deliverable,
-        sha256=work.sha256,
-        received_at=work.received_at,
-        identified_by=work.identified_by,
-    ).submission
+        campaign.id,
+        [
+            NewVersion(
+                round_id=w.round.id,
+                unit_code=w.unit.code,
+                deliverable_key=w.deliverable,
+                sha256=w.sha256,
+                received_at=w.received_at,
+                identified_by=w.identified_by,
+                status=v.outcome,
+                rejection_summary=v.message if v.outcome == "rejected" else None,
+            )
+            for w, v in zip(works, verdicts, strict=True)
+        ],
+    )
+    values: dict[int, list] = {}
+    findings: dict[int, list] = {}
+    for work, verdict, rec in zip(works, verdicts, recorded, strict=True):
+        sub = rec.submission
+        verdict.version, verdict.on_time, verdict.submission_id = sub.version, sub.on_time, sub.id
+        if not rec.created or work.result is None:
+            continue
+        findings[sub.id] = _findings_to_store(work.result)
+        if verdict.outcome == "accepted":
+            values[sub.id] = [
+                (row.key, col, v)
+                for row in work.parsed.rows
+                for col, v in row.values.items()
+                if v is not None
+            ]
+    record_all_findings(session, findings)
+    store_all_values(session, values)
+    return verdicts
+
+
+def _verdict(campaign: Campaign, work: _Work) -> FileOutcome:
+    """What the unit is told about a file that becomes a submission."""
     outcome = FileOutcome(
         work.entry.path,
         "accepted",
@@ -551,40 +627,31 @@ def _store_submission(session, campaign: Campaign, work: _Work) -> FileOutcome:
         unit=work.unit.code,
         round=work.round.id,
         deliverable=work.deliverable,
-        version=sub.version,
-        on_time=sub.on_time,
-        submission_id=sub.id,
         received_at=work.received_at.isoformat(),
     )
     result = work.result
     if result is None:  # a document: checked for type and size only
-        accept_submission(session, sub.id)
         outcome.message = f"已收到“{_label(campaign, work)}”。"
         return outcome
     outcome.errors = [f.to_dict() for f in result.errors]
     outcome.warnings = [f.to_dict() for f in result.warnings]
-    if result.status == "refused":
-        findings = [
-            {"severity": "error", "code": result.refusal_code, "message": result.refusal_message}
-        ]
-    else:
-        findings = [_store_finding(f) for f in (*result.errors, *result.warnings)]
-    record_findings(session, sub.id, findings)
     if result.status == "accepted":
-        cells = [
-            (r.key, c, v) for r in work.parsed.rows for c, v in r.values.items() if v is not None
-        ]
-        store_values(session, sub.id, cells)
-        accept_submission(session, sub.id)
         outcome.figures = _key_figures(work.parsed)
         outcome.message = f"《{result.form_title}》已通过校验并入库。"
         return outcome
-    summary = result.refusal_message or (
+    outcome.outcome = "rejected"
+    outcome.message = result.refusal_message or (
         f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
     )
-    reject_submission(session, sub.id, summary)
-    outcome.outcome, outcome.message = "rejected", summary
     return outcome
+
+
+def _findings_to_store(result: Any) -> list[dict[str, Any]]:
+    if result.status == "refused":
+        return [
+            {"severity": "error", "code": result.refusal_code, "message": result.refusal_message}
+        ]
+    return [_store_finding(f) for f in (*result.errors, *result.warnings)]
 
 
 def _label(campaign: Campaign, work: _Work) -> str:

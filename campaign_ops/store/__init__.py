@@ -5,7 +5,13 @@ wrap calls in ``session_scope()`` (or your own transaction) so related writes la
 Writes are idempotent on natural keys, so a task that runs twice does no harm.
 """
 
-from campaign_ops.store.archive import FileRecord, known_content, record_file, sightings
+from campaign_ops.store.archive import (
+    FileRecord,
+    known_content,
+    record_file,
+    record_files,
+    sightings,
+)
 from campaign_ops.store.campaigns import sync_campaign
 from campaign_ops.store.db import (
     create_engine,
@@ -15,7 +21,13 @@ from campaign_ops.store.db import (
     session_scope,
     upgrade,
 )
-from campaign_ops.store.intake_log import IntakeEvent, Outcome, log_outcome, processed_content
+from campaign_ops.store.intake_log import (
+    IntakeEvent,
+    Outcome,
+    log_outcome,
+    log_outcomes,
+    processed_content,
+)
 from campaign_ops.store.ledger import (
     MailKey,
     already_sent,
@@ -30,15 +42,25 @@ from campaign_ops.store.ledger import (
 from campaign_ops.store.matrix import MatrixCell, MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import IdentifiedBy, MailStatus, Severity, SubmissionStatus
 from campaign_ops.store.submissions import (
+    NewVersion,
     Recorded,
     accept_submission,
     latest_accepted,
     mark_not_ready,
     record_submission,
+    record_versions,
     reject_submission,
     submission_versions,
 )
-from campaign_ops.store.values import Finding, findings_of, record_findings, store_values, values_of
+from campaign_ops.store.values import (
+    Finding,
+    findings_of,
+    record_all_findings,
+    record_findings,
+    store_all_values,
+    store_values,
+    values_of,
+)
 from campaign_ops.store.views import create_views, create_wide_view
 
 __all__ = [
@@ -50,6 +72,7 @@ __all__ = [
     "MailStatus",
     "MatrixCell",
     "MatrixStatus",
+    "NewVersion",
     "Outcome",
     "Recorded",
     "Severity",
@@ -67,6 +90,7 @@ __all__ = [
     "latest_accepted",
     "ledger_entry",
     "log_outcome",
+    "log_outcomes",
     "mail_needing_attention",
     "mark_failed",
     "mark_not_ready",
@@ -74,14 +98,18 @@ __all__ = [
     "mark_uncertain",
     "message_id_for",
     "processed_content",
+    "record_all_findings",
     "record_file",
+    "record_files",
     "record_findings",
     "record_submission",
+    "record_versions",
     "reject_submission",
     "reserve",
     "session_factory",
     "session_scope",
     "sightings",
+    "store_all_values",
     "store_values",
     "submission_matrix",
     "submission_versions",

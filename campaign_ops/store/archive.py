@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -39,39 +40,69 @@ def record_file(
     ``source`` says where ``path`` lives (the campaign id or share), so the same relative path
     in two drop zones is not confused. Calling this again for the same file is harmless: the
     archive row is never changed and the sighting only gets a later ``last_seen_at``."""
-    seen_at = seen_at or utcnow()
-    archived = session.execute(
-        upsert_insert(session, ArchivedFile)
-        .values(
-            sha256=sha256,
-            size=size,
-            original_path=path,
-            original_name=PurePath(path.replace("\\", "/")).name,
-            mtime=mtime,
-            first_seen_at=seen_at,
-        )
-        .on_conflict_do_nothing(index_elements=["sha256"])
+    fact = _fact(sha256, source, path, size, mtime, seen_at or utcnow())
+    archived = session.execute(_archive_insert(session), fact)
+    times_seen = session.execute(
+        _sighting_upsert(session).returning(FileSighting.times_seen), fact
+    ).scalar_one()
+    return FileRecord(sha256, new_content=archived.rowcount == 1, new_sighting=times_seen == 1)
+
+
+def record_files(session: Session, files: list[dict[str, Any]], seen_at: dt.datetime) -> None:
+    """``record_file`` for a whole scan batch in two statements. Each item has ``sha256``,
+    ``source``, ``path``, ``size`` and ``mtime``; the same content or path may repeat."""
+    if not files:
+        return
+    facts = [
+        _fact(f["sha256"], f["source"], f["path"], f["size"], f["mtime"], seen_at) for f in files
+    ]
+    first = {f["sha256"]: f for f in reversed(facts)}  # the first sighting names the content
+    session.execute(_archive_insert(session), list(first.values()))
+    once = {(f["source"], f["path"], f["sha256"]): f for f in facts}
+    session.execute(_sighting_upsert(session), list(once.values()))
+
+
+def _fact(
+    sha256: str, source: str, path: str, size: int, mtime: dt.datetime | None, seen_at: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "sha256": sha256,
+        "source": source,
+        "path": path,
+        "size": size,
+        "mtime": mtime,
+        "original_path": path,
+        "original_name": PurePath(path.replace("\\", "/")).name,
+        "first_seen_at": seen_at,
+        "last_seen_at": seen_at,
+        "times_seen": 1,
+    }
+
+
+def _archive_insert(session: Session) -> Any:
+    """The content row, written by the first sighting and never changed."""
+    table = ArchivedFile.__table__
+    stmt = upsert_insert(session, table).values(
+        {c: sa.bindparam(c) for c in ("sha256", "size", "original_path", "original_name")}
+        | {"mtime": sa.bindparam("mtime"), "first_seen_at": sa.bindparam("first_seen_at")}
     )
-    stmt = upsert_insert(session, FileSighting).values(
-        source=source,
-        path=path,
-        sha256=sha256,
-        size=size,
-        mtime=mtime,
-        first_seen_at=seen_at,
-        last_seen_at=seen_at,
-        times_seen=1,
+    return stmt.on_conflict_do_nothing(index_elements=["sha256"])
+
+
+def _sighting_upsert(session: Session) -> Any:
+    """A path seen holding a content: inserted once, then only its last sighting moves."""
+    columns = ("source", "path", "sha256", "size", "mtime", "first_seen_at", "last_seen_at")
+    stmt = upsert_insert(session, FileSighting.__table__).values(
+        {c: sa.bindparam(c) for c in columns} | {"times_seen": 1}
     )
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["source", "path", "sha256"],
         set_={
             "last_seen_at": stmt.excluded.last_seen_at,
             "mtime": stmt.excluded.mtime,
-            "times_seen": FileSighting.times_seen + 1,
+            "times_seen": FileSighting.__table__.c.times_seen + 1,
         },
-    ).returning(FileSighting.times_seen)
-    times_seen = session.execute(stmt).scalar_one()
-    return FileRecord(sha256, new_content=archived.rowcount == 1, new_sighting=times_seen == 1)
+    )
 
 
 def archived_file(session: Session, sha256: str) -> ArchivedFile | None:

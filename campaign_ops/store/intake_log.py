@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -70,29 +71,54 @@ def log_outcome(
     seen_at: dt.datetime | None = None,
 ) -> None:
     """Record (or update) what happened to this file; idempotent on its natural key."""
+    log_outcomes(
+        session,
+        [
+            {
+                "campaign_id": campaign_id,
+                "source": source,
+                "path": path,
+                "size": size,
+                "mtime": mtime,
+                "outcome": outcome,
+                "sha256": sha256,
+                "unit_code": unit_code,
+                "round_id": round_id,
+                "submission_id": submission_id,
+                "message": message,
+            }
+        ],
+        seen_at=seen_at,
+    )
+
+
+_LOGGED = ("campaign_id", "source", "path", "sha256", "size", "mtime", "outcome")
+_CHANGING = ("size", "mtime", "outcome", "unit_code", "round_id", "submission_id", "message")
+
+
+def log_outcomes(
+    session: Session, outcomes: list[dict[str, Any]], seen_at: dt.datetime | None = None
+) -> None:
+    """``log_outcome`` for many files in one statement (items take its keyword arguments)."""
+    if not outcomes:
+        return
     seen_at = seen_at or utcnow()
-    values = {
-        "campaign_id": campaign_id,
-        "source": source,
-        "path": path,
-        "sha256": sha256,
-        "size": size,
-        "mtime": mtime,
-        "outcome": Outcome(outcome).value,
-        "unit_code": unit_code,
-        "round_id": round_id,
-        "submission_id": submission_id,
-        "message": message,
-        "first_seen_at": seen_at,
-        "last_seen_at": seen_at,
-    }
-    stmt = upsert_insert(session, IntakeEvent).values(**values)
-    changing = ("size", "mtime", "outcome", "unit_code", "round_id", "submission_id", "message")
+    rows = {}
+    for o in outcomes:  # one row per natural key; the last word wins
+        row = {k: o.get(k) for k in (*_LOGGED, *_CHANGING)}
+        row["sha256"] = row["sha256"] or ""
+        row["outcome"] = Outcome(row["outcome"]).value
+        rows[(row["campaign_id"], row["source"], row["path"], row["sha256"])] = row
+    table = IntakeEvent.__table__
+    stmt = upsert_insert(session, table).values(
+        {k: sa.bindparam(k) for k in dict.fromkeys((*_LOGGED, *_CHANGING))}
+        | {"first_seen_at": seen_at, "last_seen_at": seen_at}
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["campaign_id", "source", "path", "sha256"],
-        set_={**{k: stmt.excluded[k] for k in changing}, "last_seen_at": seen_at},
+        set_={**{k: stmt.excluded[k] for k in _CHANGING}, "last_seen_at": seen_at},
     )
-    session.execute(stmt)
+    session.execute(stmt, list(rows.values()))
 
 
 def processed_content(session: Session, campaign_id: str, sha256: str) -> IntakeEvent | None:

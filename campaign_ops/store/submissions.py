@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from campaign_ops.store.models import (
     IdentifiedBy,
@@ -24,12 +24,6 @@ from campaign_ops.store.models import (
 )
 
 _VERSION_RACE_RETRIES = 5
-
-
-@dataclass(frozen=True)
-class Recorded:
-    submission: Submission
-    created: bool  # False: this content was already recorded for this deliverable
 
 
 def record_submission(
@@ -95,13 +89,177 @@ def record_submission(
     )
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """A file about to become the next version of a unit's deliverable, already checked."""
+
+    round_id: str
+    unit_code: str
+    deliverable_key: str
+    sha256: str
+    received_at: dt.datetime
+    identified_by: IdentifiedBy | str
+    status: SubmissionStatus | str  # accepted or rejected (received: not checked)
+    rejection_summary: str | None = None
+
+    @property
+    def slot(self) -> tuple[str, str, str]:
+        return (self.round_id, self.unit_code, self.deliverable_key)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    submission: Submission
+    created: bool  # False: this content was already recorded for this deliverable
+
+
+def record_versions(
+    session: Session, campaign_id: str, arrivals: list[NewVersion]
+) -> list[Recorded]:
+    """``record_submission`` and accept/reject for a whole scan batch in a handful of
+    statements, in arrival order: versions numbered per slot, the last accepted version of a
+    slot is the one that counts and earlier accepted ones become superseded.
+
+    Content already recorded for the deliverable is not recorded again: its existing
+    submission is returned (the intake log normally catches it before it gets here)."""
+    if not arrivals:
+        return []
+    _lock_slots(session, [(campaign_id, *slot) for slot in {a.slot for a in arrivals}])
+    existing = {
+        (s.deliverable_key, s.sha256): s
+        for s in session.scalars(
+            sa.select(Submission).where(
+                Submission.campaign_id == campaign_id,
+                Submission.sha256.in_({a.sha256 for a in arrivals}),
+            )
+        )
+    }
+    due = dict(
+        session.execute(
+            sa.select(RoundRow.round_id, RoundRow.due_at).filter_by(campaign_id=campaign_id)
+        ).all()
+    )
+    latest = _latest_versions(session, campaign_id, {a.unit_code for a in arrivals})
+    now = utcnow()
+    rows: list[dict] = []
+    for a in arrivals:
+        if (a.deliverable_key, a.sha256) in existing:
+            continue
+        if a.round_id not in due:
+            raise KeyError(
+                f"专项行动 {campaign_id} 的轮次 {a.round_id} 不在数据库中：请先运行 sync_campaign"
+            )
+        latest[a.slot] = latest.get(a.slot, 0) + 1
+        existing[(a.deliverable_key, a.sha256)] = None  # filled in below once it has an id
+        rows.append(
+            {
+                "campaign_id": campaign_id,
+                "round_id": a.round_id,
+                "unit_code": a.unit_code,
+                "deliverable_key": a.deliverable_key,
+                "version": latest[a.slot],
+                "sha256": a.sha256,
+                "status": SubmissionStatus(a.status).value,
+                "received_at": a.received_at,
+                "on_time": a.received_at <= due[a.round_id],
+                "identified_by": IdentifiedBy(a.identified_by).value,
+                "rejection_summary": a.rejection_summary,
+                "status_changed_at": now,
+            }
+        )
+    _supersede_before_insert(session, campaign_id, rows, now)
+    if rows:
+        table = Submission.__table__
+        ids = session.execute(
+            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+    new = {(r["deliverable_key"], r["sha256"]): r["id"] for r in rows}
+    fetched = {
+        s.id: s
+        for s in session.scalars(
+            sa.select(Submission)
+            .options(lazyload(Submission.archived_file))
+            .where(Submission.id.in_(new.values()))
+        )
+    }
+    out = []
+    for a in arrivals:
+        key = (a.deliverable_key, a.sha256)
+        new_id = new.pop(key, None)  # the first arrival of a content creates it
+        if new_id:
+            existing[key] = fetched[new_id]
+            out.append(Recorded(fetched[new_id], created=True))
+        else:
+            out.append(Recorded(existing[key], created=False))
+    return out
+
+
+def _latest_versions(
+    session: Session, campaign_id: str, unit_codes: set[str]
+) -> dict[tuple[str, str, str], int]:
+    """(round, unit, deliverable) → the highest version recorded so far."""
+    rows = session.execute(
+        sa.select(
+            Submission.round_id,
+            Submission.unit_code,
+            Submission.deliverable_key,
+            sa.func.max(Submission.version),
+        )
+        .where(Submission.campaign_id == campaign_id, Submission.unit_code.in_(unit_codes))
+        .group_by(Submission.round_id, Submission.unit_code, Submission.deliverable_key)
+    )
+    return {(r, u, d): v for r, u, d, v in rows}
+
+
+def _supersede_before_insert(
+    session: Session, campaign_id: str, rows: list[dict], now: dt.datetime
+) -> None:
+    """Only the newest accepted version of a slot may stay accepted (the partial unique
+    index holds us to it): older accepted versions in the database, and accepted rows of this
+    batch that a later row of the same slot replaces, become superseded."""
+    accepted = SubmissionStatus.accepted.value
+    last: dict[tuple[str, str, str], dict] = {}
+    for row in rows:
+        if row["status"] == accepted:
+            slot = (row["round_id"], row["unit_code"], row["deliverable_key"])
+            if slot in last:
+                last[slot]["status"] = SubmissionStatus.superseded.value
+            last[slot] = row
+    if not last:
+        return
+    slot = sa.tuple_(Submission.round_id, Submission.unit_code, Submission.deliverable_key)
+    session.execute(
+        sa.update(Submission)
+        .where(
+            Submission.campaign_id == campaign_id,
+            slot.in_(list(last)),
+            Submission.status == accepted,
+        )
+        .values(status=SubmissionStatus.superseded.value, status_changed_at=now)
+        .execution_options(synchronize_session="fetch")  # loaded objects see the change
+    )
+
+
 def _lock_slot(session: Session, slot: tuple[str, ...]) -> None:
-    """Serialize version numbering per slot until commit. PostgreSQL: an advisory lock on the
-    slot (other units are not held up); SQLite already serializes writers (``BEGIN IMMEDIATE``).
-    The unique constraints and the retry loop stay as the last defence."""
+    _lock_slots(session, [slot])
+
+
+def _lock_slots(session: Session, slots: list[tuple[str, ...]]) -> None:
+    """Serialize version numbering per slot until commit. PostgreSQL: advisory locks on the
+    slots, taken in one sorted sweep (other units are not held up, two batches cannot
+    deadlock); SQLite already serializes writers (``BEGIN IMMEDIATE``). The unique
+    constraints and the retry loop stay as the last defence."""
     if session.get_bind().dialect.name == "postgresql":
-        key = sa.func.hashtext("submission:" + "/".join(slot))
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        keys = sorted("submission:" + "/".join(slot) for slot in slots)
+        session.execute(
+            sa.text(
+                "SELECT count(pg_advisory_xact_lock(hashtext(k))) "
+                "FROM unnest(CAST(:keys AS text[])) AS k"
+            ),
+            {"keys": keys},
+        )
 
 
 def _due_at(session: Session, campaign_id: str, round_id: str) -> dt.datetime:

@@ -188,3 +188,61 @@ def test_concurrent_workers_get_distinct_versions(
     history = submission_versions(synced, "test-campaign", "r1", "hanbin", "work-stats")
     assert sorted(s.version for s in history) == [1, 2, 3, 4, 5, 6]
     assert sorted(s.sha256 for s in history) == sorted(shas)
+
+
+# ---- a whole scan batch at once (record_versions) -----------------------------------------
+
+
+def _arrival(sha: str, unit: str = "hanbin", status: str = "accepted", **kw: object):
+    from campaign_ops.store import NewVersion
+
+    args = {
+        "round_id": "r1",
+        "unit_code": unit,
+        "deliverable_key": "work-stats",
+        "sha256": sha,
+        "received_at": ON_TIME,
+        "identified_by": "path",
+        "status": status,
+        **kw,
+    }
+    return NewVersion(**args)
+
+
+def test_a_batch_numbers_versions_in_arrival_order_and_keeps_the_last_accepted(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    from campaign_ops.store import record_versions
+
+    first = _record(synced, archived("汉滨 v1"))  # stored by an earlier scan
+    accept_submission(synced, first.submission.id)
+    synced.commit()
+    batch = [
+        _arrival(archived("汉滨 v2")),
+        _arrival(archived("汉阴 v1"), unit="hanyin", status="rejected", rejection_summary="有误"),
+        _arrival(archived("汉滨 v3"), received_at=LATE),
+        _arrival(archived("汉滨 v2")),  # the same content twice in one scan
+    ]
+    recorded = record_versions(synced, "test-campaign", batch)
+    synced.commit()
+
+    assert [r.created for r in recorded] == [True, True, True, False]
+    assert recorded[3].submission.id == recorded[0].submission.id
+    versions = submission_versions(synced, "test-campaign", "r1", "hanbin", "work-stats")
+    assert [(s.version, s.status, s.on_time) for s in versions] == [
+        (1, "superseded", True),
+        (2, "superseded", True),
+        (3, "accepted", False),
+    ]
+    (hanyin,) = submission_versions(synced, "test-campaign", "r1", "hanyin", "work-stats")
+    assert (hanyin.version, hanyin.status, hanyin.rejection_summary) == (1, "rejected", "有误")
+    assert [s.unit_code for s in latest_accepted(synced, "test-campaign", "r1")] == ["hanbin"]
+
+
+def test_a_batch_for_a_round_the_warehouse_does_not_know_is_refused(
+    synced: Session, archived: Callable[[str], str]
+) -> None:
+    from campaign_ops.store import record_versions
+
+    with pytest.raises(KeyError, match="sync_campaign"):
+        record_versions(synced, "test-campaign", [_arrival(archived("x"), round_id="r9")])
