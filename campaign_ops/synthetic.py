@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from campaign_ops.forms.spec import FormSpec
 
 DOMAIN = "example.invalid"
 
@@ -95,8 +99,40 @@ def campaign_dict(
 def write_campaign(directory: Path, data: dict) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{data['id']}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # The C dumper when PyYAML has it: a 3,000-unit campaign takes 0.3 s instead of 3 s.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+# How a unit's table goes wrong in ways validation must catch (values; a damaged file is a
+# separate matter of bytes, see bench/scale.py).
+DEFECTS = ("negative", "text", "blank", "rule")
+
+
+def break_values(form: FormSpec, values: dict, how: str = "negative") -> dict:
+    """Spoil ``values`` (in place, and returned) the way people do: ``negative`` a negative
+    count, ``text`` a remark typed into a number cell, ``blank`` a required number left empty
+    (blank is not zero), ``rule`` 结案 greater than 立案 (the form's first ``le`` rule)."""
+    first_row = next(iter(values))
+    line = values[first_row]
+    first_col = next(k for k, v in line.items() if isinstance(v, int | float))
+    if how == "negative":
+        line[first_col] = -5
+    elif how == "text":
+        line[first_col] = "待统计"
+    elif how == "blank":
+        line[first_col] = None
+    elif how == "rule":
+        rule = next((r for r in form.rules if r.kind == "le" and r.left in line), None)
+        if rule is None:
+            line[first_col] = -5  # a form without such a rule: fall back to a negative count
+        else:
+            line[rule.left] = (line[rule.right] or 0) + 3
+    else:
+        raise ValueError(f"unknown defect {how!r}; one of {DEFECTS}")
+    return values
 
 
 def write_submission(
@@ -123,9 +159,7 @@ def write_submission(
     form = load_form(form_id)
     values = sample_values(form, seed=seed, previous=previous)
     if broken:
-        first_row = next(iter(values))
-        first_col = next(k for k, v in values[first_row].items() if isinstance(v, int | float))
-        values[first_row][first_col] = -5
+        break_values(form, values, "negative")
     with tempfile.TemporaryDirectory() as tmp:
         template = write_template(
             form,

@@ -13,6 +13,8 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from openpyxl.utils import get_column_letter
+
 from campaign_ops.forms.layout import TemplateLayout
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Layout
 
@@ -104,20 +106,32 @@ def fill_template(
 
     wb = load_workbook(template)
     ws = wb.worksheets[0]
-    lay = TemplateLayout(form)
-    for row_key, line in values.items():
-        for col_key, value in line.items():
-            ws[lay.cell(row_key, col_key)] = styled(value, form.columns_by_key[col_key], style)
+    for ref, value in typed_cells(form, values, style).items():
+        ws[ref] = value
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
 
 
+def typed_cells(form: FormSpec, values: Values, style: str = "plain") -> dict[str, Any]:
+    """Cell reference → what a person types there in ``style``: the one place that maps
+    values onto a template, shared by ``fill_template`` and the fast scale-fixture writer."""
+    lay = TemplateLayout(form)
+    columns = form.columns_by_key
+    letters = {c.key: get_column_letter(lay.col(c.key)) for c in form.columns}
+    rows = {row_key: lay.row(row_key) for row_key in values}
+    return {
+        f"{letters[col_key]}{rows[row_key]}": styled(value, columns[col_key], style)
+        for row_key, line in values.items()
+        for col_key, value in line.items()
+    }
+
+
 def styled(value: Any, col: Column, style: str) -> Any:
     """How a person might type ``value`` in a given style (still meaning the same number)."""
-    if value is None or not col.numeric or style == "plain":
-        return value
+    if value is None or not col.numeric or style == "plain" or isinstance(value, str):
+        return value  # a remark typed into a number cell stays as it was typed
     text = str(int(value)) if float(value).is_integer() else str(value)
     if style == "text":
         return text
