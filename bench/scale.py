@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from campaign_ops.forms.samples import STYLES
 from campaign_ops.synthetic import DEFECTS, DOMAIN, break_values, campaign_dict, write_campaign
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ STYLE_WEIGHTS = {"plain": 0.55, "text": 0.12, "fullwidth": 0.08, "separators": 0
 # file damaged in transit (copied half, e.g. a dropped VPN connection).
 REJECTION_WEIGHTS = {"negative": 0.25, "text": 0.25, "blank": 0.2, "rule": 0.2, "truncated": 0.1}
 assert set(REJECTION_WEIGHTS) - {"truncated"} == set(DEFECTS)
+assert set(STYLE_WEIGHTS) == set(STYLES)
 
 # ---- geography ---------------------------------------------------------------------------
 

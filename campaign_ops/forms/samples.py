@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 Values = dict[str, dict[str, Any]]  # row key → column key → value
 
+# The messy-but-valid ways people type numbers (see ``styled``).
+STYLES = ("plain", "text", "fullwidth", "separators", "dashes")
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
