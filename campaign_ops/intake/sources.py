@@ -54,6 +54,25 @@ def _ignored(name: str) -> bool:
     return name in IGNORED_NAMES or name.startswith(IGNORED_PREFIXES)
 
 
+def readable_name(name: str) -> str:
+    """A file or folder name as valid Unicode text.
+
+    Linux hands over names that are not UTF-8 with surrogate escapes; such a string cannot be
+    stored in the warehouse, logged to a UTF-8 stream or put in an email. They are nearly
+    always GBK names (a zip made on Chinese Windows, unpacked on Linux), so they are decoded
+    as GB18030, else with replacement characters. ``FolderSource.read`` maps them back.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
+
+
 def _utc(timestamp: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
 
@@ -78,11 +97,32 @@ class FolderSource:
                     st = full.stat()
                 except FileNotFoundError:  # removed between listing and stat
                     continue
-                rel = full.relative_to(self.root).as_posix()
+                rel = "/".join(map(readable_name, full.relative_to(self.root).parts))
                 yield Entry(rel, st.st_size, _utc(st.st_mtime))
 
     def read(self, entry: Entry) -> bytes:
-        return (self.root / entry.path).read_bytes()
+        return self._on_disk(entry.path).read_bytes()
+
+    def _on_disk(self, path: str) -> Path:
+        """The file behind an entry's path, also when a name had to be decoded for it
+        (``readable_name``): each part is matched against the names actually on disk."""
+        direct = self.root / path
+        if direct.exists():
+            return direct
+        current = self.root
+        for part in path.split("/"):
+            if (current / part).exists():
+                current = current / part
+                continue
+            try:
+                names = os.listdir(current)
+            except OSError:
+                return direct
+            match = next((n for n in names if readable_name(n) == part), None)
+            if match is None:
+                return direct  # gone since listing: the caller's FileNotFoundError says so
+            current = current / match
+        return current
 
 
 @dataclass(frozen=True)
