@@ -177,10 +177,11 @@ def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
 
         @task_group(group_id="follow_up", group_display_name=calendar_doc.GROUPS["follow_up"])
         def follow_up(results: XComArg) -> None:
-            @task(**step("collect", "send_receipts"))
-            def receipts(
-                _results: list[list[dict]], logical_date: pendulum.DateTime | None = None
-            ) -> int:
+            # Also when no file was new (process skipped): receipts of an earlier scan that
+            # the mail server refused are sent then. Not after a failed batch: a unit gets
+            # one receipt per scan, so it waits until every file of the scan is stored.
+            @task(**step("collect", "send_receipts"), trigger_rule="none_failed")
+            def receipts(logical_date: pendulum.DateTime | None = None) -> int:
                 return tasks.send_receipts(campaign.id, logical_date)
 
             @task(
@@ -193,7 +194,7 @@ def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
                     raise AirflowSkipException("没有新接收的数据，不触发汇总")
                 return len(outcomes)
 
-            receipts(results)
+            results >> receipts()  # receipts are built from the intake log, not the results
             publish(results)
 
         follow_up(intake())

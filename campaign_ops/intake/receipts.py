@@ -87,14 +87,49 @@ def _finding_text(f) -> str:
     return f"{where}：{f.message}" if where else f.message
 
 
+def earlier_failed_receipts(session, campaign: Campaign, moment: dt.datetime) -> list[Message]:
+    """Receipts of earlier scans that definitely did not go out (the mail server was down or
+    refused them after every retry of that scan's task), rebuilt under their own keys.
+
+    Without this a unit whose receipt failed never got it: each scan only sends its own."""
+    import sqlalchemy as sa
+
+    from campaign_ops.store.models import MailLedgerEntry, MailStatus
+
+    rows = session.execute(
+        sa.select(MailLedgerEntry.moment, MailLedgerEntry.recipient_key).where(
+            MailLedgerEntry.campaign_id == campaign.id,
+            MailLedgerEntry.kind == "receipt",
+            MailLedgerEntry.status == MailStatus.failed.value,
+        )
+    ).all()
+    units_by_moment: dict[dt.datetime, set[str]] = defaultdict(set)
+    for text, unit in rows:
+        at = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        if at != moment:
+            units_by_moment[at].add(unit)
+    return [
+        m
+        for at, units in sorted(units_by_moment.items())
+        for m in receipts_for_scan(session, campaign, at)
+        if m.recipient_key in units
+    ]
+
+
 def send_receipts(campaign: Campaign, moment: dt.datetime) -> list:
-    """Decide and send this scan's receipts (SMTP when configured, else the outbox)."""
+    """Decide and send this scan's receipts (SMTP when configured, else the outbox), and
+    those of earlier scans that failed."""
     from campaign_ops.mail.transport import open_transport
     from campaign_ops.remind import send_messages
     from campaign_ops.store import session_scope
 
     with session_scope() as session:
-        messages = receipts_for_scan(session, campaign, moment)
+        messages = earlier_failed_receipts(session, campaign, moment)
+        messages += receipts_for_scan(session, campaign, moment)
     if not messages:
         return []
-    return send_messages(campaign, messages, open_transport())
+    transport = open_transport()
+    try:
+        return send_messages(campaign, messages, transport)
+    finally:
+        transport.close()  # the SMTP connection, not left to the garbage collector
