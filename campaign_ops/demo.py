@@ -1,11 +1,14 @@
 """``make demo``: replay a seed campaign's calendar through the real DAGs on the embedded default.
 
 Every scheduled moment of ``ankang-2023-internet-ads`` is run with ``dag.test``: the remind DAG
-at its reminder moments, the collect DAG after each deadline and before each report, the
-consolidate DAG at its report moments. Between them, generated units' files land in the drop
-zone when their time comes: most on time, one late, one broken and corrected after the report
-(so the next report carries a revised version), one broken for good, one never. Mail goes to
-the outbox (no SMTP connection configured).
+at its reminder moments, the collect DAG after each deadline, before each report and after
+each file that comes in between, the consolidate DAG at its report moments. Between them,
+generated units' files land in the drop zone when their time comes: most on time, one late,
+one broken and corrected after the report (so the next report carries a revised version), one
+broken for good, one never. Mail goes to the outbox (no SMTP connection configured).
+
+The replay machinery (``Roles``, ``arrivals``, ``Units``, ``schedule``, ``replay``) takes any
+campaign, so the soak test (``tests/soak``) replays another seed campaign with it.
 
 Everything stays under ``CAMPAIGN_OPS_HOME`` (default ``./.campaign-ops``): the Airflow home,
 the drop zone, the warehouse, the archive, the outbox, the reports and an analyst export. It
@@ -20,18 +23,41 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from campaign_ops import PROJECT_ROOT
 
 DEMO_CAMPAIGN = "ankang-2023-internet-ads"
-# Who does what in every round, by the unit's position in the YAML (11 units).
-LATE = 7  # everything arrives the morning after the deadline, before the report
-CORRECTED = 8  # a broken table on time, the corrected one two days after the report
-BROKEN = 9  # a broken table, never corrected
-SILENT = 10  # never sends anything
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who does what in every round, by the unit's position in the YAML; every other unit
+    sends everything on time."""
+
+    late: int = 7  # everything arrives the morning after the deadline, before the report
+    corrected: int = 8  # a broken table on time, the corrected one after the report
+    broken: int = 9  # a broken table, never corrected
+    silent: int = 10  # never sends anything
+
+
+DEMO_ROLES = Roles()
+LATE, CORRECTED, BROKEN, SILENT = (
+    DEMO_ROLES.late,
+    DEMO_ROLES.corrected,
+    DEMO_ROLES.broken,
+    DEMO_ROLES.silent,
+)
+# How long after a round's report a corrected table arrives, at most (and never later than
+# halfway to the next report, so that report carries the revision).
+CORRECTION_AFTER_REPORT = dt.timedelta(days=2)
+# A file arriving after its deadline that no scheduled collect run sees within this long gets
+# a collect run of its own.
+COLLECT_WITHIN = dt.timedelta(days=1)
+COLLECT_DELAY = dt.timedelta(minutes=30)
 
 
 def _prepare_airflow(home: Path) -> Path:
@@ -64,27 +90,43 @@ class Arrival:
     broken: bool = False
 
 
-def arrivals(campaign) -> list[Arrival]:
-    """The whole campaign's files, by the roles above."""
+def arrivals(campaign: Any, roles: Roles = DEMO_ROLES) -> list[Arrival]:
+    """The whole campaign's files, by ``roles``, in arrival order."""
     from campaign_ops.store.campaigns import round_due_at
-    from campaign_ops.timeline import build_timeline
 
-    reports = {e.round: e.at(campaign.timezone) for e in build_timeline(campaign).of_kind("report")}
     out: list[Arrival] = []
     for r in campaign.rounds:
         due = round_due_at(campaign, r)
         for i, unit in enumerate(campaign.units_for(r)):
-            if i == SILENT:
+            if i == roles.silent:
                 continue
-            at = due + dt.timedelta(hours=14) if i == LATE else due - dt.timedelta(days=1, hours=i)
+            if i == roles.late:
+                at = due + dt.timedelta(hours=14)
+            else:
+                at = due - dt.timedelta(days=1, hours=i)
             for d in r.deliverables:
-                broken = _breakable(d.form) and i in (BROKEN, CORRECTED)
+                broken = _breakable(d.form) and i in (roles.broken, roles.corrected)
                 out.append(Arrival(at, unit.code, r.id, d.key, broken))
-                if broken and i == CORRECTED:
-                    out.append(
-                        Arrival(reports[r.id] + dt.timedelta(days=2), unit.code, r.id, d.key)
-                    )
+                if broken and i == roles.corrected:
+                    out.append(Arrival(correction_time(campaign, r.id), unit.code, r.id, d.key))
     return sorted(out, key=lambda a: a.at)
+
+
+def correction_time(campaign: Any, round_id: str) -> dt.datetime:
+    """When a corrected table of ``round_id`` arrives: after the round's report (so that
+    report goes out without it), early enough for the next report moment to carry the
+    revised version."""
+    from campaign_ops.store.campaigns import round_due_at
+    from campaign_ops.timeline import build_timeline
+
+    timeline = build_timeline(campaign)
+    mine = [e.at(campaign.timezone) for e in timeline.of_kind("report") if e.round == round_id]
+    report = mine[0] if mine else round_due_at(campaign, campaign.round(round_id))
+    later = [m for m in timeline.report_moments() if m > report]
+    gap = CORRECTION_AFTER_REPORT
+    if later:
+        gap = min(gap, (later[0] - report) / 2)
+    return report + gap
 
 
 def _breakable(form_id: str | None) -> bool:
@@ -94,15 +136,26 @@ def _breakable(form_id: str | None) -> bool:
     return form_id is not None and load_form(form_id).layout == Layout.fixed
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """What a unit put in the drop zone: the arrival, where, and for a table the figures
+    typed into it (the script a test computes its expectations from)."""
+
+    arrival: Arrival
+    path: str  # relative to the drop zone
+    values: dict | None = None
+
+
 class Units:
     """Writes each arrival into the drop zone with its arrival time as modification time;
     cumulative figures grow from the unit's previous accepted table, as real ones do."""
 
-    def __init__(self, campaign, drop: Path, work: Path) -> None:
+    def __init__(self, campaign: Any, drop: Path, work: Path) -> None:
         self.campaign, self.drop, self.work = campaign, drop, work
         self.previous: dict[tuple[str, str], dict] = {}
         self.broken: set[tuple[str, str, str]] = set()
         self.count = 0
+        self.dropped: list[Dropped] = []
 
     def put(self, a: Arrival) -> None:
         from campaign_ops.campaign import DELIVERABLE_LABELS, DeliverableKind
@@ -112,6 +165,7 @@ class Units:
         folder = self.drop / unit.name / a.round_id
         folder.mkdir(parents=True, exist_ok=True)
         self.count += 1
+        values = None
         if a.deliverable in DeliverableKind.__members__:
             label = DELIVERABLE_LABELS[DeliverableKind(a.deliverable)]
             target = folder / f"{label}.docx"
@@ -136,46 +190,84 @@ class Units:
             if not a.broken:
                 self.previous[key] = values
         os.utime(target, (a.at.timestamp(), a.at.timestamp()))
+        self.dropped.append(Dropped(a, target.relative_to(self.drop).as_posix(), values))
 
 
 # ---- the calendar -------------------------------------------------------------------------------
 
 
-def schedule(campaign) -> list[tuple[dt.datetime, str]]:
-    """(moment, DAG kind) in order: every reminder and report moment, and collect runs just
-    after each deadline, half an hour before each report and after each corrected file."""
+class Run(NamedTuple):
+    """One scheduled DAG run: its logical date and the DAG kind (collect, remind,
+    consolidate)."""
+
+    moment: dt.datetime
+    kind: str
+
+
+_ORDER = {"collect": 0, "remind": 1, "consolidate": 2}
+
+
+def schedule(
+    campaign: Any,
+    plan: Sequence[Arrival] | None = None,
+    *,
+    collect_before_reminders: bool = False,
+) -> list[Run]:
+    """Every reminder and report moment, and collect runs just after each deadline, half an
+    hour before each report and half an hour after any file of ``plan`` (default: the
+    demo's arrivals) that arrives after its deadline and that no other collect run would
+    see within a day (as the every-30-minutes schedule would). With
+    ``collect_before_reminders``, also half an hour before each pre-deadline reminder, so
+    the units that delivered early are not chased."""
     from campaign_ops.store.campaigns import round_due_at
     from campaign_ops.timeline import build_timeline
 
     timeline = build_timeline(campaign)
     runs = {(m, "remind") for m in timeline.reminder_moments()}
     runs |= {(m, "consolidate") for m in timeline.report_moments()}
-    runs |= {(m - dt.timedelta(minutes=30), "collect") for m in timeline.report_moments()}
-    runs |= {
-        (round_due_at(campaign, r) + dt.timedelta(minutes=30), "collect") for r in campaign.rounds
-    }
-    order = {"collect": 0, "remind": 1, "consolidate": 2}
-    return sorted(runs, key=lambda run: (run[0], order[run[1]]))
+    collects = {m - COLLECT_DELAY for m in timeline.report_moments()}
+    collects |= {round_due_at(campaign, r) + COLLECT_DELAY for r in campaign.rounds}
+    if collect_before_reminders:
+        tz = campaign.timezone
+        before = [e for e in timeline.of_kind("reminder") if e.purpose == "before"]
+        collects |= {e.at(tz) - COLLECT_DELAY for e in before}
+    for a in arrivals(campaign) if plan is None else plan:
+        late = a.at > round_due_at(campaign, campaign.round(a.round_id))
+        if late and not any(a.at <= m <= a.at + COLLECT_WITHIN for m in collects):
+            collects.add(a.at + COLLECT_DELAY)
+    runs |= {(m, "collect") for m in collects}
+    return [Run(m, kind) for m, kind in sorted(runs, key=lambda run: (run[0], _ORDER[run[1]]))]
 
 
-def replay(campaign, bag, units: Units) -> dict[str, int]:
-    """Run every scheduled moment; files land before the run that would see them."""
+def replay(
+    campaign: Any,
+    bag: Any,
+    units: Units | None,
+    runs: Sequence[Run] | None = None,
+    plan: Sequence[Arrival] | None = None,
+    say: Callable[[str], None] = _say,
+) -> dict[str, int]:
+    """Run every scheduled moment (``runs``, default ``schedule``); the files of ``plan``
+    (default ``arrivals``) land before the first run at or after their time. Without
+    ``units`` nothing lands: a re-run of a calendar already played."""
+    from zoneinfo import ZoneInfo
+
     from campaign_ops.dag_factory import dag_id
 
-    pending = arrivals(campaign)
-    runs = schedule(campaign)
-    # the corrected files arrive between moments: collect picks them up at the next one
+    plan = arrivals(campaign) if plan is None else plan
+    pending = sorted(plan, key=lambda a: a.at) if units is not None else []
+    runs = schedule(campaign, plan) if runs is None else runs
     counts: dict[str, int] = {}
     for moment, kind in runs:
         while pending and pending[0].at <= moment:
-            units.put(pending.pop(0))
+            units.put(pending.pop(0))  # type: ignore[union-attr]
         dag = bag.dags[dag_id(campaign.id, kind)]
         t0 = time.monotonic()
         run = dag.test(logical_date=moment)
         counts[kind] = counts.get(kind, 0) + 1
         mark = "✓" if run.state == "success" else "✗"
-        local = moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
-        _say(f"   {mark} {local:%Y-%m-%d %H:%M} {kind:<11} {time.monotonic() - t0:4.1f} 秒")
+        local = moment.astimezone(ZoneInfo(campaign.timezone))
+        say(f"   {mark} {local:%Y-%m-%d %H:%M} {kind:<11} {time.monotonic() - t0:4.1f} 秒")
         if run.state != "success":
             raise RuntimeError(f"{dag.dag_id} @ {moment} 运行失败：{run.state}")
     return counts
