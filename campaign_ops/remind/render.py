@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from campaign_ops.campaign import Campaign, Unit
+from campaign_ops.campaign import Campaign, Round, Unit
 from campaign_ops.mail import Attachment, Draft, render_mail
 from campaign_ops.remind.decide import due_at
 from campaign_ops.remind.message import OPS_GROUP, Message
@@ -74,7 +74,7 @@ def _calendar(campaign: Campaign, unit: Unit | None) -> list[dict[str, Any]]:
 
     rows = []
     for r in sorted(campaign.rounds, key=lambda r: r.deadline):
-        if unit is not None and unit not in campaign.units_for(r):
+        if unit is not None and not _asks(r, unit):
             continue
         phase = campaign.phase_on(r.deadline)
         rows.append(
@@ -88,6 +88,13 @@ def _calendar(campaign: Campaign, unit: Unit | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _asks(round_: Round, unit: Unit) -> bool:
+    """Whether the round asks this unit to report: by code, because ``unit in
+    campaign.units_for(r)`` compares whole pydantic models and made rendering one email
+    O(units) (a 3,000-unit campaign spent ~15 ms per email on it)."""
+    return round_.units is None or unit.code in round_.units
+
+
 def blank_templates(campaign: Campaign, unit: Unit, workdir: Path) -> list[Path]:
     """The unit's own blank Excel templates for every round that asks for statistics.
 
@@ -97,7 +104,7 @@ def blank_templates(campaign: Campaign, unit: Unit, workdir: Path) -> list[Path]
 
     paths: list[Path] = []
     for r in campaign.rounds:
-        if r.forms and unit in campaign.units_for(r):
+        if r.forms and _asks(r, unit):
             target = workdir / unit.code / r.id
             paths += generate_templates(campaign, target, round_id=r.id, unit_code=unit.code)
     return paths

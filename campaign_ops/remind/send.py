@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from campaign_ops.mail import Outcome, Transport, compose_mail
 from campaign_ops.remind import render
 from campaign_ops.remind.message import Message
 from campaign_ops.store.ledger import (
+    MailKey,
     ledger_entry,
     mark_outcome,
     reserve,
@@ -45,30 +46,110 @@ def outbox_name(campaign: Campaign, message: Message) -> str:
     )
 
 
+# Messages reserved in one transaction. Each commit on SQLite waits for the disk (~6 ms
+# here; synchronous=FULL on purpose), and two commits per email made the ledger cost more than
+# rendering. Reserving a few at once keeps "reserved (committed) before sent, outcome recorded
+# after" for every message; what changes is only how many a killed worker can leave in
+# "reserved" (each then needs a person, as one did before) — at most this many.
+RESERVE_AHEAD = 20
+
+
 def send_messages(
     campaign: Campaign, messages: Iterable[Message], transport: Transport
 ) -> list[Delivery]:
     """Deliver each message at most once, through the ledger; the digest goes last so it can
-    report this run's failures. Never raises for a delivery problem: see the results."""
+    report this run's failures. Never raises for a delivery problem: see the results.
+
+    Messages are reserved ``RESERVE_AHEAD`` at a time, in the same transaction that records
+    the outcomes of the previous ones; if sending stops on an exception, the outcomes so far
+    are recorded and the reserved messages not yet handed to the transport are released as
+    ``failed`` (definitely not sent), so the next run sends them."""
     from campaign_ops.store.db import session_scope
 
     ordered = sorted(messages, key=lambda m: m.kind == "digest")
     results: list[Delivery] = []
+    outcomes: list[tuple[MailKey, Outcome]] = []  # delivered, not yet recorded
     with tempfile.TemporaryDirectory(prefix="campaign-ops-mail-") as tmp:
-        for message in ordered:
-            key = message.key(campaign.id)
+        for chunk in _chunks(ordered):
             with session_scope() as s:
-                if not reserve(s, key, recipients=message.recipients, subject=message.subject):
-                    entry = ledger_entry(s, key)
-                    status = entry.status if entry else "?"
-                    results.append(Delivery(message, "skipped", f"邮件台账状态：{status}"))
-                    continue
-            outcome = _deliver(campaign, message, transport, Path(tmp))
-            with session_scope() as s:
-                mark_outcome(s, key, outcome.status, outcome.detail)
-            results.append(Delivery(message, outcome.status, outcome.detail))
-            log.info("%s %s → %s：%s", outcome.status, key, message.recipients, outcome.detail)
+                _record(s, outcomes)
+                claimed, skipped = _reserve(s, campaign, chunk)
+            outcomes = []
+            done: dict[int, Delivery] = dict(skipped)
+            try:
+                for i, message in claimed:
+                    key = message.key(campaign.id)
+                    outcome = _deliver(campaign, message, transport, Path(tmp))
+                    outcomes.append((key, outcome))
+                    done[i] = Delivery(message, outcome.status, outcome.detail)
+                    log.info(
+                        "%s %s → %s：%s", outcome.status, key, message.recipients, outcome.detail
+                    )
+            except BaseException:
+                _stop(campaign, claimed, done, outcomes)
+                raise
+            results += [done[i] for i in sorted(done)]
+        with session_scope() as s:
+            _record(s, outcomes)
     return results
+
+
+def _chunks(ordered: list[Message]) -> Iterator[list[tuple[int, Message]]]:
+    """Numbered messages, ``RESERVE_AHEAD`` at a time; the digest in a chunk of its own, so
+    every other outcome is recorded before it is rendered."""
+    chunk: list[tuple[int, Message]] = []
+    for i, message in enumerate(ordered):
+        if chunk and (len(chunk) >= RESERVE_AHEAD or message.kind == "digest"):
+            yield chunk
+            chunk = []
+        chunk.append((i, message))
+    if chunk:
+        yield chunk
+
+
+def _reserve(
+    session, campaign: Campaign, chunk: list[tuple[int, Message]]
+) -> tuple[list[tuple[int, Message]], dict[int, Delivery]]:
+    """Reserve each message of the chunk: (the ones this run sends, the skipped ones)."""
+    claimed, skipped = [], {}
+    for i, message in chunk:
+        key = message.key(campaign.id)
+        if reserve(session, key, recipients=message.recipients, subject=message.subject):
+            claimed.append((i, message))
+        else:
+            entry = ledger_entry(session, key)
+            status = entry.status if entry else "?"
+            skipped[i] = Delivery(message, "skipped", f"邮件台账状态：{status}")
+    return claimed, skipped
+
+
+def _record(session, outcomes: list[tuple[MailKey, Outcome]]) -> None:
+    for key, outcome in outcomes:
+        mark_outcome(session, key, outcome.status, outcome.detail)
+
+
+def _stop(
+    campaign: Campaign,
+    claimed: list[tuple[int, Message]],
+    done: dict[int, Delivery],
+    outcomes: list[tuple[MailKey, Outcome]],
+) -> None:
+    """Sending stopped on an exception: record what was delivered, and release the
+    reservations never handed to the transport. The one in flight stays reserved (it may
+    have gone out): the digest lists it for a person, as before."""
+    from campaign_ops.store.db import session_scope
+
+    in_flight = next((i for i, _ in claimed if i not in done), None)
+    unsent = [
+        (m.key(campaign.id), Outcome("failed", "未发送：发送任务中断，下次运行时重发"))
+        for i, m in claimed
+        if i not in done and i != in_flight
+    ]
+    try:
+        with session_scope() as s:
+            _record(s, outcomes + unsent)
+    except Exception:  # the warehouse is gone too: the rows stay reserved, which is safe
+        log.exception("发送中断后未能记录邮件台账")
 
 
 def _deliver(campaign: Campaign, message: Message, transport: Transport, workdir: Path) -> Outcome:
