@@ -1,7 +1,9 @@
 """Run every benchmark in bench/ (``make bench``), each in its own process.
 
 Each benchmark prints its measurements and ratios against a baseline measured in the same
-run; nothing here is a pass/fail test.
+run; nothing here is a pass/fail test. Every ``bench_*.py`` module is found by name:
+consolidate, dag_parse, forms, intake, remind (``bench/out/remind.json``). ``bench/scale.py``
+is not a benchmark but the province-size fixture they share.
 """
 
 from __future__ import annotations
