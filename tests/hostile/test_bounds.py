@@ -96,6 +96,12 @@ def test_every_hostile_file_parses_in_bounded_time_and_memory(
     big = {Path(f).name: g // MIB for f, (_, _, g) in per_file.items() if g > PARSE_GROWTH}
     assert not slow and not big, (slow, big)
     assert run.peak_rss < PARSE_PEAK, str(run)
+    worst = max(per_file.items(), key=lambda kv: kv[1][1])
+    print(
+        f"\nparse of {len(files)} files: slowest {Path(worst[0]).name} {worst[1][1]:.3f} s,"
+        f" largest growth {max(g for _, _, g in per_file.values()) / MIB:.0f} MiB,"
+        f" peak {run.peak_rss / MIB:.0f} MiB"
+    )
     codes = {
         Path(f).name.split("-", 1)[1].rsplit(".", 1)[0]: c for f, (c, _, _) in per_file.items()
     }
