@@ -293,20 +293,21 @@ def plan(campaign: Campaign, seed: int = 0, form_id: str = FORM) -> dict[tuple[s
     return out
 
 
-def unit_values(form: FormSpec, unit_index: int, rounds: int, seed: int = 0) -> list[dict]:
+def unit_values(
+    form: FormSpec, unit_index: int, rounds: int, seed: int = 0, known: Sequence[dict] = ()
+) -> list[dict]:
     """The figures unit number ``unit_index`` means to report in each of the first
     ``rounds`` rounds (before any defect), cumulative: each round grows from the previous
-    one, whatever became of it. ``sample_values`` costs about 1.5 ms a call, so figures are
-    computed only for files being written."""
+    one, whatever became of it. ``known`` is a prefix computed before. ``sample_values``
+    costs about 1.5 ms a call, so figures are computed only for files being written."""
     from campaign_ops.forms.samples import sample_values
 
-    out: list[dict] = []
-    previous = None
-    for ri in range(rounds):
-        previous = sample_values(
-            form, seed=seed * 1_000_003 + unit_index * 16 + ri, previous=previous
+    out = list(known[:rounds])
+    for ri in range(len(out), rounds):
+        previous = out[-1] if out else None
+        out.append(
+            sample_values(form, seed=seed * 1_000_003 + unit_index * 16 + ri, previous=previous)
         )
-        out.append(previous)
     return out
 
 
@@ -594,7 +595,8 @@ class Province:
         rounds = self.round_ids.index(round_id) + 1
         chain = self._chains.get(unit_code, [])
         if len(chain) < rounds:
-            chain = unit_values(self.form, self._unit_index[unit_code], rounds, self.seed)
+            index = self._unit_index[unit_code]
+            chain = unit_values(self.form, index, rounds, self.seed, chain)
             self._chains[unit_code] = chain
         return chain[rounds - 1]
 
