@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import logging
 import posixpath
 import re
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from campaign_ops.forms.formulas import FormulaError, evaluate, split_ref
 from campaign_ops.forms.safety import ASK_RESAVE, MAX_COLS, MAX_ROWS, Inspection
 from campaign_ops.forms.submission import Refusal
 from campaign_ops.forms.values import to_number
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,9 @@ def read_workbook(path: Path, inspection: Inspection) -> list[Grid]:
 
 
 def _unreadable(path: Path, exc: Exception) -> Refusal:
+    log.info("calamine cannot read %s: %s", path, exc)  # the reader's English is for ops
     return Refusal(
-        "not_ready", f"文件无法读取（{exc}）。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path
+        "not_ready", f"文件无法读取。如刚刚上传，系统会稍后重试；否则{ASK_RESAVE}。", path
     )
 
 

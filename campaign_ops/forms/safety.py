@@ -227,6 +227,14 @@ def _inspect_zip(path: Path, data: bytes) -> Inspection:
             raise _bomb(path, f"内部文件 {m.name} 的实际大小与声明不符")
         if len(content) > RATIO_FLOOR and len(content) > MAX_RATIO * max(m.compressed, 1):
             raise _bomb(path, f"内部文件 {m.name} 压缩比异常")
+        if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
+            # Office never writes a DTD; one in a workbook part is an entity-expansion attack
+            raise Refusal(
+                "unsafe_xml",
+                f"文件内部含有 Excel 不会写入的 XML 实体定义（{m.name}），为安全起见不予读取。"
+                f"{ASK_RESAVE}。",
+                path,
+            )
         if m.name.startswith("xl/worksheets/") and m.name.endswith(".xml"):
             _check_sheet(path, m.name, content, inspection)
         elif m.name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):

@@ -24,6 +24,7 @@ REFUSAL_CODES = {
     "encrypted": "文件设置了打开密码",
     "legacy_xls": "旧版 .xls 格式",
     "zip_bomb": "压缩内容异常（疑似压缩炸弹）",
+    "unsafe_xml": "含有不安全的 XML 实体定义",
     "too_large": "文件或表格尺寸超出限制",
     "unsupported": "不支持的文件格式",
     "not_the_form": "不是本表单",

@@ -321,6 +321,7 @@ def _identify_table(
     parsed = try_parse(name, candidates=campaign.forms, file_key=work.sha256, data=data)
     identity = getattr(parsed, "identity", None)
     if identity and identity.campaign and identity.campaign != campaign.id:
+        work.unit = unit_from_path(matcher, entry.path)  # so that the unit is told
         work.conclude(
             "unidentified",
             f"这是专项行动“{identity.campaign}”的报表模板，不属于本专项行动，请放到正确的报送目录。",
@@ -407,9 +408,13 @@ def _settle_round(campaign: Campaign, work: _Work, named: Round | None) -> None:
         return
     if work.deliverable is None:
         asked = sorted({d.label for r in campaign.rounds for d in r.deliverables})
+        why = f"另外，{work.refusal.message}" if work.refusal is not None else ""
         work.conclude(
             "unidentified",
-            "无法判断这是哪一项报送材料：请在文件名中写明材料名称（" + "、".join(asked) + "）。",
+            "无法判断这是哪一项报送材料：请在文件名中写明材料名称（"
+            + "、".join(asked)
+            + "）。"
+            + why,
         )
         return
     if named is not None and work.deliverable in {d.key for d in named.deliverables}:

@@ -46,12 +46,13 @@ def outbox_name(campaign: Campaign, message: Message) -> str:
     )
 
 
-# Messages reserved in one transaction. Each commit on SQLite waits for the disk (~6 ms
-# here; synchronous=FULL on purpose), and two commits per email made the ledger cost more than
-# rendering. Reserving a few at once keeps "reserved (committed) before sent, outcome recorded
-# after" for every message; what changes is only how many a killed worker can leave in
-# "reserved" (each then needs a person, as one did before) — at most this many.
-RESERVE_AHEAD = 20
+# Messages reserved in one transaction, together with the outcome of the one before. Each
+# commit on SQLite waits for the disk (~6 ms here; synchronous=FULL on purpose). More than one
+# would save commits, but a worker killed mid-chunk would leave messages that never left
+# "reserved" — never resent, and ops could not tell them from the one in flight (the fault
+# test of a killed worker showed receipts lost that way). One per commit: at most one message
+# per killed worker is uncertain.
+RESERVE_AHEAD = 1
 
 
 def send_messages(

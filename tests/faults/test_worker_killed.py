@@ -21,7 +21,6 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from services.smtp import SmtpServer
 
 from faults.helpers import (
@@ -124,19 +123,11 @@ class ReceiptsLost(AssertionError):
     """Units whose receipt never reached the server, and never will without a person."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ReceiptsLost,
-    reason="remind/send.py reserves RESERVE_AHEAD (20) messages per transaction (commit "
-    "a41fedf): a worker killed mid-chunk leaves every message of the chunk 'reserved', those "
-    "never handed to the server included; the re-run skips them all, so those units never get "
-    "their receipt and ops cannot tell which of the reserved ones went out",
-)
 def test_worker_killed_between_sending_a_receipt_and_recording_it(
     dags: dict, state: Path, smtp: SmtpServer, tmp_path: Path
 ) -> None:
-    """At most once must hold whatever happens; "nothing lost" is the known gap (xfail, and
-    only that: any other failure here is a real one)."""
+    """At most once and nothing lost: the killed worker leaves at most the one receipt in
+    flight uncertain; every other unit gets its receipt on the re-run."""
     from campaign_ops.store import mail_needing_attention, session_scope
 
     url = os.environ["CAMPAIGN_OPS_DATABASE_URL"]

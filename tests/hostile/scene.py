@@ -215,7 +215,6 @@ def build(drop: Path, work: Path, scan: dt.datetime) -> list[Case]:
             "shiquan",
             says=("安全", *resave),
             when=RECENT,
-            bug="entity",
         )
     )
 
@@ -250,7 +249,6 @@ def build(drop: Path, work: Path, scan: dt.datetime) -> list[Case]:
             "unidentified",
             "ningshan",
             says=("不属于本专项行动",),
-            bug="other_campaign",
         )
     )
     add(
@@ -261,7 +259,6 @@ def build(drop: Path, work: Path, scan: dt.datetime) -> list[Case]:
             "unidentified",
             "ningshan",
             says=resave,
-            bug="vague_name",
         )
     )
 

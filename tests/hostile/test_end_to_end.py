@@ -274,7 +274,7 @@ def test_formula_text_stays_text_in_the_consolidated_report(scene: Scene) -> Non
     assert any(c.form == CASES and c.key == "formula_text_for_the_report" for c in scene.cases)
 
 
-# ---- known bugs: the right outcome, not yet what happens -----------------------------------
+# ---- once known bugs, now fixed: each still checked on its own ------------------------------
 
 
 def _expect(scene: Scene, key: str) -> None:
@@ -286,32 +286,16 @@ def _expect(scene: Scene, key: str) -> None:
         assert got.message in scene.receipts.get(case.unit, ""), "not in the unit's receipt"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forms/reader.py maps every calamine error to not_ready, and forms/safety.py does"
-    " not refuse a DTD: a complete workbook with an entity attack is held as 'still being"
-    " copied' for an hour, then refused with calamine's English error text",
-)
 def test_an_entity_attack_is_refused_at_once_as_unsafe(scene: Scene) -> None:
     _expect(scene, "xml_entity_expansion_just_arrived")
     got = scene.event(scene.case("xml_entity_expansion"))
     assert not re.search(r"[A-Za-z]{4,} [A-Za-z]{4,}", got.message), got.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake/pipeline.py _identify_table concludes 'another campaign' before it looks"
-    " at the path, so the unit (known from its folder) is never told",
-)
 def test_another_campaigns_template_is_reported_to_the_unit(scene: Scene) -> None:
     _expect(scene, "another_campaigns_template")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake/pipeline.py: a refused spreadsheet whose name does not say which form it is"
-    " only gets 'name the file'; the refusal (.xls: save as .xlsx) is dropped",
-)
 def test_a_vaguely_named_refused_file_still_says_why(scene: Scene) -> None:
     _expect(scene, "refused_file_named_vaguely")
 
