@@ -35,20 +35,24 @@ BIN = Path(sys.executable).parent
 # candidates, the bytes read once) and prints, per file, its refusal code (or "parsed"),
 # seconds and how much the process's peak RSS grew while parsing it.
 PARSE_EACH = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from campaign_ops.campaign import get_campaign
 from campaign_ops.forms.parser import try_parse
 forms = get_campaign(sys.argv[1]).forms
+def hwm():  # ru_maxrss would start from the forked parent's peak (kept across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 try_parse(Path(sys.argv[2]), candidates=forms)  # warm-up: imports and spec loading
 out = {}
 for name in sys.argv[2:]:
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = hwm()
     started = time.perf_counter()
     data = Path(name).read_bytes()
     got = try_parse(Path(name), candidates=forms, data=data)
     seconds = time.perf_counter() - started
-    growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+    growth = (hwm() - before) * 1024
     out[name] = [getattr(got, "code", "parsed"), seconds, growth]
 print(json.dumps(out))
 """
