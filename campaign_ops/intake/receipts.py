@@ -50,7 +50,7 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
             "on_time": sub.on_time if sub else None,
             "findings": [],
         }
-        if sub is not None and e.outcome == "rejected":
+        if sub is not None:  # errors of a rejected file; notes and warnings of an accepted one
             item["findings"] = [_finding_text(f) for f in findings_of(session, sub.id)][
                 :MAX_FINDINGS
             ]

@@ -300,10 +300,5 @@ def test_a_vaguely_named_refused_file_still_says_why(scene: Scene) -> None:
     _expect(scene, "refused_file_named_vaguely")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake/receipts.py lists findings for rejected files only: the .xlsm note"
-    " (macros not run, save as .xlsx next time) never reaches the unit",
-)
 def test_the_unit_is_told_its_macros_were_not_run(scene: Scene) -> None:
     assert "不运行宏" in scene.receipts["ziyang"]
