@@ -25,6 +25,7 @@ from typing import Any
 from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
 from campaign_ops.intake.archiving import archive_bytes, flush_archive, sha256_of
 from campaign_ops.intake.identify import (
+    MAX_MEDIA_BYTES,
     UnitMatcher,
     document_kind,
     is_spreadsheet,
@@ -282,6 +283,14 @@ class _Scan:
 
 
 def _read(scan: _Scan, entry: Entry) -> _Work | None:
+    limit = _size_limit_of(entry.path)
+    if entry.size > limit:
+        # refused unread: a 4 GiB video must not take the whole scan's memory (its path, size
+        # and time are recorded; bytes over the limit are not archived)
+        work = _Work(entry, "", received_time(entry, scan.now, scan.previous_scan))
+        work.unit = unit_from_path(scan.matcher, entry.path)
+        work.conclude("refused", _too_big(entry.size, limit))
+        return work
     try:
         data = scan.source.read(entry)
     except FileNotFoundError:
@@ -382,16 +391,28 @@ def _identify_document(campaign: Campaign, work: _Work, matcher: UnitMatcher) ->
         )
         return
     if entry.size > limit:
-        work.conclude(
-            "refused",
-            f"文件大小 {entry.size / 1024 / 1024:.0f} MB 超过上限 {limit // 1024 // 1024} MB，"
-            "请压缩后重新报送。",
-        )
+        work.conclude("refused", _too_big(entry.size, limit))
         return
     kind = document_kind(entry.path)
     work.deliverable = kind.value if kind else None
     work.identified_by = "path"
     _settle_round(campaign, work, round_from_path(campaign, entry.path))
+
+
+def _size_limit_of(path: str) -> int:
+    """The most a file of this type may weigh (an unaccepted type: the largest limit)."""
+    from campaign_ops.forms.safety import MAX_FILE_BYTES
+
+    if is_spreadsheet(path):
+        return MAX_FILE_BYTES
+    return size_limit(path) or MAX_MEDIA_BYTES
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (
+        f"文件大小 {size / 1024 / 1024:.0f} MB 超过上限 {limit // 1024 // 1024} MB，"
+        "请压缩后重新报送。"
+    )
 
 
 def _settle_round(campaign: Campaign, work: _Work, named: Round | None) -> None:
@@ -549,6 +570,7 @@ def _store(
                 "mtime": w.entry.mtime,
             }
             for w in works
+            if w.sha256  # a file refused unread for its size has no archived content
         ],
         seen_at=now,
     )

@@ -135,11 +135,6 @@ def test_ingest_of_the_hostile_drop_zone_is_bounded_and_right(
     print(f"\ningest of {len(cases)} files: {run.seconds:.1f} s, {run.peak_rss / MIB:.0f} MiB")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake/pipeline.py _read loads every file whole (source.read) before any size"
-    " check: a 4 GiB file exhausts memory and the whole scan dies",
-)
 def test_an_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     """A unit drops a 4 GiB video next to its table: the video is refused for its size (limit
     500 MB), the table is accepted, and memory stays bounded."""
