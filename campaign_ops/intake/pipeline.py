@@ -283,13 +283,13 @@ class _Scan:
 
 
 def _read(scan: _Scan, entry: Entry) -> _Work | None:
-    limit = _size_limit_of(entry.path)
-    if entry.size > limit:
+    if entry.size > MAX_MEDIA_BYTES:
         # refused unread: a 4 GiB video must not take the whole scan's memory (its path, size
-        # and time are recorded; bytes over the limit are not archived)
+        # and time are recorded, its bytes not archived). Smaller files over their type's limit
+        # are archived and refused with the type's own message further on.
         work = _Work(entry, "", received_time(entry, scan.now, scan.previous_scan))
         work.unit = unit_from_path(scan.matcher, entry.path)
-        work.conclude("refused", _too_big(entry.size, limit))
+        work.conclude("refused", _too_big(entry.size, _size_limit_of(entry.path)))
         return work
     try:
         data = scan.source.read(entry)
