@@ -16,6 +16,7 @@ Targets (issue 5): CLI ≤ 3× the floor, DAG ≤ 2× the CLI, peak memory < 1 G
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -41,7 +42,7 @@ initdb()
 bag = DagBag(dag_folder=sys.argv[1])
 dag = bag.dags[sys.argv[2] + "__collect"]
 t0 = time.perf_counter()
-run = dag.test(logical_date=dt.datetime(2024, 3, 20, 9, tzinfo=dt.UTC))
+run = dag.test(logical_date=dt.datetime.fromisoformat(sys.argv[3]))
 elapsed = time.perf_counter() - t0
 assert run.state == "success", run.state
 print("RESULT", elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -71,9 +72,15 @@ def env_for(home: Path, campaigns: Path) -> dict[str, str]:
     }
 
 
-def run_cli(home: Path, campaigns: Path, receipts: bool = False) -> tuple[float, int]:
-    """``campaign-ops ingest`` in a fresh process; with ``receipts`` it also writes every
-    unit's receipt to the outbox, as the collect DAG does."""
+SCAN_AT = dt.datetime(2024, 3, 20, 9, tzinfo=dt.UTC)  # the generated campaign's collect moment
+
+
+def run_cli(
+    home: Path, campaigns: Path, receipts: bool = False, campaign: str = CAMPAIGN
+) -> tuple[float, int, list[dict]]:
+    """``campaign-ops ingest`` in a fresh process: seconds, peak RSS (KiB) and the outcomes;
+    with ``receipts`` it also writes every unit's receipt to the outbox, as the collect DAG
+    does."""
     env = env_for(home, campaigns)
     # migrations are not part of intake: run them first
     subprocess.run(
@@ -84,7 +91,7 @@ def run_cli(home: Path, campaigns: Path, receipts: bool = False) -> tuple[float,
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "campaign_ops.cli", "ingest", CAMPAIGN, "--json"]
+        [sys.executable, "-m", "campaign_ops.cli", "ingest", campaign, "--json"]
         + ([] if receipts else ["--no-receipts"]),
         env=env,
         capture_output=True,
@@ -92,14 +99,20 @@ def run_cli(home: Path, campaigns: Path, receipts: bool = False) -> tuple[float,
         check=True,
     )
     elapsed = time.perf_counter() - t0
-    outcomes = json.loads(done.stdout)
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return elapsed, peak, json.loads(done.stdout)
+
+
+def all_accepted(run: tuple[float, int, list[dict]]) -> tuple[float, int]:
+    elapsed, peak, outcomes = run
     bad = [o for o in outcomes if o["outcome"] != "accepted"]
     assert not bad, bad[:3]
-    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
     return elapsed, peak
 
 
-def run_dag(home: Path, campaigns: Path) -> tuple[float, int]:
+def run_dag(
+    home: Path, campaigns: Path, campaign: str = CAMPAIGN, at: dt.datetime = SCAN_AT
+) -> tuple[float, int]:
     env = env_for(home, campaigns)
     subprocess.run(
         [sys.executable, "-c", "from campaign_ops.store import upgrade; upgrade()"],
@@ -107,7 +120,7 @@ def run_dag(home: Path, campaigns: Path) -> tuple[float, int]:
         check=True,
     )
     done = subprocess.run(
-        [sys.executable, "-c", DAG_RUN, str(PROJECT_ROOT / "dags"), CAMPAIGN],
+        [sys.executable, "-c", DAG_RUN, str(PROJECT_ROOT / "dags"), campaign, at.isoformat()],
         env=env,
         capture_output=True,
         text=True,
@@ -135,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         floor = min(run_floor(files) for _ in range(2))
         results = {}
         runs = {
-            "cli": run_cli,
-            "cli_receipts": lambda home, c: run_cli(home, c, receipts=True),
+            "cli": lambda home, c: all_accepted(run_cli(home, c)),
+            "cli_receipts": lambda home, c: all_accepted(run_cli(home, c, receipts=True)),
             "dag": run_dag,
         }
         for kind, runner in runs.items():
