@@ -182,7 +182,7 @@ def warm_up() -> float:
 
     gxrun._context()
     for form in all_forms():
-        gxrun._suite(form)
+        gxrun._suite([form])
     return time.perf_counter() - start
 
 

@@ -28,7 +28,7 @@ VALUE = "value"  # numbers; dates as days since 1970-01-01
 MIN = "min"
 MAX = "max"
 PRECISION = "precision_error"  # 1 when a number has more decimals than allowed
-CHOICE = "choice"  # "column=text" for choice cells
+CHOICE = "choice"  # "form/column=text" for choice cells
 LENGTH = "length"
 MAX_LENGTH = "max_length"
 PART = "part_of_slack"  # parent row − this 其中 row
@@ -36,6 +36,12 @@ TOTAL = "total_error"  # reported 合计 − sum of rows, rounded to the column'
 PREV = "previous"
 SHRINK = "shrink_slack"  # this round − previous round (cumulative columns)
 GROWTH = "growth_ratio"  # this round ÷ previous round, where both are big enough to matter
+
+
+def choice_tag(form: FormSpec, column: str) -> str:
+    """Prefix of a choice cell's frame value: the form and column, so the choice sets of
+    several forms can share one merged expectation without admitting each other's values."""
+    return f"{form.id}/{column}="
 
 
 def rule_slot(i: int) -> str:
@@ -125,7 +131,10 @@ def checks_for(form: FormSpec) -> list[Check]:
             ),
         ]
     choices = [
-        f"{c.key}={x}" for c in form.columns if c.type == ColumnType.choice for x in c.choices
+        choice_tag(form, c.key) + x
+        for c in form.columns
+        if c.type == ColumnType.choice
+        for x in c.choices
     ]
     if choices:
         out.append(

@@ -96,7 +96,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from campaign_ops.forms.identify import identify
-    from campaign_ops.forms.parser import try_parse
+    from campaign_ops.forms.pool import Job, parse_many
     from campaign_ops.forms.report import report_html, report_json, report_text
     from campaign_ops.forms.spec import load_form
     from campaign_ops.forms.submission import ParsedSubmission
@@ -104,7 +104,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     campaign, form_id = _campaign_or_form(args.id)
     candidates = campaign.forms if campaign else None
-    items = [try_parse(f, form_id, candidates=candidates) for f in args.files]
+    items = parse_many([Job(str(f)) for f in args.files], form_id, candidates)
     results = validate_batch(items)
     if campaign:
         for item, result in zip(items, results, strict=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,18 +97,78 @@ def load_suite_dict(form: FormSpec, directory: Path | None = None) -> dict[str, 
     return data
 
 
-def load_suite(form: FormSpec, directory: Path | None = None) -> Any:
-    """The committed suite as a ``gx.ExpectationSuite``, checked to be complete."""
+def load_suite(*forms: FormSpec, directory: Path | None = None) -> Any:
+    """The committed suite of ``forms`` as one ``gx.ExpectationSuite``, checked to be complete.
+
+    Several forms (``mergeable`` ones) give the union of their suites, so a batch holding
+    submissions of every form is validated in one GX run.
+    """
     import great_expectations as gx
 
-    data = load_suite_dict(form, directory)
+    dicts = [load_suite_dict(form, directory) for form in forms]
+    data = dicts[0] if len(dicts) == 1 else merged_suite_dict(dicts)
     suite = gx.ExpectationSuite(**data)
     if len(suite.expectations) != len(data["expectations"]):
         raise SuiteDriftError(
-            f"{form.id} 的校验规则未能完整载入"
+            f"{suite.name} 的校验规则未能完整载入"
             f"（{len(suite.expectations)}/{len(data['expectations'])}），请先导入自定义规则类"
         )
     return suite
+
+
+def _shape(expectation: dict[str, Any]) -> tuple[str, str]:
+    """What an expectation checks, without its value set (which merging may widen)."""
+    kwargs = {k: v for k, v in expectation["kwargs"].items() if k != "value_set"}
+    return expectation["type"], json.dumps(kwargs, sort_keys=True, default=str)
+
+
+def _columns(expectation: dict[str, Any]) -> tuple[str, ...]:
+    kw = expectation["kwargs"]
+    return tuple(kw[k] for k in ("column", "column_A", "column_B") if k in kw)
+
+
+def mergeable(suites: Sequence[dict[str, Any]]) -> list[list[int]]:
+    """Group suites (by index) that can run as one: no frame column checked two ways.
+
+    The suites of all forms check the same generic frame columns, so they usually merge into
+    one group; a form whose growth factor differs from another's, say, gets its own run.
+    """
+    groups: list[tuple[list[int], dict[tuple[str, ...], set[tuple[str, str]]]]] = []
+    for i, suite in enumerate(suites):
+        mine: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+        for e in suite["expectations"]:
+            mine.setdefault(_columns(e), set()).add(_shape(e))
+        for members, seen in groups:
+            if all(seen.get(cols, shapes) == shapes for cols, shapes in mine.items()):
+                members.append(i)
+                for cols, shapes in mine.items():
+                    seen.setdefault(cols, shapes)
+                break
+        else:
+            groups.append(([i], dict(mine)))
+    return [members for members, _ in groups]
+
+
+def merged_suite_dict(suites: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One suite checking what each of ``suites`` checks (they must be ``mergeable``).
+
+    Expectations of the same shape become one; value sets are joined, which is safe because
+    choice values carry their form and column (``form/column=text``).
+    """
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for suite in suites:
+        for e in suite["expectations"]:
+            shape = _shape(e)
+            if shape not in merged:
+                merged[shape] = json.loads(json.dumps(e))
+            elif "value_set" in e["kwargs"]:
+                joined = merged[shape]["kwargs"]["value_set"] + e["kwargs"]["value_set"]
+                merged[shape]["kwargs"]["value_set"] = list(dict.fromkeys(joined))
+    return {
+        "name": "+".join(s["name"] for s in suites),
+        "expectations": list(merged.values()),
+        "meta": {"merged_from": [s["name"] for s in suites]},
+    }
 
 
 def drifted(form: FormSpec, directory: Path | None = None) -> bool:

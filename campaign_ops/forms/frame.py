@@ -108,7 +108,8 @@ def build_frame(
         choice = np.full((n, m), None, dtype=object)
         for j, c in enumerate(cols):
             if c.type == ColumnType.choice:
-                choice[:, j] = [None if t is None else f"{c.key}={t}" for t in texts[:, j]]
+                tag = K.choice_tag(form, c.key)
+                choice[:, j] = [None if t is None else tag + t for t in texts[:, j]]
         cell[K.CHOICE] = choice
     if any(c.type == ColumnType.text for c in cols):
         length = np.full((n, m), np.nan)

@@ -1,11 +1,13 @@
 """The Great Expectations side: one ephemeral context per process, suites attached once.
 
 Importing great_expectations costs seconds, so it happens here, on first use, never at module
-import. A validation run is one call per form per batch: GX's cost is per run, not per row.
+import. A validation run is one call per batch: GX's cost is per run and expectation, not per row,
+and the forms' suites check the same generic frame columns, so they merge into one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -25,16 +27,16 @@ def _context() -> tuple[Any, Any]:
     return context, asset.add_batch_definition_whole_dataframe("whole")
 
 
-_SUITES: dict[tuple[str, str], Any] = {}
+_SUITES: dict[tuple[tuple[str, str], ...], Any] = {}
 
 
-def _suite(form: FormSpec) -> Any:
+def _suite(forms: Sequence[FormSpec]) -> Any:
     from campaign_ops.forms.expectations import load_suite
 
-    key = (form.id, form.fingerprint())
+    key = tuple((form.id, form.fingerprint()) for form in forms)
     if key not in _SUITES:
         context, _ = _context()
-        suite = load_suite(form)
+        suite = load_suite(*forms)
         existing = [s for s in context.suites.all() if s.name == suite.name]
         for s in existing:
             context.suites.delete(s.name)
@@ -42,8 +44,23 @@ def _suite(form: FormSpec) -> Any:
     return _SUITES[key]
 
 
-def run_suite(form: FormSpec, frame: pd.DataFrame) -> list[tuple[dict[str, Any], list[Any]]]:
-    """Validate ``frame`` with the form's committed suite.
+_GROUPS: dict[tuple[tuple[str, str], ...], list[list[int]]] = {}
+
+
+def run_groups(forms: Sequence[FormSpec]) -> list[list[FormSpec]]:
+    """``forms`` split into the fewest GX runs (usually one; see ``mergeable``)."""
+    from campaign_ops.forms.expectations import load_suite_dict, mergeable
+
+    key = tuple((form.id, form.fingerprint()) for form in forms)
+    if key not in _GROUPS:
+        _GROUPS[key] = mergeable([load_suite_dict(form) for form in forms])
+    return [[forms[i] for i in group] for group in _GROUPS[key]]
+
+
+def run_suite(
+    forms: FormSpec | Sequence[FormSpec], frame: pd.DataFrame
+) -> list[tuple[dict[str, Any], list[Any]]]:
+    """Validate ``frame`` with the committed suite of ``forms`` (merged when several).
 
     Returns (expectation meta, unexpected frame positions) for each failed expectation. The
     whole suite first runs with ``BOOLEAN_ONLY`` (about half the cost of ``COMPLETE``); only
@@ -51,7 +68,7 @@ def run_suite(form: FormSpec, frame: pd.DataFrame) -> list[tuple[dict[str, Any],
     raises: it must never pass silently.
     """
     _, batch_definition = _context()
-    suite = _suite(form)
+    suite = _suite([forms] if isinstance(forms, FormSpec) else list(forms))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
     failed = []

@@ -1,69 +1,116 @@
-"""Parse many files on several cores: a pool started once and reused for every batch.
+"""Parse many files on every core: ``parse_many`` is ``try_parse`` for a batch.
 
 Parsing is pure Python per file (safety checks, label search, value cleaning) and
-parallelises cleanly; validation stays one GX run per form in the calling process. Workers
-are *spawned*, not forked, because the parent may hold great_expectations' threads; their
-start-up (about a second) is a one-off for a long-running worker.
+parallelises cleanly; validation stays one GX run per batch in the calling process. Workers
+are *spawned*, not forked, because the parent may hold great_expectations' threads. Their
+start-up (about a second: each imports the parser) is paid once per process, so a small batch
+is parsed in place; the pool is used from ``POOL_FROM`` files and then kept for later batches.
+Where no pool can be started (a daemonic worker process may not have children) parsing simply
+stays in place.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
 import math
 import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 from campaign_ops.forms.submission import ParsedSubmission, Refusal
 
+log = logging.getLogger(__name__)
 
-def _parse_chunk(
-    args: tuple[list[str], str | None, list[str] | None],
-) -> list[ParsedSubmission | Refusal]:
+POOL_FROM = 1000  # files; below this, starting workers costs more than it saves
+WORKERS_ENV = "CAMPAIGN_OPS_PARSE_WORKERS"  # 1 turns the pool off
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to parse: ``path`` names it (and is read when ``data`` is None)."""
+
+    path: str
+    data: bytes | None = None
+    file_key: str | None = None
+
+
+Parsed = ParsedSubmission | Refusal
+
+
+def parse_one(job: Job, form: str | None = None, candidates: Sequence[str] | None = None) -> Parsed:
     from campaign_ops.forms.parser import try_parse
 
-    paths, form_id, candidates = args
-    out: list[ParsedSubmission | Refusal] = []
-    for path in paths:
-        item = try_parse(path, form_id, candidates=candidates)
+    return try_parse(job.path, form, candidates=candidates, file_key=job.file_key, data=job.data)
+
+
+def parse_many(
+    jobs: Sequence[Job],
+    form: str | None = None,
+    candidates: Sequence[str] | None = None,
+    run_size: int | None = None,
+) -> list[Parsed]:
+    """``parse_one`` for every job, in order; on several cores when the run is big enough.
+
+    ``run_size`` is how many files the whole run parses, when ``jobs`` is one part of it.
+    """
+    pool = shared_pool() if (run_size or len(jobs)) >= POOL_FROM else None
+    if pool is not None:
+        try:
+            return pool.parse(jobs, form, candidates)
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): go on here
+            log.warning("解析进程意外退出，改为逐个解析：%s", exc)
+            _shared[:] = [None]
+            pool.close()
+    return [parse_one(job, form, candidates) for job in jobs]
+
+
+def _parse_chunk(args: tuple[list[Job], str | None, list[str] | None]) -> list[Parsed]:
+    jobs, form, candidates = args
+    out = []
+    for job in jobs:
+        item = parse_one(job, form, candidates)
         if isinstance(item, ParsedSubmission):
             item.form = item.form.id  # type: ignore[assignment]  # re-attached by the parent
         out.append(item)
     return out
 
 
-def _warm() -> int:
-    import campaign_ops.forms.parser  # noqa: F401  (import once per worker, before timing)
+def _warm(_: int) -> int:
+    import campaign_ops.forms.parser  # noqa: F401  (import once per worker, up front)
 
     return os.getpid()
 
 
 class ParserPool:
-    """``with ParserPool(2) as pool: items = pool.parse(paths)`` — same results as
-    ``[try_parse(p) for p in paths]``, in the same order."""
+    """``with ParserPool(2) as pool: items = pool.parse(jobs)`` — the same results as
+    ``[parse_one(j) for j in jobs]``, in the same order."""
 
     def __init__(self, workers: int | None = None):
-        self.workers = workers or max(1, min(4, (os.cpu_count() or 1)))
+        self.workers = workers or default_workers()
         ctx = multiprocessing.get_context("spawn")
         self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
-        list(self._executor.map(_warm_any, range(self.workers * 2)))
+        list(self._executor.map(_warm, range(self.workers * 2)))
 
     def parse(
         self,
-        paths: Sequence[str | Path],
+        jobs: Sequence[Job | str | Path],
         form: str | None = None,
         candidates: Sequence[str] | None = None,
-    ) -> list[ParsedSubmission | Refusal]:
+    ) -> list[Parsed]:
         from campaign_ops.forms.spec import load_form
 
-        names = [str(p) for p in paths]
-        size = max(1, math.ceil(len(names) / (self.workers * 4)))
+        todo = [j if isinstance(j, Job) else Job(str(j)) for j in jobs]
+        size = max(1, math.ceil(len(todo) / (self.workers * 4)))
         chunks = [
-            (names[i : i + size], form, list(candidates) if candidates else None)
-            for i in range(0, len(names), size)
+            (todo[i : i + size], form, list(candidates) if candidates else None)
+            for i in range(0, len(todo), size)
         ]
-        items: list[ParsedSubmission | Refusal] = []
+        items: list[Parsed] = []
         for part in self._executor.map(_parse_chunk, chunks):
             items.extend(part)
         for item in items:
@@ -81,5 +128,25 @@ class ParserPool:
         self.close()
 
 
-def _warm_any(_: int) -> int:
-    return _warm()
+def default_workers() -> int:
+    try:
+        return max(1, int(os.environ.get(WORKERS_ENV, "")))
+    except ValueError:
+        return max(1, min(4, os.cpu_count() or 1))
+
+
+_shared: list[ParserPool | None] = []  # empty: not tried yet; [None]: none can be had
+
+
+def shared_pool() -> ParserPool | None:
+    """The process's pool, started on first use; None with one core or where none can start."""
+    if not _shared:
+        pool = None
+        if default_workers() > 1:
+            try:
+                pool = ParserPool()
+                atexit.register(pool.close)
+            except (AssertionError, OSError, RuntimeError) as exc:
+                log.warning("无法启动解析进程池，改为逐个解析：%s", exc)
+        _shared.append(pool)
+    return _shared[0]

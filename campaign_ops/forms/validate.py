@@ -16,12 +16,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from campaign_ops.forms import checks as K
 from campaign_ops.forms.checks import Check, checks_for
 from campaign_ops.forms.findings import FileResult, Finding
 from campaign_ops.forms.frame import EPOCH, BatchFrame, Previous, build_frame
-from campaign_ops.forms.spec import ColumnType, FormSpec
+from campaign_ops.forms.spec import ColumnType
 from campaign_ops.forms.submission import ParsedRow, ParsedSubmission, Refusal
 from campaign_ops.forms.text import column_requirement, rule_text
 from campaign_ops.forms.values import display
@@ -57,8 +58,7 @@ def validate_batch(
             res.add(note)
         results.append(res)
         by_form[item.form.id].append((item, res))
-    for pairs in by_form.values():
-        _validate_form(pairs[0][0].form, pairs, previous or {})
+    _validate_frames([_frame(pairs, previous or {}) for pairs in by_form.values()])
     return [r.settle() for r in results]
 
 
@@ -74,20 +74,33 @@ def refused(refusal: Refusal) -> FileResult:
     )
 
 
-def _validate_form(
-    form: FormSpec,
-    pairs: list[tuple[ParsedSubmission, FileResult]],
-    previous: Mapping[str, Previous],
-) -> None:
-    from campaign_ops.forms.gxrun import run_suite
-
+def _frame(
+    pairs: list[tuple[ParsedSubmission, FileResult]], previous: Mapping[str, Previous]
+) -> tuple[BatchFrame, dict[str, FileResult]]:
     subs = [s for s, _ in pairs]
     keys = {s.file_key for s in subs}
-    batch = build_frame(form, subs, {k: v for k, v in previous.items() if k in keys})
-    if batch.frame.empty:
-        return
-    failed = run_suite(form, batch.frame)
-    _attribute(batch, {s.file_key: r for s, r in pairs}, failed)
+    batch = build_frame(subs[0].form, subs, {k: v for k, v in previous.items() if k in keys})
+    return batch, {s.file_key: r for s, r in pairs}
+
+
+def _validate_frames(batches: list[tuple[BatchFrame, dict[str, FileResult]]]) -> None:
+    """One GX run over the frames of every form (concatenated), failures sent back to each."""
+    from campaign_ops.forms.gxrun import run_groups, run_suite
+
+    batches = [b for b in batches if not b[0].frame.empty]
+    by_form = {batch.form.id: (batch, results) for batch, results in batches}
+    for forms in run_groups([batch.form for batch, _ in batches]):
+        group = [by_form[form.id] for form in forms]
+        frames = [batch.frame for batch, _ in group]
+        starts = np.cumsum([0] + [len(f) for f in frames[:-1]])
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        for meta, positions in run_suite(forms, frame):
+            at = np.asarray(positions, dtype=np.int64)
+            which = np.searchsorted(starts, at, side="right") - 1
+            for g, (batch, results) in enumerate(group):
+                mine = at[which == g] - starts[g]
+                if len(mine):
+                    _attribute(batch, results, [(meta, mine)])
 
 
 def _attribute(batch: BatchFrame, results: dict[str, FileResult], failed) -> None:

@@ -181,6 +181,10 @@ def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[
 # ---- processing -------------------------------------------------------------------------------
 
 
+CHUNK = 500  # files per progress step
+HELD_BYTES = 64 * 1024 * 1024  # table bytes read ahead of parsing, at most (about)
+
+
 def process(
     campaign: Campaign,
     source: Source,
@@ -201,14 +205,14 @@ def process(
         processed,
         UnitMatcher(campaign),
         settings().archive_dir,
+        files=len(entries),
     )
     works: list[_Work] = []
-    for entry in entries:
-        work = _read(scan, entry)
-        if work is not None:
-            works.append(work)
+    for start in range(0, len(entries), CHUNK):
+        chunk = entries[start : start + CHUNK]
+        works.extend(_read_and_identify(scan, chunk))
         if progress:
-            progress(1)
+            progress(len(chunk))
     flush_archive()  # the bytes are safe before anything about them is recorded
     _validate(campaign, [w for w in works if w.outcome is None])
     return _store_all(campaign, source, works, now)
@@ -280,9 +284,47 @@ class _Scan:
     matcher: UnitMatcher
     archive_root: Path
     seen: set[str] = field(default_factory=set)  # contents met earlier in this run
+    files: int = 0  # in this run
 
 
-def _read(scan: _Scan, entry: Entry) -> _Work | None:
+def _read_and_identify(scan: _Scan, entries: list[Entry]) -> list[_Work]:
+    """Read, archive and identify files; the tables among them are parsed together, on every
+    core when there are many (``forms.pool``), holding at most ``HELD_BYTES`` at a time."""
+    works: list[_Work] = []
+    tables: list[tuple[_Work, bytes]] = []
+    held = 0
+    for entry in entries:
+        read = _read(scan, entry)
+        if read is None:
+            continue
+        work, data = read
+        works.append(work)
+        if work.outcome is not None:
+            continue
+        if not is_spreadsheet(entry.path):
+            _identify_document(scan.campaign, work, scan.matcher)
+            continue
+        tables.append((work, data))
+        held += len(data)
+        if held > HELD_BYTES:
+            _identify_tables(scan, tables)
+            tables, held = [], 0
+    _identify_tables(scan, tables)
+    return works
+
+
+def _identify_tables(scan: _Scan, tables: list[tuple[_Work, bytes]]) -> None:
+    from campaign_ops.forms.pool import Job, parse_many
+
+    # the parser sees the bytes we archived; the name is only the file's name
+    jobs = [Job(PurePosixPath(w.entry.path).name, data, w.sha256) for w, data in tables]
+    parsed = parse_many(jobs, candidates=scan.campaign.forms, run_size=scan.files)
+    for (work, _), item in zip(tables, parsed, strict=True):
+        _identify_table(scan.campaign, work, item, scan.matcher, scan.now)
+
+
+def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
+    """The file's bytes, archived before anything can fail (None: nothing more to do)."""
     if entry.size > MAX_MEDIA_BYTES:
         # refused unread: a 4 GiB video must not take the whole scan's memory (its path, size
         # and time are recorded, its bytes not archived). Smaller files over their type's limit
@@ -290,7 +332,7 @@ def _read(scan: _Scan, entry: Entry) -> _Work | None:
         work = _Work(entry, "", received_time(entry, scan.now, scan.previous_scan))
         work.unit = unit_from_path(scan.matcher, entry.path)
         work.conclude("refused", _too_big(entry.size, _size_limit_of(entry.path)))
-        return work
+        return work, b""
     try:
         data = scan.source.read(entry)
     except FileNotFoundError:
@@ -304,30 +346,16 @@ def _read(scan: _Scan, entry: Entry) -> _Work | None:
         return None  # this very file was stored by an earlier try of this task: done
     if sha in scan.seen or earlier is not None:
         work.conclude("duplicate", "与此前收到的文件内容完全相同，未重复处理。")
-        return work
+        return work, data
     scan.seen.add(sha)
-    _identify(scan.campaign, work, data, scan.matcher, scan.now)
-    return work
-
-
-def _identify(
-    campaign: Campaign, work: _Work, data: bytes, matcher: UnitMatcher, now: dt.datetime
-) -> None:
-    entry = work.entry
-    if is_spreadsheet(entry.path):
-        _identify_table(campaign, work, data, matcher, now)
-    else:
-        _identify_document(campaign, work, matcher)
+    return work, data
 
 
 def _identify_table(
-    campaign: Campaign, work: _Work, data: bytes, matcher: UnitMatcher, now: dt.datetime
+    campaign: Campaign, work: _Work, parsed: Any, matcher: UnitMatcher, now: dt.datetime
 ) -> None:
-    from campaign_ops.forms.parser import try_parse
-
+    """Unit, form and round of a parsed table (``parsed``: the submission or its refusal)."""
     entry = work.entry
-    name = Path(PurePosixPath(entry.path).name)  # the parser sees the bytes we archived
-    parsed = try_parse(name, candidates=campaign.forms, file_key=work.sha256, data=data)
     identity = getattr(parsed, "identity", None)
     if identity and identity.campaign and identity.campaign != campaign.id:
         work.unit = unit_from_path(matcher, entry.path)  # so that the unit is told

@@ -34,7 +34,7 @@ def store_all_values(session: Session, cells_by_submission: Mapping[int, Cells])
     """``store_values`` for many submissions in two statements; returns the cell count.
     (Delete + plain INSERT, not ON CONFLICT: drivers run an upsert's executemany one row per
     round trip — 90,000 cells took 14 s on PostgreSQL instead of 3 s.)"""
-    rows = []
+    rows: list[tuple[int, str, str, float | None, str | None]] = []
     for submission_id, cells in cells_by_submission.items():
         items = cells.items() if isinstance(cells, Mapping) else cells
         mine = [_row(submission_id, *_unpack(item)) for item in items]
@@ -43,16 +43,32 @@ def store_all_values(session: Session, cells_by_submission: Mapping[int, Cells])
     ids = list(cells_by_submission)
     session.execute(sa.delete(SubmittedValue).where(SubmittedValue.submission_id.in_(ids)))
     if rows:
-        session.execute(sa.insert(SubmittedValue.__table__), rows)
+        _insert(session, rows)
     return len(rows)
 
 
-def _refuse_duplicates(rows: list[dict[str, Any]]) -> None:
+_COLUMNS = ("submission_id", "row_key", "column_key", "value", "text")
+
+
+def _insert(session: Session, rows: list[tuple]) -> None:
+    """Plain tuples straight to the driver's executemany: SQLAlchemy's per-row parameter
+    processing cost more than SQLite's own insert (170,000 cells: 1.5 s of 2.7). The columns
+    need no type conversion (floats, str, None), so nothing is lost by skipping it."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO {SubmittedValue.__tablename__} ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))})",
+        rows,
+    )
+
+
+def _refuse_duplicates(rows: list[tuple]) -> None:
     seen: set[tuple[str, str]] = set()
     for row in rows:
-        cell = (row["row_key"], row["column_key"])
+        cell = (row[1], row[2])
         if cell in seen:
-            raise ValueError(f"cell {cell} given twice for submission {row['submission_id']}")
+            raise ValueError(f"cell {cell} given twice for submission {row[0]}")
         seen.add(cell)
 
 
@@ -64,7 +80,9 @@ def _unpack(item: Any) -> tuple[str, str, CellValue]:
     return str(row_key), str(column_key), value
 
 
-def _row(submission_id: int, row_key: str, column_key: str, value: CellValue) -> dict[str, Any]:
+def _row(
+    submission_id: int, row_key: str, column_key: str, value: CellValue
+) -> tuple[int, str, str, float | None, str | None]:
     number: float | None = None
     text: str | None = None
     kind = type(value)
@@ -78,13 +96,7 @@ def _row(submission_id: int, row_key: str, column_key: str, value: CellValue) ->
             number = None
     elif value is not None and str(value).strip():
         text = str(value)
-    return {
-        "submission_id": submission_id,
-        "row_key": row_key,
-        "column_key": column_key,
-        "value": number,
-        "text": text,
-    }
+    return submission_id, row_key, column_key, number, text
 
 
 def values_of(session: Session, submission_id: int) -> dict[tuple[str, str], float | str | None]:

@@ -196,3 +196,38 @@ def test_reports_in_chinese_for_people_and_json_for_machines(fill):
         and "价格欺诈及不按规定明码标价" in html
         and "结案数不能大于立案数" in html
     )
+
+
+def test_a_batch_of_every_form_runs_as_one_suite_and_each_file_keeps_its_own_rules(fill):
+    """The forms' suites merge into one GX run; a file is still held to its own form only."""
+    from campaign_ops.forms import gxrun
+    from campaign_ops.forms.spec import all_forms
+
+    forms = all_forms()
+    assert len(gxrun.run_groups(forms)) == 1
+    form = load_form("ankang-ad-cases")
+    values = sample_values(form, seed=9, cases=2)
+    values["r1"]["domain"] = "网站"  # a choice of another column: not a 领域
+    bad, _ = fill(form.id, values=values, name="领域填错.xlsx")
+    good = [fill(f.id, seed=20 + i, name=f"{f.id}.xlsx")[0] for i, f in enumerate(forms)]
+    results = {r.file: r for r in validate_batch([parse_file(p) for p in [*good, bad]])}
+    assert all(results[p.name].accepted for p in good)
+    (choice,) = results["领域填错.xlsx"].errors
+    assert (choice.code, choice.row_label, choice.value) == ("choice", "序号1", "网站")
+
+
+def test_suites_that_check_a_column_differently_run_separately():
+    from campaign_ops.forms.expectations import mergeable, merged_suite_dict, suite_dict
+
+    a, b = (suite_dict(load_form(f)) for f in ("livestream-cases", "saic-internet-ads"))
+    c = json.loads(json.dumps(b))
+    growth = next(e for e in c["expectations"] if e["kwargs"].get("column") == "growth_ratio")
+    growth["kwargs"]["max_value"] = 5.0
+    assert mergeable([a, b, c]) == [[0, 1], [2]]
+    ads = suite_dict(load_form("ankang-ad-cases"))
+    merged = merged_suite_dict([a, ads, b])
+    assert len(merged["expectations"]) == len(
+        {(e["type"], json.dumps(e["kwargs"])) for s in (a, ads, b) for e in s["expectations"]}
+    )
+    (choice,) = [e for e in merged["expectations"] if e["kwargs"].get("column") == "choice"]
+    assert "ankang-ad-cases/domain=医疗" in choice["kwargs"]["value_set"]

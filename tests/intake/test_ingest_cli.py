@@ -6,15 +6,23 @@ import datetime as dt
 import json
 import os
 
+import pytest
+
 from campaign_ops.campaign import get_campaign
 from campaign_ops.cli import main
+from campaign_ops.forms import pool
 from campaign_ops.synthetic import write_submission
 
 CAMPAIGN = "fangxian-2023-livestream"
 
 
-def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys):
+@pytest.mark.parametrize("workers", [1, 2], ids=["in_place", "parse_pool"])
+def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, workers):
     monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    # a big run parses its tables on every core; this small one is made to as well
+    monkeypatch.setenv(pool.WORKERS_ENV, str(workers))
+    monkeypatch.setattr(pool, "POOL_FROM", 1)
+    monkeypatch.setattr(pool, "_shared", [])
     c = get_campaign(CAMPAIGN)
     first = c.rounds[0]
     units = [u.code for u in c.units_for(first)]
@@ -62,3 +70,6 @@ def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys):
     # receipts went to the outbox, one per unit that sent files
     receipts = list((tmp_path / "state" / "outbox").rglob("receipt-*.eml"))
     assert len(receipts) == 3
+    if workers > 1:
+        assert pool._shared[0] is not None, "the tables should have been parsed in the pool"
+        pool._shared[0].close()
