@@ -27,13 +27,17 @@ def _context() -> tuple[Any, Any]:
     return context, asset.add_batch_definition_whole_dataframe("whole")
 
 
+def _key(forms: Sequence[FormSpec]) -> tuple[tuple[str, str], ...]:
+    return tuple((form.id, form.fingerprint()) for form in forms)
+
+
 _SUITES: dict[tuple[tuple[str, str], ...], Any] = {}
 
 
 def _suite(forms: Sequence[FormSpec]) -> Any:
     from campaign_ops.forms.expectations import load_suite
 
-    key = tuple((form.id, form.fingerprint()) for form in forms)
+    key = _key(forms)
     if key not in _SUITES:
         context, _ = _context()
         suite = load_suite(*forms)
@@ -51,14 +55,14 @@ def run_groups(forms: Sequence[FormSpec]) -> list[list[FormSpec]]:
     """``forms`` split into the fewest GX runs (usually one; see ``mergeable``)."""
     from campaign_ops.forms.expectations import load_suite_dict, mergeable
 
-    key = tuple((form.id, form.fingerprint()) for form in forms)
+    key = _key(forms)
     if key not in _GROUPS:
         _GROUPS[key] = mergeable([load_suite_dict(form) for form in forms])
     return [[forms[i] for i in group] for group in _GROUPS[key]]
 
 
 def run_suite(
-    forms: FormSpec | Sequence[FormSpec], frame: pd.DataFrame
+    forms: Sequence[FormSpec], frame: pd.DataFrame
 ) -> list[tuple[dict[str, Any], list[Any]]]:
     """Validate ``frame`` with the committed suite of ``forms`` (merged when several).
 
@@ -68,7 +72,7 @@ def run_suite(
     raises: it must never pass silently.
     """
     _, batch_definition = _context()
-    suite = _suite([forms] if isinstance(forms, FormSpec) else list(forms))
+    suite = _suite(forms)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
     failed = []

@@ -181,7 +181,7 @@ def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[
 # ---- processing -------------------------------------------------------------------------------
 
 
-CHUNK = 500  # files per progress step
+CHUNK = 100  # files per progress step (their tables are parsed together)
 HELD_BYTES = 64 * 1024 * 1024  # table bytes read ahead of parsing, at most (about)
 
 
