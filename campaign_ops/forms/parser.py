@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -239,10 +239,14 @@ def _read_row(
             continue
         refs[col.key] = f"{letter}{r}"
         raw = line[c - 1] if c <= width else None
-        if raw.__class__ is float and integer is not None and raw == raw:  # a plain number
+        cls = raw.__class__
+        if integer is not None and cls is float and raw == raw:  # a plain number
             values[col.key] = int(raw) if integer and raw.is_integer() else raw
             continue
-        value, bad = clean(col, raw)
+        if integer is not None and cls is str and raw:  # a number stored as text
+            value, bad = _text_number(raw, col.unit, integer)
+        else:
+            value, bad = clean(col, raw)
         values[col.key] = value
         if bad is not None:
             row.bad[col.key] = bad
@@ -277,8 +281,10 @@ def clean(col: Column, raw: Any) -> tuple[Any, str | None]:
     if isinstance(raw, Uncomputed):
         return None, f"公式 {raw} 没有计算结果"
     if col.numeric:
+        if raw.__class__ is str:
+            return _text_number(raw, col.unit, col.type is ColumnType.integer)
         value, bad = to_number(raw, col.unit)
-        if value is not None and col.type == ColumnType.integer and value.is_integer():
+        if value is not None and col.type is ColumnType.integer and value.is_integer():
             return int(value), None
         return value, bad
     if col.type == ColumnType.date:
@@ -288,6 +294,16 @@ def clean(col: Column, raw: Any) -> tuple[Any, str | None]:
         wanted = _squash(text)
         text = next((c for c in col.choices if _squash(c) == wanted), text)
     return text, None
+
+
+@lru_cache(maxsize=65536)
+def _text_number(raw: str, unit: str | None, integer: bool) -> tuple[Any, str | None]:
+    """A number typed as text (``１２``, ``1,200``, ``12件``, ``—``); the same few spellings
+    recur across thousands of files, so the answer is cached."""
+    value, bad = to_number(raw, unit)
+    if value is not None and integer and value.is_integer():
+        return int(value), None
+    return value, bad
 
 
 def _squash(text: str) -> str:

@@ -14,6 +14,7 @@ import logging
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -117,22 +118,28 @@ _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 
 def _formulas_by_sheet(inspection: Inspection) -> dict[str, list[tuple[str, str]]]:
     """Uncached formulas keyed by sheet name (workbook.xml names sheets, its rels the parts)."""
+    parts = inspection.parts
+    names = _sheet_parts(
+        parts.get("xl/workbook.xml", b""), parts.get("xl/_rels/workbook.xml.rels", b"")
+    )
+    return {name: inspection.uncached[part] for name, part in names if part in inspection.uncached}
+
+
+@lru_cache(maxsize=256)
+def _sheet_parts(workbook: bytes, rels: bytes) -> tuple[tuple[str, str | None], ...]:
+    """(sheet name, worksheet part) pairs; cached, as every file of a template has the same."""
     targets = {}
-    for rel in re.finditer(
-        rb"<(?:\w+:)?Relationship\b[^>]*>", inspection.parts.get("xl/_rels/workbook.xml.rels", b"")
-    ):
+    for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
         attrs = dict(_ATTR.findall(rel.group(0)))
         target = attrs.get(b"Target", b"").decode()
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
         targets[attrs.get(b"Id", b"").decode()] = part
-    out = {}
-    for el in _SHEET.finditer(inspection.parts.get("xl/workbook.xml", b"")):
+    out = []
+    for el in _SHEET.finditer(workbook):
         attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(el.group(0))}
         name = html.unescape(attrs.get(b"name", b"").decode())
-        part = targets.get(attrs.get(b"id", b"").decode())
-        if part in inspection.uncached:
-            out[name] = inspection.uncached[part]
-    return out
+        out.append((name, targets.get(attrs.get(b"id", b"").decode())))
+    return tuple(out)
 
 
 def _fill_formulas(cells: list[list[Any]], uncached: list[tuple[str, str]]) -> None:

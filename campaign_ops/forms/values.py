@@ -75,17 +75,23 @@ def to_number(raw: Any, unit: str | None = None) -> tuple[float | None, str | No
         return (None, None) if isinstance(raw, float) and math.isnan(raw) else (float(raw), None)
     if isinstance(raw, dt.date | dt.datetime | dt.time | dt.timedelta):
         return None, str(raw)
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    return _text_number(raw if cls is str else str(raw), unit)
+
+
+@lru_cache(maxsize=65536)
+def _text_number(raw: str, unit: str | None) -> tuple[float | None, str | None]:
+    """``to_number`` for text; cached, as the same few spellings recur across thousands of files."""
+    text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return None, None
-    if text in NONE_WORDS or unicodedata.normalize("NFKC", str(raw)).strip() in NONE_WORDS:
+    if text in NONE_WORDS:
         return 0.0, None
     s = _SPACES.sub("", text).replace(",", "").replace("，", "")
     if unit:
         s = s.removesuffix(unicodedata.normalize("NFKC", unit))
     if _NUMBER.match(s):
         return float(s), None
-    return None, str(raw).strip()
+    return None, raw.strip()
 
 
 def to_date(raw: Any) -> tuple[dt.date | None, str | None]:
