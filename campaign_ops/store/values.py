@@ -36,8 +36,10 @@ def store_all_values(session: Session, cells_by_submission: Mapping[int, Cells])
     round trip — 90,000 cells took 14 s on PostgreSQL instead of 3 s.)"""
     rows: list[tuple[int, str, str, float | None, str | None]] = []
     for submission_id, cells in cells_by_submission.items():
-        items = cells.items() if isinstance(cells, Mapping) else cells
-        mine = [_row(submission_id, *_unpack(item)) for item in items]
+        triples = (
+            ((r, c, v) for (r, c), v in cells.items()) if isinstance(cells, Mapping) else cells
+        )
+        mine = [_row(submission_id, str(r), str(c), v) for r, c, v in triples]
         _refuse_duplicates(mine)
         rows.extend(mine)
     ids = list(cells_by_submission)
@@ -70,14 +72,6 @@ def _refuse_duplicates(rows: list[tuple]) -> None:
         if cell in seen:
             raise ValueError(f"cell {cell} given twice for submission {row[0]}")
         seen.add(cell)
-
-
-def _unpack(item: Any) -> tuple[str, str, CellValue]:
-    if len(item) == 2:  # a Mapping item: ((row, column), value)
-        (row_key, column_key), value = item
-    else:
-        row_key, column_key, value = item
-    return str(row_key), str(column_key), value
 
 
 def _row(
