@@ -17,7 +17,7 @@ import math
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,15 +58,65 @@ def parse_many(
 
     ``run_size`` is how many files the whole run parses, when ``jobs`` is one part of it.
     """
+    return parse_later(jobs, form, candidates, run_size).result()
+
+
+def parse_later(
+    jobs: Sequence[Job],
+    form: str | None = None,
+    candidates: Sequence[str] | None = None,
+    run_size: int | None = None,
+) -> Parsing:
+    """Start ``parse_many`` and return at once, so the caller can read the next files while
+    the workers parse these; without a pool the files are parsed when ``result()`` is asked."""
     pool = shared_pool() if (run_size or len(jobs)) >= POOL_FROM else None
     if pool is not None:
         try:
-            return pool.parse(jobs, form, candidates)
-        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): go on here
-            log.warning("解析进程意外退出，改为逐个解析：%s", exc)
-            _shared[:] = [None]
-            pool.close()
-    return [parse_one(job, form, candidates) for job in jobs]
+            return Parsing(jobs, form, candidates, pool.submit(jobs, form, candidates))
+        except BrokenProcessPool as exc:
+            _give_up_pool(exc)
+    return Parsing(jobs, form, candidates)
+
+
+class Parsing:
+    """Files being parsed; ``result()`` is ``parse_one`` of each job, in order."""
+
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        form: str | None,
+        candidates: Sequence[str] | None,
+        futures: list[Future] | None = None,
+    ):
+        self.jobs, self.form, self.candidates = jobs, form, candidates
+        self._futures = futures
+
+    def result(self) -> list[Parsed]:
+        if self._futures is not None:
+            try:
+                return _attach_forms([item for f in self._futures for item in f.result()])
+            except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
+                _give_up_pool(exc)
+        return [parse_one(job, self.form, self.candidates) for job in self.jobs]
+
+
+def _give_up_pool(exc: BaseException) -> None:
+    """Parse in place from now on; the broken pool is shut down."""
+    log.warning("解析进程意外退出，改为逐个解析：%s", exc)
+    pool = _shared[0] if _shared else None
+    _shared[:] = [None]
+    if pool is not None:
+        pool.close()
+
+
+def _attach_forms(items: list[Parsed]) -> list[Parsed]:
+    """Workers send a form's id, not the spec (smaller to pickle); put the spec back."""
+    from campaign_ops.forms.spec import load_form
+
+    for item in items:
+        if isinstance(item, ParsedSubmission) and isinstance(item.form, str):
+            item.form = load_form(item.form)
+    return items
 
 
 def _parse_chunk(args: tuple[list[Job], str | None, list[str] | None]) -> list[Parsed]:
@@ -102,21 +152,24 @@ class ParserPool:
         form: str | None = None,
         candidates: Sequence[str] | None = None,
     ) -> list[Parsed]:
-        from campaign_ops.forms.spec import load_form
+        return _attach_forms(
+            [item for f in self.submit(jobs, form, candidates) for item in f.result()]
+        )
 
+    def submit(
+        self,
+        jobs: Sequence[Job | str | Path],
+        form: str | None = None,
+        candidates: Sequence[str] | None = None,
+    ) -> list[Future]:
+        """Send the jobs to the workers in a few slices each; the futures are in job order."""
         todo = [j if isinstance(j, Job) else Job(str(j)) for j in jobs]
         size = max(1, math.ceil(len(todo) / (self.workers * 4)))
-        chunks = [
-            (todo[i : i + size], form, list(candidates) if candidates else None)
+        names = list(candidates) if candidates else None
+        return [
+            self._executor.submit(_parse_chunk, (todo[i : i + size], form, names))
             for i in range(0, len(todo), size)
         ]
-        items: list[Parsed] = []
-        for part in self._executor.map(_parse_chunk, chunks):
-            items.extend(part)
-        for item in items:
-            if isinstance(item, ParsedSubmission) and isinstance(item.form, str):
-                item.form = load_form(item.form)
-        return items
 
     def close(self) -> None:
         self._executor.shutdown()

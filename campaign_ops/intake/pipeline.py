@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -184,7 +184,8 @@ def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[
 
 
 CHUNK = 100  # files per progress step (their tables are parsed together)
-HELD_BYTES = 64 * 1024 * 1024  # table bytes read ahead of parsing, at most (about)
+PARSE_AHEAD = 2  # chunks being parsed while the next is read (the workers never wait)
+HELD_BYTES = 32 * 1024 * 1024  # table bytes in one parse group, at most (about)
 
 
 def process(
@@ -242,11 +243,16 @@ def _process(
             archive,
             files=len(entries),
         )
+        parsing: deque[_Parsing] = deque()
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
-            works.extend(_read_and_identify(scan, chunk))
+            works.extend(_read_and_parse(scan, chunk, parsing))
+            while len(parsing) > PARSE_AHEAD:
+                _identify_tables(scan, *parsing.popleft())
             if progress:
                 progress(len(chunk))
+        while parsing:
+            _identify_tables(scan, *parsing.popleft())
     # leaving the block waited for every archive write: the bytes are safe before anything
     # about them is recorded
     _validate(campaign, [w for w in works if w.outcome is None])
@@ -322,9 +328,21 @@ class _Scan:
     files: int = 0  # in this run
 
 
-def _read_and_identify(scan: _Scan, entries: list[Entry]) -> list[_Work]:
-    """Read, archive and identify files; the tables among them are parsed together, on every
-    core when there are many (``forms.pool``), holding at most ``HELD_BYTES`` at a time."""
+_Parsing = tuple[list["_Work"], Any]  # files whose tables are being parsed, and the parsing
+
+
+def _read_and_parse(scan: _Scan, entries: list[Entry], parsing: deque[_Parsing]) -> list[_Work]:
+    """Read and archive files; documents are identified at once, tables are sent to the
+    parser (``forms.pool``: on every core when there are many) in groups of at most
+    ``HELD_BYTES``, appended to ``parsing``, so that reading goes on while they are parsed."""
+    from campaign_ops.forms.pool import Job, parse_later
+
+    def start(tables: list[tuple[_Work, bytes]]) -> None:
+        # the parser sees the bytes we archived; the name is only the file's name
+        jobs = [Job(PurePosixPath(w.entry.path).name, data, w.sha256) for w, data in tables]
+        later = parse_later(jobs, candidates=scan.campaign.forms, run_size=scan.files)
+        parsing.append(([w for w, _ in tables], later))
+
     works: list[_Work] = []
     tables: list[tuple[_Work, bytes]] = []
     held = 0
@@ -342,19 +360,15 @@ def _read_and_identify(scan: _Scan, entries: list[Entry]) -> list[_Work]:
         tables.append((work, data))
         held += len(data)
         if held > HELD_BYTES:
-            _identify_tables(scan, tables)
+            start(tables)
             tables, held = [], 0
-    _identify_tables(scan, tables)
+    if tables:
+        start(tables)
     return works
 
 
-def _identify_tables(scan: _Scan, tables: list[tuple[_Work, bytes]]) -> None:
-    from campaign_ops.forms.pool import Job, parse_many
-
-    # the parser sees the bytes we archived; the name is only the file's name
-    jobs = [Job(PurePosixPath(w.entry.path).name, data, w.sha256) for w, data in tables]
-    parsed = parse_many(jobs, candidates=scan.campaign.forms, run_size=scan.files)
-    for (work, _), item in zip(tables, parsed, strict=True):
+def _identify_tables(scan: _Scan, works: list[_Work], parsing: Any) -> None:
+    for work, item in zip(works, parsing.result(), strict=True):
         _identify_table(scan.campaign, work, item, scan.matcher, scan.now)
 
 

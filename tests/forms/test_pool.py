@@ -60,3 +60,31 @@ def test_one_worker_means_no_pool(monkeypatch: pytest.MonkeyPatch, fill):
     (item,) = parse_many([Job(str(path))])
     assert pool._shared == [None]
     assert isinstance(item, ParsedSubmission) and item.form.id == "livestream-cases"
+
+
+def test_groups_in_flight_together_each_get_their_own_files(pooled, fill):
+    paths = [fill(f.id, seed=i)[0] for i, f in enumerate(all_forms())]
+    jobs = [Job(p.name, p.read_bytes(), f"key-{i}") for i, p in enumerate(paths)]
+    groups = [jobs[:2], jobs[2:3], jobs[3:]]
+    started = [pool.parse_later(g) for g in groups]  # all sent before any result is asked
+    results = [later.result() for later in started]
+    assert [[x.file_key for x in r] for r in results] == [[j.file_key for j in g] for g in groups]
+    assert [_summary(x) for r in results for x in r] == [_summary(pool.parse_one(j)) for j in jobs]
+
+
+def test_killed_workers_leave_the_files_parsed_in_place(pooled, fill):
+    import os
+    import signal
+
+    path, _ = fill("ankang-work-stats")
+    jobs = [Job(path.name, path.read_bytes(), f"key-{i}") for i in range(4)]
+    shared = pool.shared_pool()
+    assert shared is not None
+    for pid in list(shared._executor._processes):  # as the kernel's OOM killer would
+        os.kill(pid, signal.SIGKILL)
+    # whether the pool notices before the files are sent or while they are parsed, the
+    # files are parsed in place
+    items = pool.parse_later(jobs).result()
+    assert [x.file_key for x in items] == [j.file_key for j in jobs]
+    assert all(isinstance(x, ParsedSubmission) for x in items)
+    assert pool._shared == [None]  # and the next files are parsed in place from the start
