@@ -41,12 +41,11 @@ def parse_file(
     """
     path = Path(path)
     expected = load_form(form) if isinstance(form, str) else form
-    pool = [load_form(f) if isinstance(f, str) else f for f in candidates or []]
     inspection = inspect_file(path, data)
     grids = read_grids(path, inspection)
     identity = read_identity(grids)
     tables = [g for g in grids if g.name != META_SHEET]
-    spec = _choose_form(path, identity, expected, pool, tables)
+    spec = _choose_form(path, identity, expected, candidates or (), tables)
     if inspection.kind == "csv" and not spec.accept_csv:
         raise Refusal("unsupported", f"《{spec.title}》不接受 CSV 文件，{ASK_RESAVE}。", path)
     match = _best_match(spec, tables)
@@ -114,7 +113,7 @@ def _choose_form(
     path: Path,
     identity: Identity | None,
     expected: FormSpec | None,
-    pool: list[FormSpec],
+    candidates: Sequence[FormSpec | str],
     grids: list[Grid],
 ) -> FormSpec:
     if identity and identity.form:
@@ -136,6 +135,7 @@ def _choose_form(
             pass
     if expected:
         return expected
+    pool = [load_form(f) if isinstance(f, str) else f for f in candidates]  # only now needed
     return _guess(path, pool or all_forms(), grids)
 
 
@@ -291,9 +291,15 @@ def clean(col: Column, raw: Any) -> tuple[Any, str | None]:
         return to_date(raw)
     text = to_text(raw)
     if text is not None and col.type == ColumnType.choice:
-        wanted = _squash(text)
-        text = next((c for c in col.choices if _squash(c) == wanted), text)
+        text = _choice(col.choices, text)
     return text, None
+
+
+@lru_cache(maxsize=4096)
+def _choice(choices: tuple[str, ...], text: str) -> str:
+    """The choice the unit meant (ignoring width, spaces and case), else the text as typed."""
+    wanted = _squash(text)
+    return next((c for c in choices if _squash(c) == wanted), text)
 
 
 @lru_cache(maxsize=65536)

@@ -295,31 +295,33 @@ def _check_sheet(path: Path, part: str, xml: bytes, inspection: Inspection) -> N
                 "后重新保存报送。",
                 path,
             )
-    if b"<f" not in xml and b":f>" not in xml:
-        return
-    found: list[tuple[str, str]] = []
-    # namespace-prefixed cells are rare: they take the slow general path
-    prefixed = b":f>" in xml
-    cells = (m.group(0) for m in _CELL.finditer(xml)) if prefixed else _formula_cells(xml)
-    for cell in cells:
-        m = _CELL.match(cell)
-        inner = (m.group(2) if m else b"") or b""
-        f = _FORMULA.search(inner)
-        if m and f and f.group(1).strip() and not _VALUE.search(inner):
-            found.append((m.group(1).decode(), _unescape(f.group(1).decode("utf-8", "replace"))))
+    if b"</f>" not in xml and b":f>" not in xml:
+        return  # no formula with text (data validations' <formula1> do not count)
+    if b":f>" in xml:  # namespace-prefixed cells are rare: they take the slow general path
+        found = []
+        for cell in _CELL.finditer(xml):
+            inner = cell.group(2) or b""
+            f = _FORMULA.search(inner)
+            if f and f.group(1).strip() and not _VALUE.search(inner):
+                found.append((cell.group(1).decode(), _text(f.group(1))))
+    else:  # one scan for the cells Excel writes as <c r=".."><f>..</f><v></v></c>
+        found = [
+            (m.group(1).decode(), _text(m.group(2)))
+            for m in _UNCACHED.finditer(xml)
+            if m.group(2).strip()
+        ]
     if found:
         inspection.uncached[part] = found
 
 
-def _formula_cells(xml: bytes):
-    """The ``<c …>…</c>`` elements that contain a formula, found from each ``<f``."""
-    pos = 0
-    while (i := xml.find(b"<f", pos)) != -1:
-        start, end = xml.rfind(b"<c ", 0, i), xml.find(b"</c>", i)
-        if start == -1 or end == -1:
-            return
-        yield xml[start : end + 4]
-        pos = end + 4
+# a formula cell saved without its value: an empty or missing <v> right after the formula
+_UNCACHED = re.compile(
+    rb'<c\s+r="([A-Z]+\d+)"[^>]*>\s*<f(?:\s[^>]*)?>([^<]*)</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+
+
+def _text(xml: bytes) -> str:
+    return _unescape(xml.decode("utf-8", "replace"))
 
 
 def _unescape(text: str) -> str:

@@ -193,3 +193,44 @@ def test_data_in_a_hidden_sheet_is_read_with_a_warning(fill):
     (result,) = validate_batch([sub])
     assert result.accepted and [w.code for w in result.warnings] == ["hidden_sheet"]
     assert "隐藏的工作表" in result.warnings[0].message
+
+
+def test_formulas_saved_without_a_result_are_computed(fill):
+    """Tools other than Excel/WPS save formulas without their result; we compute them."""
+    form = load_form("livestream-subjects")
+    path, values = fill(form.id, seed=3)
+    lay = TemplateLayout(form)
+    first, second = form.rows[0].key, form.rows[1].key
+    ref = lay.cell("total", "registered")
+    plus = f"{lay.cell(first, 'registered')}+{lay.cell(second, 'registered')}*2"
+
+    def general(xml: bytes) -> bytes:  # a formula other than the template's SUM
+        return re.sub(
+            rb'(<c r="' + ref.encode() + rb'"[^>]*>)<f>[^<]*</f>',
+            rb"\1<f>" + plus.encode() + rb"</f>",
+            xml,
+        )
+
+    rewrite_member(path, "xl/worksheets/sheet1.xml", general)
+    sub = parse_file(path)
+    registered = [values[r.key]["registered"] for r in form.rows]
+    assert sub.total.values["registered"] == registered[0] + registered[1] * 2
+    others = [c.key for c in form.numeric_columns if c.key != "registered"]
+    for key in others:  # the untouched SUMs of the template, computed too
+        assert sub.total.values[key] == sum(values[r.key][key] for r in form.rows)
+
+
+def test_uncached_formulas_are_found_in_namespace_prefixed_sheets(fill):
+    from campaign_ops.forms.safety import inspect_file
+
+    path, _ = fill("livestream-subjects", seed=3)
+
+    def prefixed(xml: bytes) -> bytes:  # <x:c r=".."><x:f>..</x:f><x:v></x:v></x:c>
+        xml = re.sub(rb"<(/?)(c|f|v|row|sheetData)\b", rb"<\1x:\2", xml)
+        return xml.replace(b"<worksheet ", b'<worksheet xmlns:x="urn:x" ', 1)
+
+    sheet = "xl/worksheets/sheet1.xml"
+    rewrite_member(path, sheet, prefixed)
+    plain = inspect_file(fill("livestream-subjects", seed=3)[0]).uncached[sheet]
+    found = inspect_file(path).uncached[sheet]
+    assert found == plain and all(f.startswith("SUM(") for _, f in found)
