@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
 from campaign_ops.intake.archiving import ArchiveWriter, sha256_of
@@ -37,6 +37,11 @@ from campaign_ops.intake.identify import (
     unit_from_path,
 )
 from campaign_ops.intake.sources import Entry, Source
+
+if TYPE_CHECKING:
+    from campaign_ops.forms.pool import Parsing
+
+    _InFlight = tuple[list["_Work"], Parsing]  # files whose tables are being parsed
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +248,7 @@ def _process(
             archive,
             files=len(entries),
         )
-        parsing: deque[_Parsing] = deque()
+        parsing: deque[_InFlight] = deque()
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
             works.extend(_read_and_parse(scan, chunk, parsing))
@@ -328,10 +333,7 @@ class _Scan:
     files: int = 0  # in this run
 
 
-_Parsing = tuple[list["_Work"], Any]  # files whose tables are being parsed, and the parsing
-
-
-def _read_and_parse(scan: _Scan, entries: list[Entry], parsing: deque[_Parsing]) -> list[_Work]:
+def _read_and_parse(scan: _Scan, entries: list[Entry], parsing: deque[_InFlight]) -> list[_Work]:
     """Read and archive files; documents are identified at once, tables are sent to the
     parser (``forms.pool``: on every core when there are many) in groups of at most
     ``HELD_BYTES``, appended to ``parsing``, so that reading goes on while they are parsed."""
@@ -367,7 +369,7 @@ def _read_and_parse(scan: _Scan, entries: list[Entry], parsing: deque[_Parsing])
     return works
 
 
-def _identify_tables(scan: _Scan, works: list[_Work], parsing: Any) -> None:
+def _identify_tables(scan: _Scan, works: list[_Work], parsing: Parsing) -> None:
     for work, item in zip(works, parsing.result(), strict=True):
         _identify_table(scan.campaign, work, item, scan.matcher, scan.now)
 
