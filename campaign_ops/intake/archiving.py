@@ -12,8 +12,6 @@ import hashlib
 import os
 import stat
 import threading
-from collections import deque
-from concurrent.futures import Future
 from pathlib import Path
 
 from campaign_ops.settings import settings
@@ -72,47 +70,3 @@ _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 def flush_archive() -> None:
     """Make every archived file of this batch durable (one sync instead of one per file)."""
     os.sync()
-
-
-class ArchiveWriter:
-    """Archives a batch's files on a background thread, then makes them durable at once.
-
-    Creating a file costs the kernel 0.1–1 ms on this kind of disk (ext4, measured), as much
-    as parsing the file; on a thread it overlaps the reading and parsing of the next files.
-    ``close()`` (or leaving the ``with`` block) waits for every write, raises the first that
-    failed, and syncs: call it before anything about these files is recorded.
-    """
-
-    MAX_PENDING = 64  # files queued, at most: bounds the bytes held in memory
-
-    def __init__(self, root: Path) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.root = Path(root)
-        self._threads = ThreadPoolExecutor(1, thread_name_prefix="archive")
-        self._pending: deque[Future] = deque()
-
-    def put(self, data: bytes, sha256: str) -> None:
-        """Queue ``data`` for the archive under its hash (already computed by the caller)."""
-        while len(self._pending) >= self.MAX_PENDING:
-            self._pending.popleft().result()
-        self._pending.append(
-            self._threads.submit(archive_bytes, data, sha256, self.root, durable=False)
-        )
-
-    def close(self) -> None:
-        try:
-            while self._pending:
-                self._pending.popleft().result()
-        finally:
-            self._threads.shutdown(wait=True, cancel_futures=True)
-        flush_archive()
-
-    def __enter__(self) -> ArchiveWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            self.close()
-        else:  # already failing: wait for the writes, but the error to report is the first
-            self._threads.shutdown(wait=True, cancel_futures=True)

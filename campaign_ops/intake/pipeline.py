@@ -15,17 +15,15 @@ done twice:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
-from campaign_ops.intake.archiving import ArchiveWriter, sha256_of
+from campaign_ops.intake.archiving import archive_bytes, flush_archive, sha256_of
 from campaign_ops.intake.identify import (
     MAX_MEDIA_BYTES,
     UnitMatcher,
@@ -201,65 +199,32 @@ def process(
     progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
     """Archive, identify, validate and store these files; one outcome per file."""
-    with heap_frozen():
-        return _process(campaign, source, entries, now, progress)
-
-
-GC_YOUNG = 20_000  # allocations between young collections (CPython default: 700)
-
-
-@contextmanager
-def heap_frozen() -> Iterator[None]:
-    """Spare the garbage collector work that finds nothing: the heap left by importing
-    pandas, SQLAlchemy and Great Expectations is frozen (never walked), and young objects are
-    collected every 20,000 allocations instead of 700 — parsing allocates many short-lived
-    lists, and each young collection walked the batch's parsed tables again. Together about
-    0.6 ms per file of 3,000 (measured in process; see bench/RESULTS.md)."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], GC_YOUNG), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-def _process(
-    campaign: Campaign,
-    source: Source,
-    entries: Iterable[Entry],
-    now: dt.datetime,
-    progress: Callable[[int], None] | None = None,
-) -> list[FileOutcome]:
     from campaign_ops.settings import settings
 
     entries = sorted(entries, key=lambda e: (e.mtime, e.path))
     previous_scan, processed = _history(campaign, source, now)
+    scan = _Scan(
+        campaign,
+        source,
+        now,
+        previous_scan,
+        processed,
+        UnitMatcher(campaign),
+        settings().archive_dir,
+        files=len(entries),
+    )
     works: list[_Work] = []
-    with ArchiveWriter(settings().archive_dir) as archive:
-        scan = _Scan(
-            campaign,
-            source,
-            now,
-            previous_scan,
-            processed,
-            UnitMatcher(campaign),
-            archive,
-            files=len(entries),
-        )
-        parsing: deque[_InFlight] = deque()
-        for start in range(0, len(entries), CHUNK):
-            chunk = entries[start : start + CHUNK]
-            works.extend(_read_and_parse(scan, chunk, parsing))
-            while len(parsing) > PARSE_AHEAD:
-                _identify_tables(scan, *parsing.popleft())
-            if progress:
-                progress(len(chunk))
-        while parsing:
+    parsing: deque[_InFlight] = deque()
+    for start in range(0, len(entries), CHUNK):
+        chunk = entries[start : start + CHUNK]
+        works.extend(_read_and_parse(scan, chunk, parsing))
+        while len(parsing) > PARSE_AHEAD:
             _identify_tables(scan, *parsing.popleft())
-    # leaving the block waited for every archive write: the bytes are safe before anything
-    # about them is recorded
+        if progress:
+            progress(len(chunk))
+    while parsing:
+        _identify_tables(scan, *parsing.popleft())
+    flush_archive()  # the bytes are safe before anything about them is recorded
     _validate(campaign, [w for w in works if w.outcome is None])
     return _store_all(campaign, source, works, now)
 
@@ -328,7 +293,7 @@ class _Scan:
     previous_scan: dt.datetime | None
     processed: dict[str, str]  # sha256 → path where that content was first processed
     matcher: UnitMatcher
-    archive: ArchiveWriter
+    archive_root: Path
     seen: set[str] = field(default_factory=set)  # contents met earlier in this run
     files: int = 0  # in this run
 
@@ -390,7 +355,7 @@ def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
         log.info("%s 在读取前被移走，跳过", entry.path)
         return None
     sha = sha256_of(data)
-    scan.archive.put(data, sha)  # before anything can fail
+    archive_bytes(data, sha, scan.archive_root, durable=False)  # before anything can fail
     work = _Work(entry, sha, received_time(entry, scan.now, scan.previous_scan))
     earlier = scan.processed.get(sha)
     if earlier == entry.path:
