@@ -44,12 +44,7 @@ def archive_bytes(
         pass
     # a name of our own (process and thread) instead of mkstemp's random retries
     tmp = target.parent / f".incoming-{sha256[:16]}-{os.getpid()}-{threading.get_ident()}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    try:
-        fd = os.open(tmp, flags, _READ_ONLY)
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, _READ_ONLY)
+    fd = _create_read_only(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -65,6 +60,19 @@ def archive_bytes(
 
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+def _create_read_only(tmp: Path) -> int:
+    """A new read-only file open for writing; its folder is made when missing, and a
+    leftover of a writer that died (same name, so same process id and thread) is replaced."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        return os.open(tmp, flags, _READ_ONLY)
+    except FileNotFoundError:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        os.unlink(tmp)
+    return os.open(tmp, flags, _READ_ONLY)
 
 
 def flush_archive() -> None:

@@ -7,9 +7,11 @@ done twice:
 1. ``pending``: list the drop zone, skip files whose content already has a final outcome
    (same path, same size), and mark files still being copied as not ready.
 2. ``process``: read each file once, archive its bytes by sha256 (before anything can fail),
-   identify it, parse it; then validate all statistics of the batch in one Great Expectations
-   run; then write each file's outcome in a transaction of its own, so one bad file never
-   takes the others down and a retried task resumes where the last one stopped.
+   identify it and parse it (tables on the parse pool's workers while the next files are
+   read); then validate all statistics of the batch in one Great Expectations run; then write
+   the batch's outcomes in one transaction — split in halves, each in a savepoint, down to a
+   file at fault if it fails — so one bad file never takes the others down and a retried
+   task resumes where the last one stopped.
 """
 
 from __future__ import annotations

@@ -18,3 +18,18 @@ def test_archived_file_is_read_only_and_written_once(tmp_path: Path) -> None:
     assert first.stat().st_ino == inode  # the second call left the file alone
     assert not first.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     assert [p.name for p in first.parent.iterdir()] == [first.name]  # no temporary left over
+
+
+def test_a_dead_writers_leftover_does_not_block_archiving(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    data = b"leftover"
+    sha = sha256_of(data)
+    target = archive_path(sha, tmp_path)
+    target.parent.mkdir(parents=True)
+    leftover = target.parent / f".incoming-{sha[:16]}-{os.getpid()}-{threading.get_ident()}"
+    leftover.write_bytes(b"half")
+    leftover.chmod(0o444)
+    assert archive_bytes(data, sha, tmp_path).read_bytes() == data
+    assert not leftover.exists()
