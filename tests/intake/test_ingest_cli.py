@@ -11,6 +11,7 @@ import pytest
 from campaign_ops.campaign import get_campaign
 from campaign_ops.cli import main
 from campaign_ops.forms import pool
+from campaign_ops.intake import pipeline
 from campaign_ops.synthetic import write_submission
 
 CAMPAIGN = "fangxian-2023-livestream"
@@ -23,6 +24,8 @@ def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, w
     monkeypatch.setenv(pool.WORKERS_ENV, str(workers))
     monkeypatch.setattr(pool, "POOL_FROM", 1)
     monkeypatch.setattr(pool, "_shared", [])
+    # and in chunks of two files, so several are being parsed while the next is read
+    monkeypatch.setattr(pipeline, "CHUNK", 2)
     c = get_campaign(CAMPAIGN)
     first = c.rounds[0]
     units = [u.code for u in c.units_for(first)]
