@@ -21,8 +21,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from campaign_ops.forms.submission import ParsedSubmission, Refusal
+
+if TYPE_CHECKING:
+    from campaign_ops.forms.spec import FormSpec
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +117,12 @@ def _attach_forms(items: list[Parsed]) -> list[Parsed]:
     """Workers send a form's id, not the spec (smaller to pickle); put the spec back."""
     from campaign_ops.forms.spec import load_form
 
+    specs: dict[str, FormSpec] = {}  # one lookup per form, not per file
     for item in items:
         if isinstance(item, ParsedSubmission) and isinstance(item.form, str):
-            item.form = load_form(item.form)
+            if item.form not in specs:
+                specs[item.form] = load_form(item.form)
+            item.form = specs[item.form]
     return items
 
 
