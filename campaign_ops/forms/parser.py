@@ -244,7 +244,7 @@ def _read_row(
             values[col.key] = int(raw) if integer and raw.is_integer() else raw
             continue
         if integer is not None and cls is str and raw:  # a number stored as text
-            value, bad = _text_number(raw, col.unit, integer)
+            value, bad = _number(raw, col.unit, integer)
         else:
             value, bad = clean(col, raw)
         values[col.key] = value
@@ -281,12 +281,7 @@ def clean(col: Column, raw: Any) -> tuple[Any, str | None]:
     if isinstance(raw, Uncomputed):
         return None, f"公式 {raw} 没有计算结果"
     if col.numeric:
-        if raw.__class__ is str:
-            return _text_number(raw, col.unit, col.type is ColumnType.integer)
-        value, bad = to_number(raw, col.unit)
-        if value is not None and col.type is ColumnType.integer and value.is_integer():
-            return int(value), None
-        return value, bad
+        return _number(raw, col.unit, col.type is ColumnType.integer)
     if col.type == ColumnType.date:
         return to_date(raw)
     text = to_text(raw)
@@ -302,10 +297,9 @@ def _choice(choices: tuple[str, ...], text: str) -> str:
     return next((c for c in choices if _squash(c) == wanted), text)
 
 
-@lru_cache(maxsize=65536)
-def _text_number(raw: str, unit: str | None, integer: bool) -> tuple[Any, str | None]:
-    """A number typed as text (``１２``, ``1,200``, ``12件``, ``—``); the same few spellings
-    recur across thousands of files, so the answer is cached."""
+def _number(raw: Any, unit: str | None, integer: bool) -> tuple[Any, str | None]:
+    """A number cell (also typed as text: ``１２``, ``1,200``, ``12件``, ``—``), as an int in
+    whole-number columns."""
     value, bad = to_number(raw, unit)
     if value is not None and integer and value.is_integer():
         return int(value), None
