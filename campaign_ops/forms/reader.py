@@ -165,20 +165,32 @@ def _fill_formulas(cells: list[list[Any]], uncached: list[tuple[str, str]]) -> N
 _SUM_RANGE = re.compile(r"=?\s*SUM\((\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)\)\s*", re.I)
 
 
-def _compute(formula: str, lookup, depth: int) -> float | Uncomputed:
+@lru_cache(maxsize=4096)
+def _sum_range(formula: str) -> tuple[range, range] | None:
+    """Rows and columns of a plain ``SUM(A1:B9)`` (cached: every file of a template has the
+    same 合计 formulas), or None for anything else."""
     m = _SUM_RANGE.fullmatch(formula)
-    if m:  # the common 合计 formula, without the general evaluator's overhead
-        (r1, c1), (r2, c2) = split_ref(m[1].upper()), split_ref(m[2].upper())
-        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 100_000:
-            total = 0.0
-            for r in range(min(r1, r2), max(r1, r2) + 1):
-                for c in range(min(c1, c2), max(c1, c2) + 1):
-                    raw = lookup(r, c, depth + 1)
-                    if raw.__class__ is float:
-                        total += raw
-                    elif raw is not None and raw != "":
-                        total += to_number(raw)[0] or 0.0
-            return total
+    if not m:
+        return None
+    (r1, c1), (r2, c2) = split_ref(m[1].upper()), split_ref(m[2].upper())
+    if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > 100_000:
+        return None
+    return range(min(r1, r2), max(r1, r2) + 1), range(min(c1, c2), max(c1, c2) + 1)
+
+
+def _compute(formula: str, lookup, depth: int) -> float | Uncomputed:
+    cells = _sum_range(formula)
+    if cells:  # the common 合计 formula, without the general evaluator's overhead
+        rows, cols = cells
+        total = 0.0
+        for r in rows:
+            for c in cols:
+                raw = lookup(r, c, depth + 1)
+                if raw.__class__ is float:
+                    total += raw
+                elif raw is not None and raw != "":
+                    total += to_number(raw)[0] or 0.0
+        return total
     try:
         return evaluate(formula, lookup, depth)
     except (FormulaError, RecursionError, ZeroDivisionError):
