@@ -8,10 +8,11 @@ done twice:
    (same path, same size), and mark files still being copied as not ready.
 2. ``process``: read each file once, archive its bytes by sha256 (before anything can fail),
    identify it and parse it (tables on the parse pool's workers while the next files are
-   read); then validate all statistics of the batch in one Great Expectations run; then write
-   the batch's outcomes in one transaction — split in halves, each in a savepoint, down to a
-   file at fault if it fails — so one bad file never takes the others down and a retried
-   task resumes where the last one stopped.
+   read); then, a group of files at a time while the next ones are parsed, validate the
+   group's statistics in one Great Expectations run and write its outcomes in one
+   transaction — split in halves, each in a savepoint, down to a file at fault if it fails —
+   so one bad file never takes the others down and a retried task resumes where the last
+   one stopped.
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ from campaign_ops.intake.sources import Entry, Source
 
 if TYPE_CHECKING:
     from campaign_ops.forms.pool import Parsing
-
-    _InFlight = tuple[list["_Work"], Parsing]  # files whose tables are being parsed
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +187,13 @@ def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[
 # ---- processing -------------------------------------------------------------------------------
 
 
-CHUNK = 100  # files per progress step (their tables are parsed together)
-PARSE_AHEAD = 2  # chunks being parsed while the next is read (the workers never wait)
+CHUNK = 100  # files read (and their tables sent to the parser) per progress step
 HELD_BYTES = 32 * 1024 * 1024  # table bytes in one parse group, at most (about)
+# Files are validated and stored in groups while the next files are parsed, so the workers are
+# never idle while this process works. A Great Expectations run costs about 0.1 s whatever its
+# size, so a group holds many files; as many are read ahead, to keep the workers busy meanwhile.
+SETTLE_FILES = 750
+AHEAD_FILES = SETTLE_FILES
 
 
 def process(
@@ -200,7 +203,8 @@ def process(
     now: dt.datetime,
     progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
-    """Archive, identify, validate and store these files; one outcome per file."""
+    """Archive, identify, validate and store these files; one outcome per file, in arrival
+    order. Raises once all the others are stored if some file's outcome could not be."""
     from campaign_ops.settings import settings
 
     entries = sorted(entries, key=lambda e: (e.mtime, e.path))
@@ -215,20 +219,34 @@ def process(
         settings().archive_dir,
         files=len(entries),
     )
-    works: list[_Work] = []
-    parsing: deque[_InFlight] = deque()
+    reading: deque[_Chunk] = deque()  # read, their tables being parsed
+    ready: list[_Work] = []  # identified, in arrival order
+    outcomes: list[FileOutcome] = []
+    failed: list[str] = []
+
+    def settle() -> None:
+        if not ready:
+            return
+        flush_archive()  # the bytes are safe before anything about them is recorded
+        _validate(campaign, [w for w in ready if w.outcome is None])
+        outcomes.extend(_store_all(campaign, source, ready, now, failed))
+        ready.clear()
+
     for start in range(0, len(entries), CHUNK):
         chunk = entries[start : start + CHUNK]
-        works.extend(_read_and_parse(scan, chunk, parsing))
-        while len(parsing) > PARSE_AHEAD:
-            _identify_tables(scan, *parsing.popleft())
+        reading.append(_read_and_parse(scan, chunk))
+        while sum(len(c.works) for c in reading) > AHEAD_FILES:
+            ready.extend(_identified(scan, reading.popleft()))
+            if len(ready) >= SETTLE_FILES:
+                settle()
         if progress:
             progress(len(chunk))
-    while parsing:
-        _identify_tables(scan, *parsing.popleft())
-    flush_archive()  # the bytes are safe before anything about them is recorded
-    _validate(campaign, [w for w in works if w.outcome is None])
-    return _store_all(campaign, source, works, now)
+    while reading:
+        ready.extend(_identified(scan, reading.popleft()))
+    settle()
+    if failed:
+        raise RuntimeError(f"{len(failed)} 个文件的处理结果未能保存，其余已保存：{failed[:5]}")
+    return outcomes
 
 
 def _history(
@@ -300,19 +318,28 @@ class _Scan:
     files: int = 0  # in this run
 
 
-def _read_and_parse(scan: _Scan, entries: list[Entry], parsing: deque[_InFlight]) -> list[_Work]:
+@dataclass
+class _Chunk:
+    """Files read together: their works in arrival order, and the parsing of their tables."""
+
+    works: list[_Work]
+    parsing: list[tuple[list[_Work], Parsing]]
+
+
+def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
     """Read and archive files; documents are identified at once, tables are sent to the
     parser (``forms.pool``: on every core when there are many) in groups of at most
-    ``HELD_BYTES``, appended to ``parsing``, so that reading goes on while they are parsed."""
+    ``HELD_BYTES``, so that reading goes on while they are parsed."""
     from campaign_ops.forms.pool import Job, parse_later
+
+    chunk = _Chunk([], [])
 
     def start(tables: list[tuple[_Work, bytes]]) -> None:
         # the parser sees the bytes we archived; the name is only the file's name
         jobs = [Job(PurePosixPath(w.entry.path).name, data, w.sha256) for w, data in tables]
         later = parse_later(jobs, candidates=scan.campaign.forms, run_size=scan.files)
-        parsing.append(([w for w, _ in tables], later))
+        chunk.parsing.append(([w for w, _ in tables], later))
 
-    works: list[_Work] = []
     tables: list[tuple[_Work, bytes]] = []
     held = 0
     for entry in entries:
@@ -320,7 +347,7 @@ def _read_and_parse(scan: _Scan, entries: list[Entry], parsing: deque[_InFlight]
         if read is None:
             continue
         work, data = read
-        works.append(work)
+        chunk.works.append(work)
         if work.outcome is not None:
             continue
         if not is_spreadsheet(entry.path):
@@ -333,12 +360,15 @@ def _read_and_parse(scan: _Scan, entries: list[Entry], parsing: deque[_InFlight]
             tables, held = [], 0
     if tables:
         start(tables)
-    return works
+    return chunk
 
 
-def _identify_tables(scan: _Scan, works: list[_Work], parsing: Parsing) -> None:
-    for work, item in zip(works, parsing.result(), strict=True):
-        _identify_table(scan.campaign, work, item, scan.matcher, scan.now)
+def _identified(scan: _Scan, chunk: _Chunk) -> list[_Work]:
+    """The chunk's works, once its tables are parsed and identified."""
+    for works, parsing in chunk.parsing:
+        for work, item in zip(works, parsing.result(), strict=True):
+            _identify_table(scan.campaign, work, item, scan.matcher, scan.now)
+    return chunk.works
 
 
 def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
@@ -551,20 +581,22 @@ def _previous_values(campaign: Campaign, works: list[_Work]) -> dict[str, Any]:
 
 
 def _store_all(
-    campaign: Campaign, source: Source, works: list[_Work], now: dt.datetime
+    campaign: Campaign,
+    source: Source,
+    works: list[_Work],
+    now: dt.datetime,
+    failed: list[str],
 ) -> list[FileOutcome]:
-    """Write the batch's facts and outcomes in a few set-based statements, in one
-    transaction. If that fails, the batch is split in halves, each in a savepoint of its own,
-    down to the file at fault: that file is left out and the others are kept; the task then
-    fails so that Airflow retries it, and the retry skips what was stored."""
+    """Write these files' facts and outcomes in a few set-based statements, in one
+    transaction. If that fails, the files are split in halves, each in a savepoint of its own,
+    down to the file at fault: that file is left out (its path added to ``failed``) and the
+    others are kept; the task then fails so that Airflow retries it, and the retry skips what
+    was stored."""
     from campaign_ops.store import session_scope
 
     outcomes: list[FileOutcome] = []
-    failed: list[str] = []
     with session_scope() as session:
         _store_halving(session, campaign, source, works, now, outcomes, failed)
-    if failed:
-        raise RuntimeError(f"{len(failed)} 个文件的处理结果未能保存，其余已保存：{failed[:5]}")
     return outcomes
 
 

@@ -24,8 +24,11 @@ def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, w
     monkeypatch.setenv(pool.WORKERS_ENV, str(workers))
     monkeypatch.setattr(pool, "POOL_FROM", 1)
     monkeypatch.setattr(pool, "_shared", [])
-    # and in chunks of two files, so several are being parsed while the next is read
+    # and in chunks of two files, so several are being parsed while the next is read and
+    # earlier ones are validated and stored
     monkeypatch.setattr(pipeline, "CHUNK", 2)
+    monkeypatch.setattr(pipeline, "SETTLE_FILES", 3)
+    monkeypatch.setattr(pipeline, "AHEAD_FILES", 4)
     c = get_campaign(CAMPAIGN)
     first = c.rounds[0]
     units = [u.code for u in c.units_for(first)]

@@ -34,21 +34,26 @@ def _counts() -> dict[str, tuple[int, int]]:
         return {unit: (subs, cells) for unit, subs, cells in rows}
 
 
+@pytest.mark.parametrize("group", [pipeline.SETTLE_FILES, 2], ids=["one_group", "groups_of_two"])
 def test_a_file_that_cannot_be_stored_does_not_block_the_others(
-    tmp_path, monkeypatch, warehouse_url
+    tmp_path, monkeypatch, warehouse_url, group
 ):
     monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    # files are stored a group at a time: the failure must not stop the groups after it
+    monkeypatch.setattr(pipeline, "SETTLE_FILES", group)
+    monkeypatch.setattr(pipeline, "AHEAD_FILES", group)
+    monkeypatch.setattr(pipeline, "CHUNK", 1)
     c = get_campaign(CAMPAIGN)
     first = c.rounds[0]
     form = first.forms[0]
     units = [c.unit(code) for code in first.units or [u.code for u in c.units]][:5]
     drop = tmp_path / "incoming"
     old = (dt.datetime.now() - dt.timedelta(hours=2)).timestamp()
-    for unit in units:
+    for i, unit in enumerate(units):  # files are processed in the order they arrived
         path = drop / unit.short_name / "统计表.xlsx"
         write_submission(c, first.id, unit.code, form, path)
-        os.utime(path, (old, old))
-    unlucky = units[3].code
+        os.utime(path, (old + i, old + i))
+    unlucky = units[1].code  # in the first group when stored two at a time
 
     real_verdict = pipeline._verdict
 
