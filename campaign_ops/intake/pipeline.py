@@ -191,9 +191,10 @@ def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[
 
 CHUNK = 100  # files read (and their tables sent to the parser) per progress step
 HELD_BYTES = 32 * 1024 * 1024  # table bytes in one parse group, at most (about)
-# Files are validated and stored in groups while the next files are parsed, so the workers are
-# never idle while this process works. A Great Expectations run costs about 0.1 s whatever its
-# size, so a group holds many files; as many are read ahead, to keep the workers busy meanwhile.
+# Files are validated and stored a group at a time while the next files are parsed: memory is
+# bounded by the group, not the batch, and a fault only costs its group. A Great Expectations
+# run costs about 0.1 s whatever its size, so a group holds many files; as many are read ahead
+# so that the parse workers have work while this process validates and stores.
 SETTLE_FILES = 750
 AHEAD_FILES = SETTLE_FILES
 
