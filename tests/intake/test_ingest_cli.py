@@ -12,6 +12,7 @@ from campaign_ops.campaign import get_campaign
 from campaign_ops.cli import main
 from campaign_ops.forms import pool
 from campaign_ops.intake import pipeline
+from campaign_ops.intake.archiving import archive_path, sha256_of
 from campaign_ops.synthetic import write_submission
 
 CAMPAIGN = "fangxian-2023-livestream"
@@ -53,6 +54,9 @@ def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, w
     assert main(["ingest", CAMPAIGN, "--source", str(drop)]) == 0
     out = capsys.readouterr().out
     assert "已接收" in out and "已退回" in out
+    # every file is in the archive, tables (archived by their parser) and documents alike
+    for p in drop.rglob("*.*"):
+        assert archive_path(sha256_of(p.read_bytes())).read_bytes() == p.read_bytes(), p
 
     assert main(["status", CAMPAIGN, "--round", first.id, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
