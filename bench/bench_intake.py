@@ -5,8 +5,9 @@ DAG run against the CLI run — all measured in the same run on the same files.
 - warm intake: ``pending`` + ``process`` (the CLI's code path) in this process, after Great
   Expectations and the parse pool have started (their start-up is reported apart, as
   bench_forms does): list, archive (sha256), identify, parse, validate (one GX run per
-  batch), store values/findings/outcomes in the warehouse (SQLite); each repetition beside a
-  floor run;
+  group of files), store values/findings/outcomes in the warehouse (SQLite); each repetition
+  beside a floor run. The fastest one's CPU per file is reported for this process and the
+  parse workers apart, with the cores it kept busy on average;
 - CLI: ``campaign-ops ingest`` in a fresh process, imports and pool start included;
 - CLI with receipts: the same, also writing each unit's receipt to the outbox (what the
   collect DAG does, so the DAG is compared with this run);
@@ -136,11 +137,12 @@ def run_dag(
     return float(elapsed), int(peak)
 
 
-def run_warm(home: Path, campaigns: Path) -> tuple[float, list]:
+def run_warm(home: Path, campaigns: Path) -> tuple[float, dict[str, float]]:
     """The CLI's code path (``pending`` + ``process``, no receipts) in this process, after
     Great Expectations and the parse pool have started: what a long-lived worker pays per
-    scan. Seconds and the outcomes."""
+    scan. Seconds, and the CPU seconds of this process and of the parse workers."""
     from campaign_ops.campaign import get_campaign
+    from campaign_ops.forms.pool import shared_pool
     from campaign_ops.intake.pipeline import pending, process
     from campaign_ops.intake.sources import source_for
     from campaign_ops.store import upgrade
@@ -149,14 +151,33 @@ def run_warm(home: Path, campaigns: Path) -> tuple[float, list]:
     upgrade()  # migrations are not part of intake
     campaign = get_campaign(CAMPAIGN)
     source = source_for(campaign, None)
+    pool = shared_pool()
+    workers = pool.worker_pids() if pool else []
+    cpu0 = cpu_seconds(workers)
     t0 = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
     todo, _ = pending(campaign, source, now)
     outcomes = process(campaign, source, todo, now)
     elapsed = time.perf_counter() - t0
+    cpu = {k: v - cpu0[k] for k, v in cpu_seconds(workers).items()}
     bad = [o for o in outcomes if o.outcome != "accepted"]
     assert not bad and len(outcomes) == len(todo), bad[:3]
-    return elapsed, outcomes
+    return elapsed, cpu
+
+
+def cpu_seconds(workers: list[int]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by this process and by the given workers
+    (from ``/proc``; 0 where it cannot be read)."""
+    own = os.times()
+    tick = os.sysconf("SC_CLK_TCK")
+    used = 0
+    for pid in workers:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used += int(fields[11]) + int(fields[12])  # utime, stime
+    return {"this_process": own.user + own.system, "parse_workers": used / tick}
 
 
 def pool_start() -> float:
@@ -185,12 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         pool_one_off = pool_start()
         run_floor(files[:50])
         # warm, in process: interleaved with the floor so that both see the same load
-        floors, warm = [], []
+        floors, warm, cpus = [], [], []
         for i in range(args.repeat):
             floors.append(run_floor(files))
             home = tmp / f"warm{i}"
             drop_zone(files, home / "dropzone" / CAMPAIGN)
-            warm.append(run_warm(home, campaigns)[0])
+            elapsed, cpu = run_warm(home, campaigns)
+            warm.append(elapsed)
+            cpus.append(cpu)
         floor = min(floors)
         results = {}
         runs = {
@@ -206,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     cli, cli_peak = results["cli"]
     cli_receipts, _ = results["cli_receipts"]
     dag, dag_peak = results["dag"]
+    fastest = cpus[warm.index(min(warm))]
     report = {
         "files": n,
         "floor_s": round(floor, 2),
@@ -214,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         "warm_ms_per_file": round(min(warm) / n * 1000, 3),
         "warm_over_floor": round(min(warm) / floor, 2),
         "warm_ratios_per_repetition": [round(w / f, 2) for w, f in zip(warm, floors, strict=True)],
+        # where the fastest warm run's CPU went, and how many cores it kept busy on average
+        "warm_cpu_ms_per_file": {k: round(v / n * 1000, 3) for k, v in fastest.items()},
+        "warm_cores_busy": round(sum(fastest.values()) / min(warm), 2),
         "gx_one_off_s": round(gx_one_off, 2),
         "parse_pool_start_one_off_s": round(pool_one_off, 2),
         "parse_workers": default_workers(),
@@ -237,6 +264,12 @@ def main(argv: list[str] | None = None) -> int:
         f"intake in process, warm:          {min(warm):7.1f} s  "
         f"({report['warm_ms_per_file']:.2f} ms/file; GX start {gx_one_off:.1f} s and "
         f"{report['parse_workers']} parse workers' start {pool_one_off:.1f} s paid once before)"
+    )
+    spent = report["warm_cpu_ms_per_file"]
+    print(
+        f"  CPU per file: this process {spent['this_process']:.2f} ms, parse workers "
+        f"{spent['parse_workers']:.2f} ms; {report['warm_cores_busy']} of "
+        f"{os.cpu_count()} cores busy on average"
     )
     print(f"ratio warm intake / floor: {report['warm_over_floor']}×  (target ≤ 3×)")
     print(f"ratio CLI / floor: {report['cli_over_floor']}×  (fresh process, imports included)")

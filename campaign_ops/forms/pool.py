@@ -16,7 +16,7 @@ import logging
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -36,16 +36,11 @@ WORKERS_ENV = "CAMPAIGN_OPS_PARSE_WORKERS"  # 1 turns the pool off
 
 @dataclass(frozen=True)
 class Job:
-    """One file to parse: ``path`` names it (and is read when ``data`` is None).
-
-    ``keep`` is given the bytes and the file key before the file is parsed, in the process
-    that parses it: intake archives them there, so its own process does not wait for the
-    disk (a module-level function or a ``partial`` of one, to cross to the workers)."""
+    """One file to parse: ``path`` names it (and is read when ``data`` is None)."""
 
     path: str
     data: bytes | None = None
     file_key: str | None = None
-    keep: Callable[[bytes, str | None], object] | None = None
 
 
 Parsed = ParsedSubmission | Refusal
@@ -54,8 +49,6 @@ Parsed = ParsedSubmission | Refusal
 def parse_one(job: Job, form: str | None = None, candidates: Sequence[str] | None = None) -> Parsed:
     from campaign_ops.forms.parser import try_parse
 
-    if job.keep is not None and job.data is not None:
-        job.keep(job.data, job.file_key)
     return try_parse(job.path, form, candidates=candidates, file_key=job.file_key, data=job.data)
 
 
@@ -184,6 +177,10 @@ class ParserPool:
             self._executor.submit(_parse_chunk, (todo[i : i + size], form, names))
             for i in range(0, len(todo), size)
         ]
+
+    def worker_pids(self) -> list[int]:
+        """The workers' process ids (benchmarks count their CPU time)."""
+        return list(self._executor._processes)
 
     def close(self) -> None:
         self._executor.shutdown()

@@ -6,9 +6,9 @@ done twice:
 
 1. ``pending``: list the drop zone, skip files whose content already has a final outcome
    (same path, same size), and mark files still being copied as not ready.
-2. ``process``: read each file once, archive its bytes by sha256 (a table's on the parse
-   pool's worker, just before it is parsed there while the next files are read) and identify
-   it; then, a group of files at a time while the next ones are parsed, validate the
+2. ``process``: read each file once, archive its bytes by sha256 (before anything can fail),
+   identify it and parse it (tables on the parse pool's workers while the next files are
+   read); then, a group of files at a time while the next ones are parsed, validate the
    group's statistics in one Great Expectations run and write its outcomes in one
    transaction — split in halves, each in a savepoint, down to a file at fault if it fails —
    so one bad file never takes the others down and a retried task resumes where the last
@@ -24,7 +24,6 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -356,20 +355,16 @@ class _Chunk:
 
 
 def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
-    """Read files; documents are archived and identified at once, tables are sent to the
-    parser (``forms.pool``: on every core when there are many), which archives them before
-    it parses them, in groups of at most ``HELD_BYTES``, so that reading goes on meanwhile.
-    Nothing about a file is recorded before its bytes are archived: ``settle`` waits for the
-    parse."""
+    """Read and archive files; documents are identified at once, tables are sent to the
+    parser (``forms.pool``: on every core when there are many) in groups of at most
+    ``HELD_BYTES``, so that reading goes on while they are parsed."""
     from campaign_ops.forms.pool import Job, parse_later
 
     chunk = _Chunk([], [])
 
-    keep = partial(archive_bytes, root=scan.archive_root, durable=False)
-
     def start(tables: list[tuple[_Work, bytes]]) -> None:
-        # the parser archives the bytes before it parses them; the name is only the file's name
-        jobs = [Job(PurePosixPath(w.entry.path).name, data, w.sha256, keep) for w, data in tables]
+        # the parser sees the bytes we archived; the name is only the file's name
+        jobs = [Job(PurePosixPath(w.entry.path).name, data, w.sha256) for w, data in tables]
         later = parse_later(jobs, candidates=scan.campaign.forms, run_size=scan.files)
         chunk.parsing.append(([w for w, _ in tables], later))
 
@@ -381,11 +376,10 @@ def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
             continue
         work, data = read
         chunk.works.append(work)
-        if work.outcome is not None or not is_spreadsheet(entry.path):
-            if work.sha256:  # not a file refused unread for its size
-                keep(data, work.sha256)  # a table's parser archives it
-            if work.outcome is None:
-                _identify_document(scan.campaign, work, scan.matcher)
+        if work.outcome is not None:
+            continue
+        if not is_spreadsheet(entry.path):
+            _identify_document(scan.campaign, work, scan.matcher)
             continue
         tables.append((work, data))
         held += len(data)
@@ -406,7 +400,7 @@ def _identified(scan: _Scan, chunk: _Chunk) -> list[_Work]:
 
 
 def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
-    """The file's bytes and what is already known about it (None: nothing more to do)."""
+    """The file's bytes, archived before anything can fail (None: nothing more to do)."""
     if entry.size > MAX_MEDIA_BYTES:
         # refused unread: a 4 GiB video must not take the whole scan's memory (its path, size
         # and time are recorded, its bytes not archived). Smaller files over their type's limit
@@ -421,6 +415,7 @@ def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
         log.info("%s 在读取前被移走，跳过", entry.path)
         return None
     sha = sha256_of(data)
+    archive_bytes(data, sha, scan.archive_root, durable=False)  # before anything can fail
     work = _Work(entry, sha, received_time(entry, scan.now, scan.previous_scan))
     earlier = scan.processed.get(sha)
     if earlier == entry.path:
