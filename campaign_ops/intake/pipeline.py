@@ -260,17 +260,20 @@ def _process(
         outcomes.extend(_store_all(campaign, source, ready, now, failed))
         ready.clear()
 
+    def identify_oldest() -> None:
+        ready.extend(_identified(scan, reading.popleft()))
+        if len(ready) >= SETTLE_FILES:
+            settle()  # while the chunks after it are still being parsed
+
     for start in range(0, len(entries), CHUNK):
         chunk = entries[start : start + CHUNK]
         reading.append(_read_and_parse(scan, chunk))
         while sum(len(c.works) for c in reading) > AHEAD_FILES:
-            ready.extend(_identified(scan, reading.popleft()))
-            if len(ready) >= SETTLE_FILES:
-                settle()
+            identify_oldest()
         if progress:
             progress(len(chunk))
     while reading:
-        ready.extend(_identified(scan, reading.popleft()))
+        identify_oldest()
     settle()
     if failed:
         raise RuntimeError(f"{len(failed)} 个文件的处理结果未能保存，其余已保存：{failed[:5]}")
