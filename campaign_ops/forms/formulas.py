@@ -29,7 +29,6 @@ class FormulaError(ValueError):
 
 
 @lru_cache(maxsize=65536)
-@lru_cache(maxsize=16384)
 def split_ref(ref: str) -> tuple[int, int]:
     """``"C7"`` → (row 7, column 3), 1-based (cached: a template's references recur)."""
     m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref.upper())

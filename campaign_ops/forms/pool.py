@@ -98,7 +98,7 @@ class Parsing:
     def result(self) -> list[Parsed]:
         if self._futures is not None:
             try:
-                return _attach_forms([item for f in self._futures for item in f.result()])
+                return _gathered(self._futures)
             except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
                 _give_up_pool(exc)
         return [parse_one(job, self.form, self.candidates) for job in self.jobs]
@@ -113,10 +113,12 @@ def _give_up_pool(exc: BaseException) -> None:
         pool.close()
 
 
-def _attach_forms(items: list[Parsed]) -> list[Parsed]:
-    """Workers send a form's id, not the spec (smaller to pickle); put the spec back."""
+def _gathered(futures: list[Future]) -> list[Parsed]:
+    """The workers' results in job order, each with its form's spec back in place: workers
+    send a form's id, not the spec (smaller to pickle)."""
     from campaign_ops.forms.spec import load_form
 
+    items = [item for f in futures for item in f.result()]
     specs: dict[str, FormSpec] = {}  # one lookup per form, not per file
     for item in items:
         if isinstance(item, ParsedSubmission) and isinstance(item.form, str):
@@ -159,9 +161,7 @@ class ParserPool:
         form: str | None = None,
         candidates: Sequence[str] | None = None,
     ) -> list[Parsed]:
-        return _attach_forms(
-            [item for f in self.submit(jobs, form, candidates) for item in f.result()]
-        )
+        return _gathered(self.submit(jobs, form, candidates))
 
     def submit(
         self,
