@@ -16,7 +16,7 @@ import logging
 import math
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -32,15 +32,21 @@ log = logging.getLogger(__name__)
 
 POOL_FROM = 1000  # files; below this, starting workers costs more than it saves
 WORKERS_ENV = "CAMPAIGN_OPS_PARSE_WORKERS"  # 1 turns the pool off
+WORKER_NICENESS = 10  # added to the workers' niceness (lower priority), see _lower_priority
 
 
 @dataclass(frozen=True)
 class Job:
-    """One file to parse: ``path`` names it (and is read when ``data`` is None)."""
+    """One file to parse: ``path`` names it (and is read when ``data`` is None).
+
+    ``keep`` is given the bytes and the file key just before the file is parsed, in the
+    process that parses it: intake archives them there, off its own critical path (a
+    module-level function or a ``partial`` of one, so that it can cross to the workers)."""
 
     path: str
     data: bytes | None = None
     file_key: str | None = None
+    keep: Callable[[bytes, str | None], object] | None = None
 
 
 Parsed = ParsedSubmission | Refusal
@@ -49,6 +55,8 @@ Parsed = ParsedSubmission | Refusal
 def parse_one(job: Job, form: str | None = None, candidates: Sequence[str] | None = None) -> Parsed:
     from campaign_ops.forms.parser import try_parse
 
+    if job.keep is not None and job.data is not None:
+        job.keep(job.data, job.file_key)
     return try_parse(job.path, form, candidates=candidates, file_key=job.file_key, data=job.data)
 
 
@@ -139,6 +147,13 @@ def _parse_chunk(args: tuple[list[Job], str | None, list[str] | None]) -> list[P
     return out
 
 
+def _lower_priority() -> None:
+    """Workers yield to the process that feeds them: it reads, validates and stores every
+    file, so it is the critical path, and sharing the cores equally with the workers it got
+    about two thirds of one (on 2 cores, its wall time per CPU second fell from 1.43 to 1.29)."""
+    os.nice(WORKER_NICENESS)
+
+
 def _warm(_: int) -> int:
     import campaign_ops.forms.parser  # noqa: F401  (import once per worker, up front)
 
@@ -152,7 +167,9 @@ class ParserPool:
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
         ctx = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+        self._executor = ProcessPoolExecutor(
+            self.workers, mp_context=ctx, initializer=_lower_priority
+        )
         list(self._executor.map(_warm, range(self.workers * 2)))
 
     def parse(

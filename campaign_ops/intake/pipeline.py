@@ -6,9 +6,10 @@ done twice:
 
 1. ``pending``: list the drop zone, skip files whose content already has a final outcome
    (same path, same size), and mark files still being copied as not ready.
-2. ``process``: read each file once, archive its bytes by sha256 (before anything can fail),
-   identify it and parse it (tables on the parse pool's workers while the next files are
-   read); then, a group of files at a time while the next ones are parsed, validate the
+2. ``process``: read each file once, archive its bytes by sha256 (a table's by the parse
+   pool's worker, just before it parses it while the next files are read; whatever was read
+   is archived here if the scan fails first), identify it; then, a group of files at a time
+   while the next ones are parsed, validate the
    group's statistics in one Great Expectations run and write its outcomes in one
    transaction — split in halves, each in a savepoint, down to a file at fault if it fails —
    so one bad file never takes the others down and a retried task resumes where the last
@@ -24,6 +25,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -265,16 +267,21 @@ def _process(
         if len(ready) >= SETTLE_FILES:
             settle()  # while the chunks after it are still being parsed
 
-    for start in range(0, len(entries), CHUNK):
-        chunk = entries[start : start + CHUNK]
-        reading.append(_read_and_parse(scan, chunk))
-        while sum(len(c.works) for c in reading) > AHEAD_FILES:
+    try:
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start : start + CHUNK]
+            reading.append(_read_and_parse(scan, chunk))
+            while sum(len(c.works) for c in reading) > AHEAD_FILES:
+                identify_oldest()
+            if progress:
+                progress(len(chunk))
+        while reading:
             identify_oldest()
-        if progress:
-            progress(len(chunk))
-    while reading:
-        identify_oldest()
-    settle()
+        settle()
+    except BaseException:
+        for c in reading:  # every file read is archived, also when the scan fails
+            c.archive_here()
+        raise
     if failed:
         raise RuntimeError(f"{len(failed)} 个文件的处理结果未能保存，其余已保存：{failed[:5]}")
     return outcomes
@@ -356,41 +363,58 @@ class _Chunk:
     works: list[_Work]
     parsing: list[tuple[list[_Work], Parsing]]
 
+    def archive_here(self) -> None:
+        """Archive the tables in this process, whether or not their parse has done it yet
+        (archiving is idempotent): for a scan that stops before its parses finish."""
+        for _, parsing in self.parsing:
+            for job in parsing.jobs:
+                job.keep(job.data, job.file_key)
+
 
 def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
-    """Read and archive files; documents are identified at once, tables are sent to the
-    parser (``forms.pool``: on every core when there are many) in groups of at most
-    ``HELD_BYTES``, so that reading goes on while they are parsed."""
+    """Read files; documents are archived and identified at once, tables are sent to the
+    parser (``forms.pool``: on every core when there are many), which archives each one just
+    before parsing it, in groups of at most ``HELD_BYTES``, so that reading goes on
+    meanwhile. Nothing about a file is recorded before its parse, so before its archiving."""
     from campaign_ops.forms.pool import Job, parse_later
 
     chunk = _Chunk([], [])
+    keep = partial(archive_bytes, root=scan.archive_root, durable=False)
 
     def start(tables: list[tuple[_Work, bytes]]) -> None:
-        # the parser sees the bytes we archived; the name is only the file's name
-        jobs = [Job(PurePosixPath(w.entry.path).name, data, w.sha256) for w, data in tables]
+        # the name is only the file's name: the parser never sees the drop zone's folders
+        jobs = [Job(PurePosixPath(w.entry.path).name, d, w.sha256, keep) for w, d in tables]
         later = parse_later(jobs, candidates=scan.campaign.forms, run_size=scan.files)
         chunk.parsing.append(([w for w, _ in tables], later))
 
     tables: list[tuple[_Work, bytes]] = []
     held = 0
-    for entry in entries:
-        read = _read(scan, entry)
-        if read is None:
-            continue
-        work, data = read
-        chunk.works.append(work)
-        if work.outcome is not None:
-            continue
-        if not is_spreadsheet(entry.path):
-            _identify_document(scan.campaign, work, scan.matcher)
-            continue
-        tables.append((work, data))
-        held += len(data)
-        if held > HELD_BYTES:
+    try:
+        for entry in entries:
+            read = _read(scan, entry)
+            if read is None:
+                continue
+            work, data = read
+            chunk.works.append(work)
+            if work.outcome is not None or not is_spreadsheet(entry.path):
+                if work.sha256:  # not a file refused unread for its size
+                    keep(data, work.sha256)
+                if work.outcome is None:
+                    _identify_document(scan.campaign, work, scan.matcher)
+                continue
+            tables.append((work, data))
+            held += len(data)
+            if held > HELD_BYTES:
+                start(tables)
+                tables, held = [], 0
+        if tables:
             start(tables)
-            tables, held = [], 0
-    if tables:
-        start(tables)
+            tables = []
+    except BaseException:  # every file read is archived, also when reading fails
+        chunk.archive_here()
+        for work, data in tables:
+            keep(data, work.sha256)
+        raise
     return chunk
 
 
@@ -403,7 +427,7 @@ def _identified(scan: _Scan, chunk: _Chunk) -> list[_Work]:
 
 
 def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
-    """The file's bytes, archived before anything can fail (None: nothing more to do)."""
+    """The file's bytes and what is known about it at once (None: nothing more to do)."""
     if entry.size > MAX_MEDIA_BYTES:
         # refused unread: a 4 GiB video must not take the whole scan's memory (its path, size
         # and time are recorded, its bytes not archived). Smaller files over their type's limit
@@ -418,7 +442,6 @@ def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
         log.info("%s 在读取前被移走，跳过", entry.path)
         return None
     sha = sha256_of(data)
-    archive_bytes(data, sha, scan.archive_root, durable=False)  # before anything can fail
     work = _Work(entry, sha, received_time(entry, scan.now, scan.previous_scan))
     earlier = scan.processed.get(sha)
     if earlier == entry.path:

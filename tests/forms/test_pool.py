@@ -88,3 +88,17 @@ def test_killed_workers_leave_the_files_parsed_in_place(pooled, fill):
     assert [x.file_key for x in items] == [j.file_key for j in jobs]
     assert all(isinstance(x, ParsedSubmission) for x in items)
     assert pool._shared == [None]  # and the next files are parsed in place from the start
+
+
+def test_workers_yield_the_cores_to_the_process_that_feeds_them(pooled):
+    """The process that reads, validates and stores is the critical path: the parse
+    workers run at a lower priority (``top`` shows them niced)."""
+    import os
+
+    shared = pool.shared_pool()
+    assert shared is not None
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, mine + pool.WORKER_NICENESS)
+    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in shared.worker_pids()] == [
+        expected
+    ] * shared.workers

@@ -18,18 +18,22 @@ from campaign_ops.synthetic import write_submission
 CAMPAIGN = "fangxian-2023-livestream"
 
 
-@pytest.mark.parametrize("workers", [1, 2], ids=["in_place", "parse_pool"])
-def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, workers):
-    monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
-    # a big run parses its tables on every core; this small one is made to as well
+def small_scans_like_big_ones(monkeypatch, workers: int) -> None:
+    """A big run parses its tables on every core; a small one is made to as well, and in
+    chunks of two files, so that several are parsed while the next are read and earlier ones
+    are validated and stored."""
     monkeypatch.setenv(pool.WORKERS_ENV, str(workers))
     monkeypatch.setattr(pool, "POOL_FROM", 1)
     monkeypatch.setattr(pool, "_shared", [])
-    # and in chunks of two files, so several are being parsed while the next is read and
-    # earlier ones are validated and stored
     monkeypatch.setattr(pipeline, "CHUNK", 2)
     monkeypatch.setattr(pipeline, "SETTLE_FILES", 3)
     monkeypatch.setattr(pipeline, "AHEAD_FILES", 4)
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in_place", "parse_pool"])
+def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, workers):
+    monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    small_scans_like_big_ones(monkeypatch, workers)
     c = get_campaign(CAMPAIGN)
     first = c.rounds[0]
     units = [u.code for u in c.units_for(first)]
@@ -82,4 +86,52 @@ def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, w
     assert len(receipts) == 3
     if workers > 1:
         assert pool._shared[0] is not None, "the tables should have been parsed in the pool"
+        pool._shared[0].close()
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in_place", "parse_pool"])
+def test_files_read_before_the_drop_zone_fails_are_archived(
+    tmp_path, monkeypatch, warehouse_url, workers
+):
+    """Tables are archived by the process that parses them; when reading fails first (a
+    share gone mid-scan), every file read so far is archived all the same, also the one read
+    just before in the same chunk, not yet sent to be parsed, and nothing is recorded."""
+    import sqlalchemy as sa
+
+    from campaign_ops.intake.sources import FolderSource
+
+    monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    small_scans_like_big_ones(monkeypatch, workers)
+    c = get_campaign(CAMPAIGN)
+    first = c.rounds[0]
+    drop = tmp_path / "incoming"
+    for unit in c.units_for(first)[:6]:
+        write_submission(c, first.id, unit.code, first.forms[0], drop / unit.short_name / "表.xlsx")
+    old = (dt.datetime.now() - dt.timedelta(hours=2)).timestamp()
+    for p in drop.rglob("*.xlsx"):
+        os.utime(p, (old, old))
+
+    read = FolderSource.read
+    reads: list[bytes] = []
+
+    def failing_on_the_sixth(self, entry):
+        if len(reads) == 5:
+            raise OSError(112, "共享盘已断开")
+        reads.append(read(self, entry))
+        return reads[-1]
+
+    monkeypatch.setattr(FolderSource, "read", failing_on_the_sixth)
+    source = FolderSource(drop)
+    now = dt.datetime.now(dt.UTC)
+    todo, _ = pipeline.pending(c, source, now)
+    with pytest.raises(OSError, match="共享盘已断开"):
+        pipeline.process(c, source, todo, now)
+
+    # chunks of two: the fifth file was read but not yet sent to be parsed
+    assert len(reads) == 5
+    for data in reads:
+        assert archive_path(sha256_of(data)).read_bytes() == data
+    with sa.create_engine(warehouse_url).connect() as conn:
+        assert conn.execute(sa.text("select count(*) from submissions")).scalar() == 0
+    if workers > 1 and pool._shared and pool._shared[0] is not None:
         pool._shared[0].close()
