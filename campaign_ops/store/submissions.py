@@ -168,31 +168,29 @@ def record_versions(
             }
         )
     _supersede_before_insert(session, campaign_id, rows, now)
+    new: set[tuple[str, str]] = set()
     if rows:
-        table = Submission.__table__
-        ids = session.execute(
-            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
-    new = {(r["deliverable_key"], r["sha256"]): r["id"] for r in rows}
-    fetched = {
-        s.id: s
-        for s in session.scalars(
-            sa.select(Submission)
-            .options(lazyload(Submission.archived_file))
-            .where(Submission.id.in_(new.values()))
+        # one executemany, then the rows back by their natural key: RETURNING with the
+        # parameters' order costs SQLite one statement per row
+        session.execute(sa.insert(Submission.__table__), rows)
+        new = {(r["deliverable_key"], r["sha256"]) for r in rows}
+        existing.update(
+            ((s.deliverable_key, s.sha256), s)
+            for s in session.scalars(
+                sa.select(Submission)
+                .options(lazyload(Submission.archived_file))
+                .where(
+                    Submission.campaign_id == campaign_id,
+                    Submission.sha256.in_({sha for _, sha in new}),
+                )
+            )
         )
-    }
     out = []
     for a in arrivals:
         key = (a.deliverable_key, a.sha256)
-        new_id = new.pop(key, None)  # the first arrival of a content creates it
-        if new_id:
-            existing[key] = fetched[new_id]
-            out.append(Recorded(fetched[new_id], created=True))
-        else:
-            out.append(Recorded(existing[key], created=False))
+        created = key in new
+        new.discard(key)  # the first arrival of a content creates it
+        out.append(Recorded(existing[key], created=created))
     return out
 
 
