@@ -13,6 +13,12 @@ DAG run against the CLI run — all measured in the same run on the same files.
   collect DAG does, so the DAG is compared with this run);
 - DAG: the campaign's collect DAG (``dag.test``) over the same files in a fresh warehouse.
 
+Intake creates a file per archived content, so the run also reports what creating a file costs
+on the disk it works on, measured just before the warm runs: on ext4 without a journal (these
+VMs) the kernel scans past recently deleted inodes, and for a few minutes after something
+deleted many files (a previous run cleaning up, a test suite) creating one costs up to 1 ms
+of CPU instead of 0.03 — a third of this benchmark's ratio. Wait, or look at the number.
+
 Targets (issue 5): intake ≤ 3× the floor, DAG ≤ 2× the CLI, peak memory < 1 GiB.
 
     .venv/bin/python -m bench.bench_intake [--files 3000] [--repeat 2]
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import resource
@@ -180,6 +187,15 @@ def cpu_seconds(workers: list[int]) -> dict[str, float]:
     return {"this_process": own.user + own.system, "parse_workers": used / tick}
 
 
+def file_creation_ms(folder: Path, files: int = 300) -> float:
+    """CPU milliseconds to create one empty file in ``folder`` (a fresh subfolder of it)."""
+    probe = Path(tempfile.mkdtemp(dir=folder, prefix="probe_"))
+    start = time.process_time()
+    for i in range(files):
+        os.close(os.open(probe / str(i), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444))
+    return (time.process_time() - start) / files * 1000
+
+
 def pool_start() -> float:
     """Start the process's parse pool (as the first big scan would); seconds."""
     from campaign_ops.forms.pool import shared_pool
@@ -205,12 +221,16 @@ def main(argv: list[str] | None = None) -> int:
         gx_one_off = warm_up()
         pool_one_off = pool_start()
         run_floor(files[:50])
-        # warm, in process: interleaved with the floor so that both see the same load
+        creating = file_creation_ms(tmp)
+        # warm, in process: interleaved with the floor so that both see the same load; each
+        # starts from a full collection, so that neither pays for the other's garbage
         floors, warm, cpus = [], [], []
         for i in range(args.repeat):
+            gc.collect()
             floors.append(run_floor(files))
             home = tmp / f"warm{i}"
             drop_zone(files, home / "dropzone" / CAMPAIGN)
+            gc.collect()
             elapsed, cpu = run_warm(home, campaigns)
             warm.append(elapsed)
             cpus.append(cpu)
@@ -241,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         # where the fastest warm run's CPU went, and how many cores it kept busy on average
         "warm_cpu_ms_per_file": {k: round(v / n * 1000, 3) for k, v in fastest.items()},
         "warm_cores_busy": round(sum(fastest.values()) / min(warm), 2),
+        "file_creation_cpu_ms": round(creating, 3),
         "gx_one_off_s": round(gx_one_off, 2),
         "parse_pool_start_one_off_s": round(pool_one_off, 2),
         "parse_workers": default_workers(),
@@ -271,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{spent['parse_workers']:.2f} ms; {report['warm_cores_busy']} of "
         f"{os.cpu_count()} cores busy on average"
     )
+    slow = "  (slow: many files were deleted lately; see the docstring)" if creating > 0.1 else ""
+    print(f"  creating a file on this disk before the warm runs: {creating:.3f} ms of CPU{slow}")
     print(f"ratio warm intake / floor: {report['warm_over_floor']}×  (target ≤ 3×)")
     print(f"ratio CLI / floor: {report['cli_over_floor']}×  (fresh process, imports included)")
     print(f"ratio DAG / CLI with receipts: {report['dag_over_cli']}×  (target ≤ 2×)")
