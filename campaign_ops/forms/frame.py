@@ -19,7 +19,9 @@ from campaign_ops.forms import checks as K
 from campaign_ops.forms.spec import ColumnType, FormSpec, Layout
 from campaign_ops.forms.submission import ParsedRow, ParsedSubmission
 
-Previous = ParsedSubmission | pd.DataFrame
+# the same unit's previous round: its parsed table, a long frame (row_key, column_key, value)
+# or row → column → number
+Previous = ParsedSubmission | pd.DataFrame | Mapping[str, Mapping[str, float]]
 EPOCH = dt.date(1970, 1, 1)
 
 
@@ -201,9 +203,11 @@ def _cross_round(batch: BatchFrame, previous: Mapping[str, Previous], numeric, c
         cell[K.PREV] = prev
 
 
-def _previous_values(prev: Previous, keys: list[str]) -> dict[str, dict[str, Any]]:
+def _previous_values(prev: Previous, keys: list[str]) -> Mapping[str, Mapping[str, Any]]:
     if isinstance(prev, ParsedSubmission):
         return {r.key: r.values for r in prev.rows}
+    if isinstance(prev, Mapping):
+        return prev
     out: dict[str, dict[str, Any]] = {}
     for row_key, col_key, value in prev[["row_key", "column_key", "value"]].itertuples(index=False):
         try:

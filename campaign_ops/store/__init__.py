@@ -54,6 +54,7 @@ from campaign_ops.store.submissions import (
 )
 from campaign_ops.store.values import (
     Finding,
+    accepted_numbers,
     findings_of,
     record_all_findings,
     record_findings,
@@ -79,6 +80,7 @@ __all__ = [
     "SubmissionMatrix",
     "SubmissionStatus",
     "accept_submission",
+    "accepted_numbers",
     "already_sent",
     "create_engine",
     "create_views",

@@ -12,7 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from campaign_ops.store.models import Severity, SubmittedValue, ValidationFinding
+from campaign_ops.store.models import (
+    Severity,
+    Submission,
+    SubmissionStatus,
+    SubmittedValue,
+    ValidationFinding,
+)
 
 CellValue = float | int | Decimal | str | None
 
@@ -104,6 +110,37 @@ def values_of(session: Session, submission_id: int) -> dict[tuple[str, str], flo
         ).where(SubmittedValue.submission_id == submission_id)
     )
     return {(r, c): v if v is not None else t for r, c, v, t in result}
+
+
+def accepted_numbers(
+    session: Session, campaign_id: str, round_id: str, deliverable_key: str, units: Iterable[str]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Unit → row → column → number of each unit's accepted submission of a deliverable in a
+    round (blank and text cells left out). One query for all the units, not one per unit:
+    in a cumulative round every table is compared with its unit's previous one."""
+    codes = sorted(set(units))
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for start in range(0, len(codes), 5000):  # bound the IN list
+        rows = session.execute(
+            sa.select(
+                Submission.unit_code,
+                SubmittedValue.row_key,
+                SubmittedValue.column_key,
+                SubmittedValue.value,
+            )
+            .join(SubmittedValue, SubmittedValue.submission_id == Submission.id)
+            .where(
+                Submission.campaign_id == campaign_id,
+                Submission.round_id == round_id,
+                Submission.deliverable_key == deliverable_key,
+                Submission.status == SubmissionStatus.accepted.value,
+                Submission.unit_code.in_(codes[start : start + 5000]),
+                SubmittedValue.value.is_not(None),
+            )
+        )
+        for unit, row_key, column_key, value in rows:
+            out.setdefault(unit, {}).setdefault(row_key, {})[column_key] = value
+    return out
 
 
 # ---- validation findings ------------------------------------------------------------------
