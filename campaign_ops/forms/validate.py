@@ -37,10 +37,9 @@ def validate_batch(
 
     ``previous`` maps a submission's ``file_key`` to the same unit's previous-round values
     (a ``ParsedSubmission``, a long DataFrame with row_key, column_key, value, or row →
-    column → number) and turns on
-    the cross-round checks of fixed-row forms (cumulative figures may not shrink; a value 10×
-    its previous round is a warning). The caller decides which round is "previous", e.g. not
-    across a campaign's yearly reset.
+    column → number) and turns on the cross-round checks of fixed-row forms (cumulative
+    figures may not shrink; a value 10× its previous round is a warning). The caller decides
+    which round is "previous", e.g. not across a campaign's yearly reset.
     """
     results: list[FileResult] = []
     by_form: dict[str, list[tuple[ParsedSubmission, FileResult]]] = defaultdict(list)
