@@ -30,7 +30,7 @@ def _moment(moment: dt.datetime | None) -> dt.datetime:
 def list_new_files(campaign_id: str, moment: dt.datetime | None) -> dict:
     """List the drop zone and split the files to process into batches, each labelled with
     the units it holds so the Airflow UI shows whose files a mapped task is working on."""
-    from campaign_ops.intake.identify import UnitMatcher, unit_from_path
+    from campaign_ops.intake.identify import matcher_for, unit_from_path
     from campaign_ops.intake.pipeline import batches, pending
     from campaign_ops.intake.sources import entry_to_dict, source_for
     from campaign_ops.store import upgrade
@@ -39,7 +39,7 @@ def list_new_files(campaign_id: str, moment: dt.datetime | None) -> dict:
     upgrade()
     source = source_for(campaign)
     todo, waiting = pending(campaign, source, _moment(moment))
-    matcher = UnitMatcher(campaign)
+    matcher = matcher_for(campaign)
     out = []
     for batch in batches(todo, campaign, MAX_BATCHES):
         names = []

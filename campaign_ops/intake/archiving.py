@@ -36,40 +36,45 @@ def archive_bytes(
     Few system calls: the file is created read-only (its descriptor still writes) and its
     folder is made only when missing."""
     sha256 = sha256 or sha256_of(data)
-    target = archive_path(sha256, root)
+    folder = os.path.join(root or settings().archive_dir, sha256[:2])
+    target = os.path.join(folder, sha256)
     try:
         if os.stat(target).st_size == len(data):
-            return target
+            return Path(target)
     except FileNotFoundError:
         pass
-    # a name of our own (process and thread) instead of mkstemp's random retries
-    tmp = target.parent / f".incoming-{sha256[:16]}-{os.getpid()}-{threading.get_ident()}"
+    # a name of our own (process and thread) instead of mkstemp's random retries; plain os
+    # calls on str paths: Path objects and a buffered file object cost twice the writing
+    tmp = os.path.join(folder, f".incoming-{sha256[:16]}-{os.getpid()}-{threading.get_ident()}")
     fd = _create_read_only(tmp)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
             if durable:
-                os.fsync(fh.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return target
+    return Path(target)
 
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
-def _create_read_only(tmp: Path) -> int:
+def _create_read_only(tmp: str) -> int:
     """A new read-only file open for writing; its folder is made when missing, and a
     leftover of a writer that died (same name, so same process id and thread) is replaced."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
         return os.open(tmp, flags, _READ_ONLY)
     except FileNotFoundError:
-        tmp.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
     except FileExistsError:
         os.unlink(tmp)
     return os.open(tmp, flags, _READ_ONLY)

@@ -99,6 +99,20 @@ class UnitMatcher:
         return self.exact(text) or self.within(text)
 
 
+_BUILT: dict[int, UnitMatcher] = {}  # by id() of the campaign it was built for
+
+
+def matcher_for(campaign: Campaign) -> UnitMatcher:
+    """The campaign's matcher, built once per loaded campaign: a scan lists, batches and
+    processes the same campaign, and 3,000 units take 20 ms to index."""
+    matcher = _BUILT.get(id(campaign))
+    if matcher is None or matcher.campaign is not campaign:
+        if len(_BUILT) >= 8:
+            _BUILT.clear()
+        matcher = _BUILT[id(campaign)] = UnitMatcher(campaign)
+    return matcher
+
+
 def unit_from_path(matcher: UnitMatcher, path: str) -> Unit | None:
     """The unit named by the nearest folder, else by the file name."""
     parts = PurePosixPath(path).parts

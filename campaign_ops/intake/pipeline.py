@@ -35,6 +35,7 @@ from campaign_ops.intake.identify import (
     UnitMatcher,
     document_kind,
     is_spreadsheet,
+    matcher_for,
     round_by_arrival,
     round_from_path,
     size_limit,
@@ -115,7 +116,7 @@ def pending(
     from campaign_ops.store.intake_log import settled_paths
 
     entries = list(source.entries())
-    matcher = UnitMatcher(campaign)
+    matcher = matcher_for(campaign)
     with session_scope() as session:
         sync_campaign(session, campaign)
         done = settled_paths(session, campaign.id, source.name)
@@ -173,7 +174,7 @@ def batches(entries: list[Entry], campaign: Campaign, max_batches: int) -> list[
     """Split work into at most ``max_batches`` batches of about ``MIN_BATCH_FILES`` files or
     more, keeping each unit's files together (versions stay in arrival order) — Airflow maps
     one task per batch, never one per file."""
-    matcher = UnitMatcher(campaign)
+    matcher = matcher_for(campaign)
     by_unit: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         unit = unit_from_path(matcher, e.path)
@@ -244,7 +245,7 @@ def _process(
         now,
         previous_scan,
         processed,
-        UnitMatcher(campaign),
+        matcher_for(campaign),
         settings().archive_dir,
         files=len(entries),
     )

@@ -98,11 +98,34 @@ def sync_campaign(session: Session, campaign: Campaign) -> None:
 
 
 def _upsert(session: Session, model: type, keys: list[str], rows: list[dict]) -> None:
+    """Insert or update ``rows``, leaving alone those stored exactly so: every scan syncs its
+    campaign, and rewriting 3,000 unchanged units cost 0.1 s of each scan (a third of a
+    scan's work before the first file is read)."""
+    rows = _changed(session, model, keys, rows)
     if not rows:
         return
     stmt = upsert_insert(session, model)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+def _changed(session: Session, model: type, keys: list[str], rows: list[dict]) -> list[dict]:
+    """The rows that are not stored with these very values (rows share a ``campaign_id``)."""
+    if len(rows) < 2:
+        return rows  # not worth a query
+    columns = list(rows[0])
+    table = model.__table__
+    stored = {
+        tuple(r[: len(keys)]): tuple(r[len(keys) :])
+        for r in session.execute(
+            sa.select(*(table.c[c] for c in (*keys, *columns))).where(
+                table.c.campaign_id == rows[0]["campaign_id"]
+            )
+        )
+    }
+    return [
+        r for r in rows if stored.get(tuple(r[k] for k in keys)) != tuple(r[c] for c in columns)
+    ]
 
 
 def _deactivate_missing(
@@ -137,8 +160,12 @@ def _replace_requirements(session: Session, campaign: Campaign, round_: Round) -
         .where(RoundDeliverableRow.deliverable_key.not_in([d.key for d in round_.deliverables]))
     )
     codes = [u.code for u in campaign.units_for(round_)]
-    stmt = upsert_insert(session, RoundUnitRow).on_conflict_do_nothing()
-    session.execute(stmt, [{**where, "unit_code": c} for c in codes])
+    stored = set(
+        session.scalars(sa.select(RoundUnitRow.unit_code).filter_by(**where))
+    )  # inserting only the missing ones: most scans find none
+    missing = [{**where, "unit_code": c} for c in codes if c not in stored]
+    if missing:
+        session.execute(upsert_insert(session, RoundUnitRow).on_conflict_do_nothing(), missing)
     session.execute(
         sa.delete(RoundUnitRow).filter_by(**where).where(RoundUnitRow.unit_code.not_in(codes))
     )
