@@ -231,3 +231,30 @@ def test_suites_that_check_a_column_differently_run_separately():
     )
     (choice,) = [e for e in merged["expectations"] if e["kwargs"].get("column") == "choice"]
     assert "ankang-ad-cases/domain=医疗" in choice["kwargs"]["value_set"]
+
+
+def test_building_each_expectation_once_per_run_finds_the_same_and_restores_gx(
+    fill, monkeypatch
+):
+    """``gxrun`` builds each expectation's configuration once per run instead of at every
+    lookup: the findings are the same as GX's own way, and GX is left as it was."""
+    import contextlib
+
+    from great_expectations.expectations.expectation import Expectation
+
+    from campaign_ops.forms import gxrun
+
+    original = Expectation.__dict__["configuration"]
+    good, _ = fill("livestream-cases", seed=1, name="好.xlsx")
+    bad, _ = fill("livestream-cases", seed=2, name="结案多于立案.xlsx")
+    typed(bad, "livestream-cases", {("price", "filed"): 3, ("price", "closed"): 5})
+    subs = [parse_file(good), parse_file(bad)]
+
+    def findings():
+        return [[f.to_dict() for f in r.errors + r.warnings] for r in validate_batch(subs)]
+
+    once = findings()
+    assert Expectation.__dict__["configuration"] is original
+    monkeypatch.setattr(gxrun, "_configurations_built_once", contextlib.nullcontext)
+    assert findings() == once
+    assert once[0] == [] and {f["code"] for f in once[1]} >= {"rule"}
