@@ -18,10 +18,8 @@ from campaign_ops.forms.text import plain_number
 
 Severity = Literal["error", "warning"]
 
-# Frame columns (one frame row = one cell of one table row of one file).
-FILE = "__file"  # submission's file key
-ROW = "__row"  # row key (spec row, r1… for list forms, total)
-COLUMN = "column"  # spec column key
+# Frame columns (one frame row = one cell of one table row of one file; which one is known
+# from its position, see ``frame.BatchFrame.locate``).
 BAD = "unreadable"  # the text typed when it is not a valid value, else null
 FILLED = "filled_if_required"  # null exactly where a required cell is blank
 VALUE = "value"  # numbers; dates as days since 1970-01-01
