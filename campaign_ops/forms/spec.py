@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -340,8 +341,6 @@ class FormFileError(SpecFileError):
 def forms_dir() -> Path:
     """``settings().forms_dir``, remembered per value of the environment variable (reading
     the settings costs more than parsing a small file)."""
-    import os
-
     env = os.environ.get("CAMPAIGN_OPS_FORMS_DIR")
     if env not in _DIRS:
         from campaign_ops.settings import settings
@@ -376,15 +375,16 @@ _CACHE: dict[tuple[str, int], FormSpec] = {}
 
 def load_form(form_id: str, directory: Path | None = None) -> FormSpec:
     """The form spec ``include/forms/<form_id>.yaml`` (cached per file modification time)."""
-    directory = Path(directory or forms_dir())
-    path = directory / f"{form_id}.yaml"
+    # str paths and one stat: parsing asks for its form once per file
+    path = os.path.join(directory or forms_dir(), f"{form_id}.yaml")
     try:
-        key = (str(path), path.stat().st_mtime_ns)
+        key = (path, os.stat(path).st_mtime_ns)
     except OSError:
-        known = ", ".join(p.stem for p in sorted(directory.glob("*.yaml"))) or "(无)"
-        raise KeyError(f"没有表单 {form_id}（{directory} 下已有：{known}）") from None
+        folder = Path(directory or forms_dir())
+        known = ", ".join(p.stem for p in sorted(folder.glob("*.yaml"))) or "(无)"
+        raise KeyError(f"没有表单 {form_id}（{folder} 下已有：{known}）") from None
     if key not in _CACHE:
-        _CACHE[key] = load_form_file(path)
+        _CACHE[key] = load_form_file(Path(path))
     return _CACHE[key]
 
 
