@@ -233,9 +233,7 @@ def test_suites_that_check_a_column_differently_run_separately():
     assert "ankang-ad-cases/domain=医疗" in choice["kwargs"]["value_set"]
 
 
-def test_building_each_expectation_once_per_run_finds_the_same_and_restores_gx(
-    fill, monkeypatch
-):
+def test_building_each_expectation_once_per_run_finds_the_same_and_restores_gx(fill, monkeypatch):
     """``gxrun`` builds each expectation's configuration once per run instead of at every
     lookup: the findings are the same as GX's own way, and GX is left as it was."""
     import contextlib

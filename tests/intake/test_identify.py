@@ -10,6 +10,7 @@ from campaign_ops.campaign import DeliverableKind, get_campaign
 from campaign_ops.intake.identify import (
     UnitMatcher,
     document_kind,
+    matcher_for,
     round_by_arrival,
     round_from_path,
     unit_from_path,
@@ -35,6 +36,18 @@ def ankang():
 )
 def test_unit_names_and_aliases(ankang, text, code):
     assert UnitMatcher(ankang).find(text).code == code
+
+
+def test_a_reloaded_campaign_gets_a_matcher_of_its_own(ankang):
+    """A scan reuses its campaign's matcher; a campaign loaded again (its YAML edited, a unit
+    added) is matched with its own units, never with the matcher of the copy before."""
+    assert matcher_for(ankang) is matcher_for(ankang)
+    data = ankang.model_dump()
+    new = {"code": "xinqu", "name": "新区市场监督管理局", "short_name": "新区局", "aliases": ()}
+    data["units"] = [*data["units"], {**data["units"][0], **new}]
+    edited = type(ankang).model_validate(data)
+    assert matcher_for(ankang).find("新区局") is None
+    assert matcher_for(edited).find("新区局").code == "xinqu"
 
 
 def test_unit_from_nearest_folder_then_file_name(ankang):

@@ -70,6 +70,24 @@ def test_resync_after_the_yaml_changed(synced: Session) -> None:
     assert sorted(r1_units) == ["hanbin", "hanyin"]
 
 
+def test_a_renamed_unit_and_a_unit_back_in_the_yaml_are_updated(synced: Session) -> None:
+    """Unchanged units are left alone at each sync; a changed or returning one is not."""
+    data = campaign_data()
+    dropped = data["units"].pop()  # shiquan leaves the campaign …
+    sync_campaign(synced, make_campaign(**data))
+    synced.commit()
+    data["units"].append(dropped)  # … and comes back, while hanyin is renamed
+    data["units"][1]["name"] = "汉阴县市场监管局"
+    data["units"][1]["short_name"] = "汉阴局"
+    sync_campaign(synced, make_campaign(**data))
+    synced.commit()
+
+    hanyin = synced.get(UnitRow, ("test-campaign", "hanyin"))
+    assert (hanyin.name, hanyin.short_name) == ("汉阴县市场监管局", "汉阴局")
+    assert synced.get(UnitRow, ("test-campaign", "shiquan")).active is True
+    assert synced.get(UnitRow, ("test-campaign", "hanbin")).name == "汉滨区市场监督管理局"
+
+
 def test_every_seed_campaign_syncs(session: Session) -> None:
     """Real circulars have long titles and many units: the columns must hold them."""
     campaigns = [c for c in load_campaigns() if isinstance(c, Campaign)]
