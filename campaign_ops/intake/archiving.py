@@ -22,8 +22,13 @@ def sha256_of(data: bytes) -> str:
 
 
 def archive_path(sha256: str, root: Path | None = None) -> Path:
-    root = Path(root or settings().archive_dir)
-    return root / sha256[:2] / sha256
+    return Path(_archive_file(sha256, root))
+
+
+def _archive_file(sha256: str, root: Path | str | None) -> str:
+    """Where a content lives: a folder per first two hex digits, named by its hash (a str:
+    archiving a table is a few system calls, and ``Path`` objects cost as much)."""
+    return os.path.join(root or settings().archive_dir, sha256[:2], sha256)
 
 
 def archive_bytes(
@@ -36,8 +41,8 @@ def archive_bytes(
     Few system calls: the file is created read-only (its descriptor still writes) and its
     folder is made only when missing."""
     sha256 = sha256 or sha256_of(data)
-    folder = os.path.join(root or settings().archive_dir, sha256[:2])
-    target = os.path.join(folder, sha256)
+    target = _archive_file(sha256, root)
+    folder = os.path.dirname(target)
     try:
         if os.stat(target).st_size == len(data):
             return Path(target)
