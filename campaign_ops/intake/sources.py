@@ -108,7 +108,11 @@ class FolderSource:
                 yield from self._walk(e.path, rel + readable_name(e.name) + "/")
 
     def read(self, entry: Entry) -> bytes:
-        return self._on_disk(entry.path).read_bytes()
+        try:  # the usual case first, with a str path: one open, no stat
+            with open(os.path.join(self.root, entry.path), "rb") as fh:
+                return fh.read()
+        except FileNotFoundError:  # a name decoded for display (``readable_name``)
+            return self._on_disk(entry.path).read_bytes()
 
     def _on_disk(self, path: str) -> Path:
         """The file behind an entry's path, also when a name had to be decoded for it

@@ -45,7 +45,12 @@ def store_all_values(session: Session, cells_by_submission: Mapping[int, Cells])
         triples = (
             ((r, c, v) for (r, c), v in cells.items()) if isinstance(cells, Mapping) else cells
         )
-        mine = [_row(submission_id, str(r), str(c), v) for r, c, v in triples]
+        mine = [
+            (submission_id, str(r), str(c), float(v) if v == v else None, None)  # NaN is blank
+            if v.__class__ is float or v.__class__ is int  # most cells: no checks needed
+            else _row(submission_id, str(r), str(c), v)
+            for r, c, v in triples
+        ]
         _refuse_duplicates(mine)
         rows.extend(mine)
     ids = list(cells_by_submission)
@@ -72,6 +77,8 @@ def _insert(session: Session, rows: list[tuple]) -> None:
 
 
 def _refuse_duplicates(rows: list[tuple]) -> None:
+    if len({(row[1], row[2]) for row in rows}) == len(rows):
+        return
     seen: set[tuple[str, str]] = set()
     for row in rows:
         cell = (row[1], row[2])
