@@ -46,8 +46,8 @@ def store_all_values(session: Session, cells_by_submission: Mapping[int, Cells])
             ((r, c, v) for (r, c), v in cells.items()) if isinstance(cells, Mapping) else cells
         )
         mine = [
-            (submission_id, str(r), str(c), float(v) if v == v else None, None)  # NaN is blank
-            if v.__class__ is float or v.__class__ is int  # most cells: no checks needed
+            (submission_id, str(r), str(c), float(v), None)  # most cells: a plain number
+            if (v.__class__ is float and v == v) or v.__class__ is int
             else _row(submission_id, str(r), str(c), v)
             for r, c, v in triples
         ]
@@ -90,16 +90,14 @@ def _refuse_duplicates(rows: list[tuple]) -> None:
 def _row(
     submission_id: int, row_key: str, column_key: str, value: CellValue
 ) -> tuple[int, str, str, float | None, str | None]:
+    """Anything but a plain number (``store_all_values`` writes those itself)."""
     number: float | None = None
     text: str | None = None
-    kind = type(value)
-    if kind is float or kind is int:  # the common case, without the slow ABC checks below
-        number = None if value != value else float(value)  # NaN is blank
-    elif isinstance(value, bool):
+    if isinstance(value, bool):
         text = "是" if value else "否"
     elif isinstance(value, Real | Decimal):
         number = float(value)
-        if math.isnan(number):
+        if math.isnan(number):  # NaN is blank
             number = None
     elif value is not None and str(value).strip():
         text = str(value)
