@@ -7,6 +7,7 @@ and the forms' suites check the same generic frame columns, so they merge into o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -95,28 +96,45 @@ def _configurations_built_once() -> Iterator[None]:
     """GX (1.24) rebuilds an expectation's whole configuration, a pydantic ``dict()``, every
     time it looks up one of its keywords: about 60 times per expectation and run, 30 ms of
     a run's 100 ms fixed cost. The expectations of a run are objects GX makes for that run
-    and nothing changes them while it runs, so each one's configuration is built once.
-    Does nothing if GX stops making ``configuration`` a property."""
+    and nothing changes them while it runs, so within a run (in this thread) each one's
+    configuration is built once; outside a run GX builds it as it always does."""
+    if not _remember_configurations():
+        yield
+        return
+    outer = getattr(_RUN, "built", None)
+    _RUN.built = {}
+    try:
+        yield
+    finally:
+        _RUN.built = outer
+
+
+_RUN = threading.local()  # .built: id → (expectation, kept alive; its configuration)
+
+
+@lru_cache(maxsize=1)
+def _remember_configurations() -> bool:
+    """Make ``Expectation.configuration`` use the current run's memory, once per process
+    (not per run: two threads validating at once must not undo each other's change).
+    False if GX no longer makes it a property: then nothing is changed."""
     from great_expectations.expectations.expectation import Expectation
 
     rebuilt = Expectation.__dict__.get("configuration")
     if not isinstance(rebuilt, property) or rebuilt.fget is None:
-        yield
-        return
+        return False
     build = rebuilt.fget
-    built: dict[int, tuple[Any, Any]] = {}  # id → (the expectation, kept alive; its config)
 
     def configuration(expectation: Any) -> Any:
+        built = getattr(_RUN, "built", None)
+        if built is None:
+            return build(expectation)
         known = built.get(id(expectation))
         if known is None or known[0] is not expectation:
             known = built[id(expectation)] = (expectation, build(expectation))
         return known[1]
 
     Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        Expectation.configuration = rebuilt  # type: ignore[method-assign]
+    return True
 
 
 def _check_raised(result: Any) -> None:
