@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 
 from campaign_ops.store.models import (
     Severity,
-    Submission,
-    SubmissionStatus,
     SubmittedValue,
     ValidationFinding,
 )
+from campaign_ops.store.views import ACCEPTED_VALUES
 
 CellValue = float | int | Decimal | str | None
 
@@ -121,26 +120,20 @@ def accepted_numbers(
     session: Session, campaign_id: str, round_id: str, deliverable_key: str, units: Iterable[str]
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Unit → row → column → number of each unit's accepted submission of a deliverable in a
-    round (blank and text cells left out). One query for all the units, not one per unit:
-    in a cumulative round every table is compared with its unit's previous one."""
+    round (blank and text cells left out), from the analysts' ``v_accepted_values``. One query
+    for all the units, not one per unit: in a cumulative round every table is compared with
+    its unit's previous one."""
     codes = sorted(set(units))
+    a = ACCEPTED_VALUES.c
     out: dict[str, dict[str, dict[str, float]]] = {}
     for start in range(0, len(codes), 5000):  # bound the IN list
         rows = session.execute(
-            sa.select(
-                Submission.unit_code,
-                SubmittedValue.row_key,
-                SubmittedValue.column_key,
-                SubmittedValue.value,
-            )
-            .join(SubmittedValue, SubmittedValue.submission_id == Submission.id)
-            .where(
-                Submission.campaign_id == campaign_id,
-                Submission.round_id == round_id,
-                Submission.deliverable_key == deliverable_key,
-                Submission.status == SubmissionStatus.accepted.value,
-                Submission.unit_code.in_(codes[start : start + 5000]),
-                SubmittedValue.value.is_not(None),
+            sa.select(a.unit_code, a.row_key, a.column_key, a.value).where(
+                a.campaign_id == campaign_id,
+                a.round_id == round_id,
+                a.deliverable_key == deliverable_key,
+                a.unit_code.in_(codes[start : start + 5000]),
+                a.value.is_not(None),
             )
         )
         for unit, row_key, column_key, value in rows:

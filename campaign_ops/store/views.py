@@ -20,12 +20,14 @@ import sqlalchemy as sa
 from campaign_ops import INCLUDE_DIR
 
 VIEWS_DIR = INCLUDE_DIR / "sql" / "views"
-# The columns of include/sql/views/v_accepted_values.sql that wide views pivot.
-_ACCEPTED_COLUMNS = (
-    "campaign_id", "round_id", "unit_code", "unit_name", "unit_position", "deliverable_key",
-    "submission_id", "row_key", "column_key", "value", "text",
-)  # fmt: skip
-_ACCEPTED = sa.table("v_accepted_values", *map(sa.column, _ACCEPTED_COLUMNS))
+# include/sql/views/v_accepted_values.sql, for queries: the columns wide views pivot and
+# intake reads (numbers as floats, as the table they come from gives them)
+ACCEPTED_VALUES = sa.table(
+    "v_accepted_values",
+    *map(sa.column, ("campaign_id", "round_id", "unit_code", "unit_name", "unit_position")),
+    *map(sa.column, ("deliverable_key", "submission_id", "row_key", "column_key", "text")),
+    sa.column("value", sa.Numeric(asdecimal=False)),
+)
 
 
 def view_files(directory: Path = VIEWS_DIR) -> list[Path]:
@@ -73,7 +75,7 @@ def create_wide_view(
     ``columns`` lists the column keys, or maps column key → SQL column name. Numbers are shown;
     with ``include_text`` a ``<name>_text`` column keeps what was written where no number was."""
     mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
-    a = _ACCEPTED.c
+    a = ACCEPTED_VALUES.c
     picked = []
     for key, name in mapping.items():
         picked.append(sa.func.max(sa.case((a.column_key == key, a.value))).label(name))
