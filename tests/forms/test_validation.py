@@ -32,7 +32,8 @@ def only(result, code):
     return found[0]
 
 
-def test_one_batch_many_files_each_failure_on_its_own_file_row_and_column(fill):
+def good_and_five_broken(fill) -> list:
+    """A good file and five broken ones of four forms, each broken in its own way."""
     good, _ = fill("livestream-cases", seed=1, name="好.xlsx")
     closed, _ = fill("livestream-cases", seed=2, name="结案多于立案.xlsx")
     typed(
@@ -66,8 +67,11 @@ def test_one_batch_many_files_each_failure_on_its_own_file_row_and_column(fill):
             ("quality", "fines"): 1.123456,
         },
     )
-    files = [good, closed, subs, part, total, cells]
-    results = validate_batch([parse_file(p) for p in files])
+    return [good, closed, subs, part, total, cells]
+
+
+def test_one_batch_many_files_each_failure_on_its_own_file_row_and_column(fill):
+    results = validate_batch([parse_file(p) for p in good_and_five_broken(fill)])
     by_file = {r.file: r for r in results}
     assert [r.accepted for r in results] == [True, False, False, False, False, False]
     assert all(not r.errors for r in results[:1])
@@ -262,3 +266,30 @@ def test_building_each_expectation_once_per_run_finds_the_same_and_leaves_gx_as_
     monkeypatch.setattr(gxrun, "_configurations_built_once", contextlib.nullcontext)
     assert findings() == once
     assert once[0] == [] and {f["code"] for f in once[1]} >= {"rule"}
+
+
+def test_findings_are_those_of_gx_public_batch_validate(fill, monkeypatch):
+    """``gxrun`` drives GX's validator itself, building each batch once per result format
+    and run; GX's public ``Batch.validate`` (a new batch for every call) fails the same
+    expectations on the same rows, so every file gets the same findings."""
+    from campaign_ops.forms import gxrun
+
+    def by_batch_validate(forms, frame):
+        _, definition = gxrun._context()
+        batch = definition.get_batch(batch_parameters={"dataframe": frame})
+        run = batch.validate(gxrun._suite(forms), result_format={"result_format": "COMPLETE"})
+        return [
+            (dict(r.expectation_config.meta or {}), list(r.result["unexpected_index_list"]))
+            for r in run.results
+            if not r.success
+        ]
+
+    subs = [parse_file(p) for p in good_and_five_broken(fill)]
+
+    def findings():
+        return [[f.to_dict() for f in r.errors + r.warnings] for r in validate_batch(subs)]
+
+    ours = findings()
+    monkeypatch.setattr(gxrun, "run_suite", by_batch_validate)
+    assert findings() == ours
+    assert sum(1 for f in ours if f) == 5 and sum(len(f) for f in ours) >= 8
