@@ -77,8 +77,8 @@ def run_suite(
     suite = _suite(forms)
     failed = []
     with _configurations_built_once():
-        quick = _validator(batch_definition, frame, "BOOLEAN_ONLY")
-        quick = quick.validate_expectation_suite(suite)
+        boolean_only = _validator(batch_definition, frame, "BOOLEAN_ONLY")
+        quick = boolean_only.validate_expectation_suite(suite)
         complete = None
         for r in quick.results:
             if r.success:
