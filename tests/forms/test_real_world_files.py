@@ -234,3 +234,19 @@ def test_uncached_formulas_are_found_in_namespace_prefixed_sheets(fill):
     plain = inspect_file(fill("livestream-subjects", seed=3)[0]).uncached[sheet]
     found = inspect_file(path).uncached[sheet]
     assert found == plain and all(f.startswith("SUM(") for _, f in found)
+
+
+def test_only_formula_cells_without_a_value_are_listed():
+    """A cell with its value saved is read as saved; a data validation's list formula is no
+    cell; an array formula with an empty ``<v/>`` and one with no ``<v>`` at all still need
+    computing; a formula of blanks has nothing to compute."""
+    from campaign_ops.forms.safety import _uncached_cells
+
+    sheet = (
+        b'<sheetData><row r="1"><c r="A1"><f>SUM(A2:A3)</f><v></v></c>'
+        b'<c r="B1" t="n"><f>1+1</f><v>2</v></c><c r="C1"><f>B1*2</f></c>'
+        b'<c r="D1"> <f t="array" ref="D1">A2&amp;B2</f> <v/> </c><c r="E1"><f> </f></c>'
+        b'</row></sheetData><dataValidations><dataValidation sqref="F1">'
+        b'<formula1>"a,b"</formula1></dataValidation></dataValidations>'
+    )
+    assert _uncached_cells(sheet) == [("A1", "SUM(A2:A3)"), ("C1", "B1*2"), ("D1", "A2&B2")]
