@@ -22,6 +22,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # a county table is tens of KB; 20 MB leaves 
 MAX_UNCOMPRESSED = 60 * 1024 * 1024  # all members together, actually inflated
 MAX_RATIO = 200  # inflated/compressed for members above RATIO_FLOOR bytes
 RATIO_FLOOR = 1024 * 1024
+DEFLATE_MAX_RATIO = 1032  # deflate's own limit: 258 bytes from one 2-bit code at best
 MAX_MEMBERS = 2000
 MAX_ROWS = 5000
 MAX_COLS = 300
@@ -268,8 +269,10 @@ def _inflate(path: Path, data: bytes, member: Member, budget: int) -> bytes:
         return raw
     if member.method != zipfile.ZIP_DEFLATED:
         raise Refusal("unsupported", f"文件使用了不常见的压缩方式，无法读取。{ASK_RESAVE}。", path)
-    inflater = zlib.decompressobj(-15)
     try:
+        if len(raw) * DEFLATE_MAX_RATIO <= budget:  # cannot outgrow the budget: one call
+            return zlib.decompress(raw, -15)
+        inflater = zlib.decompressobj(-15)
         content = inflater.decompress(raw, budget + 1)
     except zlib.error:
         raise Refusal(
