@@ -55,23 +55,10 @@ def build_frame(
     index = {c.key: j for j, c in enumerate(cols)}
     rows = [(si, row) for si, sub in enumerate(subs) for row in sub.rows]
     n, m = len(rows), len(cols)
-    values = np.full((n, m), np.nan)
-    texts = np.full((n, m), None, dtype=object)
-    bad = np.full((n, m), None, dtype=object)
     kinds = [("n" if c.numeric else "d" if c.type == ColumnType.date else "t") for c in cols]
+    values, texts = _cells(rows, cols, kinds)
+    bad = np.full((n, m), None, dtype=object)
     for i, (_, row) in enumerate(rows):
-        got = row.values
-        for j, c in enumerate(cols):
-            v = got.get(c.key)
-            if v is None:
-                continue
-            kind = kinds[j]
-            if kind == "n":
-                values[i, j] = v
-            elif kind == "d":
-                values[i, j] = (v - EPOCH).days
-            else:
-                texts[i, j] = v
         for key, text in row.bad.items():
             bad[i, index[key]] = text
     is_total = np.array([row.is_total for _, row in rows], dtype=bool)
@@ -134,6 +121,29 @@ def build_frame(
         _cross_round(batch, previous or {}, numeric, cell)
     batch.frame = _flatten(batch, cell)
     return batch
+
+
+def _cells(
+    rows: list[tuple[int, ParsedRow]], cols: list, kinds: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(numbers — dates as days since 1970 —, texts) of every table row's cells: read once
+    into one object matrix and converted a column kind at a time (not cell by cell)."""
+    n, m = len(rows), len(cols)
+    values = np.full((n, m), np.nan)
+    texts = np.full((n, m), None, dtype=object)
+    if not n:
+        return values, texts
+    keys = [c.key for c in cols]
+    raw = np.array([[row.values.get(k) for k in keys] for _, row in rows], dtype=object)
+    numbers = [j for j, kind in enumerate(kinds) if kind == "n"]
+    if numbers:
+        values[:, numbers] = raw[:, numbers].astype(float)  # None becomes NaN
+    for j in (j for j, kind in enumerate(kinds) if kind == "d"):
+        values[:, j] = [np.nan if d is None else (d - EPOCH).days for d in raw[:, j]]
+    words = [j for j, kind in enumerate(kinds) if kind == "t"]
+    if words:
+        texts[:, words] = raw[:, words]
+    return values, texts
 
 
 def _rules(batch: BatchFrame, index: dict[str, int], cell: dict[str, np.ndarray], is_total) -> None:
