@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -37,16 +38,34 @@ class UTCDateTime(sa.TypeDecorator[dt.datetime]):
     def process_bind_param(
         self, value: dt.datetime | None, dialect: sa.Dialect
     ) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass an aware datetime (e.g. tzinfo=UTC)")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+        return None if value is None else _naive_utc(value)
+
+    def bind_processor(self, dialect: sa.Dialect) -> Any:
+        """On SQLite, straight to the text SQLAlchemy's ``DATETIME`` stores there
+        (``2024-03-20 09:00:00.000000``: the same, so rows compare and sort as ever) in one C
+        call: its own formatting took a third of writing an intake batch's file rows."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: dt.datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is not dt.UTC:  # most are already UTC: nothing to convert
+                value = _naive_utc(value)
+            return value.isoformat(" ", "microseconds")[:26]  # without "+00:00"
+
+        return process
 
     def process_result_value(
         self, value: dt.datetime | None, dialect: sa.Dialect
     ) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware datetime (e.g. tzinfo=UTC)")
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def utcnow() -> dt.datetime:

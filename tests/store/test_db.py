@@ -47,6 +47,29 @@ def test_timestamps_come_back_aware_in_utc(warehouse_url: str) -> None:
     assert abs(dt.datetime.now(dt.UTC) - created) < dt.timedelta(minutes=1)
 
 
+def test_one_moment_in_any_time_zone_is_one_stored_value(warehouse_url: str) -> None:
+    """The same moment handed in Beijing time and in UTC is stored once as UTC and found by
+    either; on SQLite the stored text is the one SQLAlchemy's own ``DateTime`` writes, so rows
+    written before and after compare and sort alike in SQL."""
+    from campaign_ops.store.models import UTCDateTime
+
+    beijing = dt.timezone(dt.timedelta(hours=8), "CST")
+    moment = dt.datetime(2024, 3, 20, 9, 0, 0, 250, tzinfo=dt.UTC)
+    times = sa.Table("moments", sa.MetaData(), sa.Column("at", UTCDateTime), prefixes=["TEMPORARY"])
+    engine = sa.create_engine(warehouse_url)
+    with engine.begin() as conn:
+        times.create(conn)
+        conn.execute(times.insert(), [{"at": moment}, {"at": moment.astimezone(beijing)}])
+        found = conn.scalars(sa.select(times.c.at).where(times.c.at == moment)).all()
+        assert found == [moment, moment] and all(t.tzinfo is dt.UTC for t in found)
+        if engine.dialect.name == "sqlite":
+            stored = conn.scalars(sa.text("SELECT at FROM moments")).all()
+            written = sa.DateTime().dialect_impl(engine.dialect).bind_processor(engine.dialect)
+            assert stored == [written(moment.replace(tzinfo=None))] * 2
+            assert stored[0] == "2024-03-20 09:00:00.000250"
+    engine.dispose()
+
+
 def test_command_line_upgrade_creates_a_fresh_warehouse(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
