@@ -22,16 +22,15 @@ Severity = Literal["error", "warning"]
 # from its position, see ``frame.BatchFrame.locate``).
 BAD = "unreadable"  # the text typed when it is not a valid value, else null
 FILLED = "filled_if_required"  # null exactly where a required cell is blank
-VALUE = "value"  # numbers; dates as days since 1970-01-01
-MIN = "min"
-MAX = "max"
+# Bounds are checked as slack (≥ 0 when the bound holds), like the rules: one column each,
+# not the pair (value, bound), whose rows GX drops and copies the whole frame for first.
+MIN = "min_slack"  # number − the column's lower bound
+MAX = "max_slack"  # the column's upper bound − number
 PRECISION = "precision_error"  # 1 when a number has more decimals than allowed
 CHOICE = "choice"  # "form/column=text" for choice cells
-LENGTH = "length"
-MAX_LENGTH = "max_length"
+LENGTH = "length_slack"  # the column's most characters − the text's
 PART = "part_of_slack"  # parent row − this 其中 row
 TOTAL = "total_error"  # reported 合计 − sum of rows, rounded to the column's precision
-PREV = "previous"
 SHRINK = "shrink_slack"  # this round − previous round (cumulative columns)
 GROWTH = "growth_ratio"  # this round ÷ previous round, where both are big enough to matter
 
@@ -99,25 +98,15 @@ def checks_for(form: FormSpec) -> list[Check]:
             Check(
                 "cell.min",
                 "min",
-                "ExpectColumnPairValuesAToBeGreaterThanB",
-                {
-                    "column_A": VALUE,
-                    "column_B": MIN,
-                    "or_equal": True,
-                    "ignore_row_if": "either_value_is_missing",
-                },
+                "ExpectColumnValuesToBeBetween",
+                {"column": MIN, "min_value": 0},
                 "不小于本栏下限",
             ),
             Check(
                 "cell.max",
                 "max",
-                "ExpectColumnPairValuesAToBeGreaterThanB",
-                {
-                    "column_A": MAX,
-                    "column_B": VALUE,
-                    "or_equal": True,
-                    "ignore_row_if": "either_value_is_missing",
-                },
+                "ExpectColumnValuesToBeBetween",
+                {"column": MAX, "min_value": 0},
                 "不大于本栏上限",
             ),
             Check(
@@ -149,13 +138,8 @@ def checks_for(form: FormSpec) -> list[Check]:
             Check(
                 "cell.length",
                 "length",
-                "ExpectColumnPairValuesAToBeGreaterThanB",
-                {
-                    "column_A": MAX_LENGTH,
-                    "column_B": LENGTH,
-                    "or_equal": True,
-                    "ignore_row_if": "either_value_is_missing",
-                },
+                "ExpectColumnValuesToBeBetween",
+                {"column": LENGTH, "min_value": 0},
                 "不超过规定字数",
             )
         )

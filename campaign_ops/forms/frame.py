@@ -86,9 +86,8 @@ def build_frame(
     if numeric.any():
         low = np.array([c.low if c.numeric and c.low is not None else np.nan for c in cols])
         high = np.array([c.max if c.numeric and c.max is not None else np.nan for c in cols])
-        cell[K.VALUE] = values
-        cell[K.MIN] = np.broadcast_to(low, (n, m))
-        cell[K.MAX] = np.broadcast_to(high, (n, m))
+        cell[K.MIN] = values - low  # NaN where either is missing: nothing to check
+        cell[K.MAX] = high - values
         places = np.array([0 if c.type != ColumnType.decimal else c.decimals for c in cols])
         scaled = np.where(numeric, values, np.nan) * 10.0**places
         off = np.abs(scaled - np.round(scaled)) > 1e-6 * np.maximum(1.0, np.abs(scaled))
@@ -106,8 +105,7 @@ def build_frame(
         for j, c in enumerate(cols):
             if c.type == ColumnType.text:
                 length[:, j] = [np.nan if t is None else len(t) for t in texts[:, j]]
-        cell[K.LENGTH] = length
-        cell[K.MAX_LENGTH] = np.broadcast_to(limit, (n, m))
+        cell[K.LENGTH] = limit - length
     _rules(batch, index, cell, is_total)
     if form.layout == Layout.fixed and (parent >= 0).any():
         part = np.full((n, m), np.nan)
@@ -210,7 +208,6 @@ def _cross_round(batch: BatchFrame, previous: Mapping[str, Previous], numeric, c
     if factor and numeric.any():
         with np.errstate(divide="ignore", invalid="ignore"):
             cell[K.GROWTH] = np.where((prev > 0) & (v >= floor), v / prev, np.nan)
-        cell[K.PREV] = prev
 
 
 def _previous_values(prev: Previous, keys: list[str]) -> Mapping[str, Mapping[str, Any]]:
@@ -231,4 +228,11 @@ def _flatten(batch: BatchFrame, cell: dict[str, np.ndarray]) -> pd.DataFrame:
     """Only the checked columns: which file, row and column a position is comes from
     ``locate``. Carrying them as text columns cost GX a fifth of its run — it hashes the
     whole frame and copies every column for each expectation's domain."""
-    return pd.DataFrame({name: np.ascontiguousarray(arr).ravel() for name, arr in cell.items()})
+    return pd.DataFrame(
+        {
+            name: pd.array(arr.ravel(), dtype="str")
+            if arr.dtype == object
+            else np.ascontiguousarray(arr).ravel()
+            for name, arr in cell.items()
+        }
+    )
