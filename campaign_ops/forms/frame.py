@@ -63,16 +63,7 @@ def build_frame(
             bad[i, index[key]] = text
     is_total = np.array([row.is_total for _, row in rows], dtype=bool)
     sub_of = np.array([si for si, _ in rows], dtype=np.int64)
-    position = {(si, row.key): i for i, (si, row) in enumerate(rows)}
-    parent = np.array(
-        [
-            position.get((si, form.rows_by_key[row.key].part_of), -1)
-            if row.key in form.rows_by_key and form.rows_by_key[row.key].part_of
-            else -1
-            for si, row in rows
-        ],
-        dtype=np.int64,
-    )
+    parent = _parents(form, rows)
 
     batch = BatchFrame(
         form, list(subs), rows, values, texts, np.full((n, m), np.nan), np.full((n, m), np.nan)
@@ -121,6 +112,21 @@ def build_frame(
     return batch
 
 
+def _parents(form: FormSpec, rows: list[tuple[int, ParsedRow]]) -> np.ndarray:
+    """Per table row, the position of the row it is a part of (其中), else -1."""
+    part_of = {r.key: r.part_of for r in form.rows if r.part_of}
+    if not part_of:
+        return np.full(len(rows), -1, dtype=np.int64)
+    position = {(si, row.key): i for i, (si, row) in enumerate(rows)}
+    return np.array(
+        [
+            position.get((si, part_of[row.key]), -1) if row.key in part_of else -1
+            for si, row in rows
+        ],
+        dtype=np.int64,
+    )
+
+
 def _cells(
     rows: list[tuple[int, ParsedRow]], cols: list, kinds: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +138,7 @@ def _cells(
     if not n:
         return values, texts
     keys = [c.key for c in cols]
-    raw = np.array([[row.values.get(k) for k in keys] for _, row in rows], dtype=object)
+    raw = np.array([list(map(row.values.get, keys)) for _, row in rows], dtype=object)
     numbers = [j for j, kind in enumerate(kinds) if kind == "n"]
     if numbers:
         values[:, numbers] = raw[:, numbers].astype(float)  # None becomes NaN
@@ -166,9 +172,7 @@ def _rules(batch: BatchFrame, index: dict[str, int], cell: dict[str, np.ndarray]
 
 def _totals(batch: BatchFrame, is_total, parent, sub_of, numeric) -> np.ndarray:
     v = batch.values
-    detail = ~is_total & (parent < 0)
-    sums = pd.DataFrame(v[detail]).groupby(sub_of[detail]).sum(min_count=1)
-    sums = sums.reindex(range(len(batch.subs))).to_numpy()
+    sums = _sums_per_file(v, ~is_total & (parent < 0), sub_of, len(batch.subs))
     out = np.full(v.shape, np.nan)
     if is_total.any():
         computed = sums[sub_of[is_total]]
@@ -180,6 +184,22 @@ def _totals(batch: BatchFrame, is_total, parent, sub_of, numeric) -> np.ndarray:
         out[is_total] = np.round(diff * 10.0**places) / 10.0**places
     out[:, ~numeric] = np.nan
     return out
+
+
+def _sums_per_file(v: np.ndarray, detail: np.ndarray, sub_of: np.ndarray, files: int) -> np.ndarray:
+    """Per file and column, the sum of its ``detail`` rows; NaN where none is filled. A file's
+    rows are consecutive, so each file's block is summed in one ``reduceat``."""
+    sums = np.full((files, v.shape[1]), np.nan)
+    at = np.flatnonzero(detail)
+    if not len(at):
+        return sums
+    files_at = sub_of[at]
+    starts = np.flatnonzero(np.r_[True, files_at[1:] != files_at[:-1]])
+    filled = ~np.isnan(v[at])
+    total = np.add.reduceat(np.where(filled, v[at], 0.0), starts, axis=0)
+    total[np.add.reduceat(filled.astype(np.int64), starts, axis=0) == 0] = np.nan
+    sums[files_at[starts]] = total
+    return sums
 
 
 def _cross_round(batch: BatchFrame, previous: Mapping[str, Previous], numeric, cell) -> None:
