@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_ops.forms import checks as K
-from campaign_ops.forms.spec import ColumnType, FormSpec, Layout
+from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Layout
 from campaign_ops.forms.submission import ParsedRow, ParsedSubmission
 
 # the same unit's previous round: its parsed table, a long frame (row_key, column_key, value)
@@ -128,7 +128,7 @@ def _parents(form: FormSpec, rows: list[tuple[int, ParsedRow]]) -> np.ndarray:
 
 
 def _cells(
-    rows: list[tuple[int, ParsedRow]], cols: list, kinds: list[str]
+    rows: list[tuple[int, ParsedRow]], cols: list[Column], kinds: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(numbers — dates as days since 1970 —, texts) of every table row's cells: read once
     into one object matrix and converted a column kind at a time (not cell by cell)."""
@@ -247,7 +247,8 @@ def _previous_values(prev: Previous, keys: list[str]) -> Mapping[str, Mapping[st
 def _flatten(batch: BatchFrame, cell: dict[str, np.ndarray]) -> pd.DataFrame:
     """Only the checked columns: which file, row and column a position is comes from
     ``locate``. Carrying them as text columns cost GX a fifth of its run — it hashes the
-    whole frame and copies every column for each expectation's domain."""
+    whole frame and copies every column for each expectation's domain; for the same reason
+    text columns are pandas strings (copied in C), not Python objects."""
     return pd.DataFrame(
         {
             name: pd.array(arr.ravel(), dtype="str")

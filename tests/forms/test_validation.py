@@ -65,6 +65,7 @@ def good_and_five_broken(fill) -> list:
             ("order", "staff"): "十二",
             ("safety", "cases_filed"): 2.5,
             ("quality", "fines"): 1.123456,
+            ("quality", "platforms_checked"): 100001,
         },
     )
     return [good, closed, subs, part, total, cells]
@@ -111,7 +112,11 @@ def test_one_batch_many_files_each_failure_on_its_own_file_row_and_column(fill):
     assert errors[("严查网售危害生命健康的重点商品（安全关）", "precision")].expected.endswith(
         "整数，单位：件"
     )
-    assert "4 位小数" in errors[("打击网售侵权假冒伪劣商品（质量关）", "precision")].expected
+    quality = "打击网售侵权假冒伪劣商品（质量关）"
+    assert "4 位小数" in errors[(quality, "precision")].expected
+    too_many = errors[(quality, "max")]
+    assert too_many.value == "100001" and too_many.column_label == "检查网络交易平台"
+    assert "100000" in too_many.expected
 
 
 def test_case_list_choices_lengths_and_dates(fill):
