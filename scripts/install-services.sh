@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the real services the tests start for themselves: PostgreSQL 15 server binaries,
-# Samba (smbd, pdbedit, smbpasswd) and smbclient. Idempotent: installs only what is missing,
-# and says what it checked and what it did. Needs root (CI runs as root) or sudo.
+# Samba (smbd, pdbedit, smbpasswd) and smbclient, Redis, Chromium with a CJK font, and LibreOffice
+# Calc with poppler-utils (files saved the way a person's Calc saves them; reports printed to PDF).
+# Idempotent: installs only what is missing, and says what it checked and what it did.
+# Needs root (CI runs as root) or sudo.
 set -euo pipefail
 
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -39,6 +41,13 @@ if [ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.t
 else
     echo "install-services: chromium or fonts-wqy-microhei missing (campaign board browser test)"
     missing+=(chromium fonts-wqy-microhei)
+fi
+
+if [ -x /usr/bin/soffice ] && command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then
+    echo "install-services: LibreOffice Calc and poppler-utils found"
+else
+    echo "install-services: LibreOffice Calc or poppler-utils missing (files saved by Calc, reports printed to PDF)"
+    missing+=(libreoffice-calc-nogui poppler-utils)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
