@@ -1,0 +1,65 @@
+"""Every word a user reads for a status, an outcome, a mail kind or a rate — written once.
+
+The CLI, the campaign board, the consolidated report, the ops digest and the mails all take
+their labels from here, so a unit's state reads the same wherever ops or a county clerk meet
+it. A test greps the package for these words outside this module.
+"""
+
+from __future__ import annotations
+
+# A unit's state in one round (store.matrix.MatrixStatus), most complete first.
+ROUND_STATUS_LABELS: dict[str, str] = {
+    "accepted_on_time": "按时报送",
+    "accepted_late": "逾期报送",
+    "partial": "部分报送",  # some of the round's deliverables accepted, others still missing
+    "rejected": "退回待改",  # a file failed validation and has not been replaced yet
+    "not_ready": "文件未就绪",  # a file is there but still being copied or empty
+    "received": "待校验",  # a file is there, not yet checked
+    "missing": "未报送",
+}
+
+# The board shows a missing unit differently before and after the round's deadline.
+MISSING_BEFORE_DEADLINE = "待报送"
+MISSING_AFTER_DEADLINE = "逾期未报"
+
+# A unit's state for one form of one round (merged_units.status): no timeliness there.
+FORM_STATUS_LABELS: dict[str, str] = {
+    "accepted": "已报送",
+    **{k: ROUND_STATUS_LABELS[k] for k in ("rejected", "not_ready", "received", "missing")},
+}
+
+# What happened to one received file (store.intake_log.Outcome).
+FILE_OUTCOME_LABELS: dict[str, str] = {
+    "accepted": "已接收",
+    "rejected": ROUND_STATUS_LABELS["rejected"],
+    "not_ready": ROUND_STATUS_LABELS["not_ready"],
+    "duplicate": "重复文件",
+    "unidentified": "无法识别",
+    "refused": "不予接收",
+}
+
+# Kinds of email, by the ledger's kind (and the remind policy's purposes).
+MAIL_KIND_LABELS: dict[str, str] = {
+    "notice": "动员部署通知",
+    "phase": "阶段转换通知",
+    "reminder": "催报提醒",
+    "before": "催报提醒",
+    "overdue": "逾期催报",
+    "rejection": "退回通知",
+    "receipt": "报送回执",
+    "precheck": "预检结果",
+    "report": "汇总报告",
+    "digest": "报送情况汇总",
+}
+
+# DHIS2's completeness figures (status.py has the definitions).
+EXPECTED = "应报单位"
+ACTUAL = "已报齐"
+ON_TIME = "按时报齐"
+REPORTING_RATE = "报送率"
+ON_TIME_RATE = "按时报送率"
+
+
+def round_status_label(status: str) -> str:
+    """The Chinese word for a unit's state in a round."""
+    return ROUND_STATUS_LABELS[status]
