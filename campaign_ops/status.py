@@ -16,15 +16,6 @@ from dataclasses import asdict, dataclass
 
 from campaign_ops.campaign import Campaign
 
-STATUS_LABELS = {
-    "accepted_on_time": "按时报送",
-    "accepted_late": "逾期报送",
-    "rejected": "退回待改",
-    "not_ready": "文件未就绪",
-    "received": "待校验",
-    "missing": "未报送",
-}
-
 
 @dataclass
 class UnitStatus:

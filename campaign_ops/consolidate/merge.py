@@ -194,7 +194,8 @@ def round_form_rows(campaign: Campaign) -> list[dict]:
 
 
 def _write_reporting(session: Session, campaign: Campaign, as_of: dt.datetime) -> None:
-    from campaign_ops.status import STATUS_LABELS, campaign_status
+    from campaign_ops.status import campaign_status
+    from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 
     status = campaign_status(session, campaign)
     where = {"campaign_id": campaign.id}
@@ -224,7 +225,7 @@ def _write_reporting(session: Session, campaign: Campaign, as_of: dt.datetime) -
                     "unit_code": u.unit,
                     "unit_name": u.name,
                     "status": u.status,
-                    "status_label": STATUS_LABELS.get(u.status, u.status),
+                    "status_label": ROUND_STATUS_LABELS.get(u.status, u.status),
                     "submitted_at": u.submitted_at,
                     "version": u.version,
                 }

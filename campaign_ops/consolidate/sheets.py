@@ -21,7 +21,7 @@ from campaign_ops.consolidate.figures import FormFigures, ReportData
 from campaign_ops.forms.layout import TemplateLayout
 from campaign_ops.forms.spec import ColumnType
 from campaign_ops.forms.template import BORDER, CENTER, merge_cells
-from campaign_ops.status import STATUS_LABELS
+from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 
 
 def list_sheet(ws: Worksheet, data: ReportData, figures: FormFigures) -> None:
@@ -62,7 +62,8 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
         put(ws, i, 1, unit.short_name).border = BORDER
         for j, r in enumerate(rounds, start=2):
             status = data.matrix.get((unit.code, r.id))
-            cell = put(ws, i, j, STATUS_LABELS.get(status, "不需报送") if status else "不需报送")
+            label = ROUND_STATUS_LABELS.get(status, "不需报送") if status else "不需报送"
+            cell = put(ws, i, j, label)
             cell.alignment, cell.border = CENTER, BORDER
             if status in FILLS:
                 cell.fill = PatternFill("solid", fgColor=FILLS[status])
@@ -83,7 +84,7 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
     for j, (status, colour) in enumerate(FILLS.items(), start=2):
         if status == "received":
             continue
-        cell = put(ws, row + 1, j, STATUS_LABELS[status])
+        cell = put(ws, row + 1, j, ROUND_STATUS_LABELS[status])
         cell.fill = PatternFill("solid", fgColor=colour)
     put(
         ws,

@@ -16,7 +16,7 @@ import jinja2
 from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.figures import FormFigures, ReportData
 from campaign_ops.mail.render import TEMPLATES_DIR, cn_date
-from campaign_ops.status import STATUS_LABELS
+from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 
 MAX_TOTALS = 8  # figures listed per form; the attachment has them all
 BAR_MAX_PERCENT = 100
@@ -97,7 +97,7 @@ def missing_units(data: ReportData) -> list[dict[str, str]]:
         status = data.matrix.get((unit.code, data.round.id))
         if status not in ("accepted_on_time", "accepted_late"):
             out.append(
-                {"name": unit.short_name, "label": STATUS_LABELS.get(status or "missing", "")}
+                {"name": unit.short_name, "label": ROUND_STATUS_LABELS.get(status or "missing", "")}
             )
     return out
 

@@ -1,4 +1,4 @@
-"""Who sent a file, for which round, and which deliverable it is.
+"""Who sent a file and which deliverable it is (the round: ``intake.routing``).
 
 Evidence is taken in order of trust: the template's hidden metadata sheet, then the drop
 zone's folders and the file name, then the 填报单位 cell. Unit names are matched through
@@ -8,13 +8,12 @@ characters, so ``汉滨区局``, ``汉滨区 市场监督管理局`` and ``汉�
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
+from campaign_ops.campaign import Campaign, DeliverableKind, Unit
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".et"}
 DOCUMENT_SUFFIXES = {".doc", ".docx", ".pdf", ".wps", ".txt", ".odt", ".rtf", ".ofd"}
@@ -121,41 +120,6 @@ def unit_from_path(matcher: UnitMatcher, path: str) -> Unit | None:
         if unit:
             return unit
     return matcher.within(PurePosixPath(path).stem)
-
-
-def _round_tokens(r: Round) -> list[str]:
-    d = r.deadline
-    return [d.isoformat(), f"{d.year}{d.month:02d}{d.day:02d}", f"{d.month}月{d.day}日"]
-
-
-def round_from_path(campaign: Campaign, path: str) -> Round | None:
-    """A round named in the path: a folder equal to its id, or its deadline date
-    (``2023-05-10``, ``20230510``, ``5月10日``) in a folder or file name."""
-    parts = PurePosixPath(path).parts
-    for folder in parts[:-1]:
-        for r in campaign.rounds:
-            if normalise(folder) == normalise(r.id):
-                return r
-    text = normalise(path)
-    hits = [r for r in campaign.rounds if any(normalise(t) in text for t in _round_tokens(r))]
-    return hits[0] if len(hits) == 1 else None
-
-
-def round_by_arrival(
-    campaign: Campaign, deliverable_key: str, unit: Unit, arrived: dt.date
-) -> Round | None:
-    """The round this deliverable most likely belongs to when nothing names one: the next
-    deadline on or after arrival among rounds that ask this unit for it, else the last one
-    (a late submission)."""
-    asking = [
-        r
-        for r in sorted(campaign.rounds, key=lambda r: r.deadline)
-        if r.asks(unit.code) and any(d.key == deliverable_key for d in r.deliverables)
-    ]
-    if not asking:
-        return None
-    upcoming = [r for r in asking if r.deadline >= arrived]
-    return upcoming[0] if upcoming else asking[-1]
 
 
 def document_kind(path: str) -> DeliverableKind | None:

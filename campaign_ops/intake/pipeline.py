@@ -36,10 +36,16 @@ from campaign_ops.intake.identify import (
     document_kind,
     is_spreadsheet,
     matcher_for,
-    round_by_arrival,
-    round_from_path,
     size_limit,
     unit_from_path,
+)
+from campaign_ops.intake.routing import (
+    Deliveries,
+    RoundChoice,
+    already_delivered,
+    choose_round,
+    load_deliveries,
+    round_from_path,
 )
 from campaign_ops.intake.sources import Entry, Source
 
@@ -84,6 +90,7 @@ class _Work:
     received_at: dt.datetime
     unit: Unit | None = None
     round: Round | None = None
+    round_choice: RoundChoice | None = None
     deliverable: str | None = None
     identified_by: str = "path"
     parsed: Any = None  # ParsedSubmission
@@ -99,6 +106,8 @@ class _Work:
             message,
             sha256=self.sha256,
             unit=self.unit.code if self.unit else None,
+            round=self.round.id if self.round else None,
+            deliverable=self.deliverable,
         )
 
 
@@ -238,13 +247,14 @@ def _process(
     from campaign_ops.settings import settings
 
     entries = sorted(entries, key=lambda e: (e.mtime, e.path))
-    previous_scan, processed = _history(campaign, source, now)
+    previous_scan, processed, deliveries = _history(campaign, source, now)
     scan = _Scan(
         campaign,
         source,
         now,
         previous_scan,
         processed,
+        deliveries,
         matcher_for(campaign),
         settings().archive_dir,
         files=len(entries),
@@ -290,9 +300,10 @@ def _process(
 
 def _history(
     campaign: Campaign, source: Source, now: dt.datetime
-) -> tuple[dt.datetime | None, dict[str, str]]:
-    """The previous scan's time, and sha256 → the path where that content was first
-    processed in this campaign (one query for the batch, not one per file)."""
+) -> tuple[dt.datetime | None, set[tuple[str, str]], Deliveries]:
+    """The previous scan's time, the (sha256, path) pairs this campaign already gave a
+    final outcome, and what each unit has delivered (a few queries for the batch, not one
+    per file)."""
     import sqlalchemy as sa
 
     from campaign_ops.store import session_scope
@@ -300,19 +311,17 @@ def _history(
 
     with session_scope() as session:
         previous = _previous_scan(session, campaign.id, source.name, before=now)
-        rows = session.execute(
-            sa.select(IntakeEvent.sha256, IntakeEvent.path)
-            .where(
-                IntakeEvent.campaign_id == campaign.id,
-                IntakeEvent.outcome.in_(FINAL),
-                IntakeEvent.sha256 != "",
-            )
-            .order_by(IntakeEvent.id)
+        processed = set(
+            session.execute(
+                sa.select(IntakeEvent.sha256, IntakeEvent.path).where(
+                    IntakeEvent.campaign_id == campaign.id,
+                    IntakeEvent.outcome.in_(FINAL),
+                    IntakeEvent.sha256 != "",
+                )
+            ).tuples()
         )
-        processed: dict[str, str] = {}
-        for sha, path in rows:
-            processed.setdefault(sha, path)
-    return previous, processed
+        deliveries = load_deliveries(session, campaign.id)
+    return previous, processed, deliveries
 
 
 def _previous_scan(
@@ -350,10 +359,10 @@ class _Scan:
     source: Source
     now: dt.datetime
     previous_scan: dt.datetime | None
-    processed: dict[str, str]  # sha256 → path where that content was first processed
+    processed: set[tuple[str, str]]  # (sha256, path) already given a final outcome
+    deliveries: Deliveries  # what each unit has delivered, kept up to date by this run
     matcher: UnitMatcher
     archive_root: Path
-    seen: set[str] = field(default_factory=set)  # contents met earlier in this run
     files: int = 0  # in this run
 
 
@@ -401,7 +410,7 @@ def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
                 if work.sha256:  # not a file refused unread for its size
                     keep(data, work.sha256)
                 if work.outcome is None:
-                    _identify_document(scan.campaign, work, scan.matcher)
+                    _identify_document(scan, work)
                 continue
             tables.append((work, data))
             held += len(data)
@@ -423,7 +432,7 @@ def _identified(scan: _Scan, chunk: _Chunk) -> list[_Work]:
     """The chunk's works, once its tables are parsed and identified."""
     for works, parsing in chunk.parsing:
         for work, item in zip(works, parsing.result(), strict=True):
-            _identify_table(scan.campaign, work, item, scan.matcher, scan.now)
+            _identify_table(scan, work, item)
     return chunk.works
 
 
@@ -443,22 +452,14 @@ def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
         log.info("%s 在读取前被移走，跳过", entry.path)
         return None
     sha = sha256_of(data)
-    work = _Work(entry, sha, received_time(entry, scan.now, scan.previous_scan))
-    earlier = scan.processed.get(sha)
-    if earlier == entry.path:
+    if (sha, entry.path) in scan.processed:
         return None  # this very file was stored by an earlier try of this task: done
-    if sha in scan.seen or earlier is not None:
-        work.conclude("duplicate", "与此前收到的文件内容完全相同，未重复处理。")
-        return work, data
-    scan.seen.add(sha)
-    return work, data
+    return _Work(entry, sha, received_time(entry, scan.now, scan.previous_scan)), data
 
 
-def _identify_table(
-    campaign: Campaign, work: _Work, parsed: Any, matcher: UnitMatcher, now: dt.datetime
-) -> None:
+def _identify_table(scan: _Scan, work: _Work, parsed: Any) -> None:
     """Unit, form and round of a parsed table (``parsed``: the submission or its refusal)."""
-    entry = work.entry
+    campaign, matcher, entry = scan.campaign, scan.matcher, work.entry
     identity = getattr(parsed, "identity", None)
     if identity and identity.campaign and identity.campaign != campaign.id:
         work.unit = unit_from_path(matcher, entry.path)  # so that the unit is told
@@ -485,11 +486,12 @@ def _identify_table(
         if identity and identity.round in _round_ids(campaign)
         else round_from_path(campaign, entry.path)
     )
-    _settle_round(campaign, work, named)
     incomplete = work.refusal is not None and work.refusal.code == "not_ready"
-    if incomplete and now - entry.mtime < BROKEN_AFTER:
+    if incomplete and scan.now - entry.mtime < BROKEN_AFTER:
         # probably still arriving; an incomplete file unchanged for an hour is rejected
         work.conclude("not_ready", work.refusal.message)
+        return
+    _route(scan, work, named)
 
 
 def _round_ids(campaign: Campaign) -> set[str]:
@@ -509,8 +511,8 @@ def _form_of(campaign: Campaign, parsed: Any, path: str) -> str | None:
     return campaign.forms[0] if len(campaign.forms) == 1 else None
 
 
-def _identify_document(campaign: Campaign, work: _Work, matcher: UnitMatcher) -> None:
-    entry = work.entry
+def _identify_document(scan: _Scan, work: _Work) -> None:
+    campaign, matcher, entry = scan.campaign, scan.matcher, work.entry
     limit = size_limit(entry.path)
     suffix = PurePosixPath(entry.path).suffix or "（无扩展名）"
     work.unit = unit_from_path(matcher, entry.path)
@@ -527,7 +529,7 @@ def _identify_document(campaign: Campaign, work: _Work, matcher: UnitMatcher) ->
     kind = document_kind(entry.path)
     work.deliverable = kind.value if kind else None
     work.identified_by = "path"
-    _settle_round(campaign, work, round_from_path(campaign, entry.path))
+    _route(scan, work, round_from_path(campaign, entry.path))
 
 
 def _size_limit_of(path: str) -> int:
@@ -546,9 +548,10 @@ def _too_big(size: int, limit: int) -> str:
     )
 
 
-def _settle_round(campaign: Campaign, work: _Work, named: Round | None) -> None:
-    """Choose the round: the one the file names if it asks for this deliverable, else by
-    arrival; and say clearly what is missing when nothing fits."""
+def _route(scan: _Scan, work: _Work, named: Round | None) -> None:
+    """Choose the round (``intake.routing``), tell a no-op from a delivery, and say clearly
+    what is missing when nothing fits."""
+    campaign = scan.campaign
     if work.outcome is not None:
         return
     if work.unit is None:
@@ -569,16 +572,30 @@ def _settle_round(campaign: Campaign, work: _Work, named: Round | None) -> None:
             + why,
         )
         return
-    if named is not None and work.deliverable in {d.key for d in named.deliverables}:
-        work.round = named
-        return
     arrived = work.received_at.astimezone(_tz(campaign)).date()
-    work.round = round_by_arrival(campaign, work.deliverable, work.unit, arrived)
-    if work.round is None:
+    choice = choose_round(
+        campaign, work.unit, work.deliverable, arrived, scan.deliveries, named=named
+    )
+    if choice is None:
         work.conclude(
             "unidentified",
             f"本专项行动没有要求{work.unit.short_name}报送这项材料，请核对后再报送。",
         )
+        return
+    sent_for = already_delivered(
+        campaign, scan.deliveries, work.unit, work.deliverable, work.sha256, choice
+    )
+    if sent_for is not None:
+        work.round = campaign.round(sent_for)
+        work.conclude(
+            "duplicate",
+            f"与贵单位此前为“{work.round.title}”报送的{_label(campaign, work)}内容完全相同，"
+            "未重复计入。如果这是另一轮次的材料，请在文件名中写明该轮截止日期"
+            "（如“7月10日”）后重新放入。",
+        )
+        return
+    work.round, work.round_choice = choice.round, choice
+    scan.deliveries.add((choice.round.id, work.unit.code, work.deliverable), work.sha256)
 
 
 def _tz(campaign: Campaign):
@@ -751,6 +768,8 @@ def _store_submissions(session, campaign: Campaign, works: list[_Work]) -> list[
                 identified_by=w.identified_by,
                 status=v.outcome,
                 rejection_summary=v.message if v.outcome == "rejected" else None,
+                round_basis=w.round_choice.basis,
+                round_candidates=w.round_choice.candidates,
             )
             for w, v in zip(works, verdicts, strict=True)
         ],

@@ -1,7 +1,8 @@
 """Receipts: after each scan, every unit whose files were processed hears what happened.
 
-One email per unit per scan, listing each file: accepted (on time or late, with its key
-figures) or sent back (with the Chinese error report and what to do). Built from the intake
+One email per unit per scan, listing each file with the round and deliverable it counted for:
+accepted (on time or late, with its key figures), sent back (with the Chinese error report and
+what to do), or recognised as a copy of what the unit already sent. Built from the intake
 log of that scan rather than from task results, so a retried task cannot garble it; sent
 through the mail ledger, so a re-run never sends it twice.
 """
@@ -14,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.remind import Message
+from campaign_ops.vocabulary import FILE_OUTCOME_LABELS
 
 MAX_FINDINGS = 10
-RECEIPT_OUTCOMES = ("accepted", "rejected", "refused", "unidentified")
+RECEIPT_OUTCOMES = ("accepted", "rejected", "refused", "unidentified", "duplicate")
+TO_FIX = ("rejected", "refused", "unidentified")  # outcomes the unit must act on
 
 
 def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[Message]:
@@ -40,12 +43,16 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
     by_unit: dict[str, list[dict]] = defaultdict(list)
     for e in events:
         sub = session.get(Submission, e.submission_id) if e.submission_id else None
+        round_id = sub.round_id if sub else e.round_id
         item = {
             "path": e.path,
             "name": e.path.rsplit("/", 1)[-1],
             "outcome": e.outcome,
+            "outcome_label": FILE_OUTCOME_LABELS[e.outcome],
             "message": e.message or "",
-            "round": sub.round_id if sub else None,
+            "round": round_id,
+            "counted_for": counted_for(campaign, round_id, sub.deliverable_key if sub else None),
+            "round_to_confirm": bool(sub and sub.round_candidates),
             "version": sub.version if sub else None,
             "on_time": sub.on_time if sub else None,
             "findings": [],
@@ -59,8 +66,14 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
     messages = []
     for code, files in by_unit.items():
         unit = campaign.unit(code)
-        rejected = sum(f["outcome"] != "accepted" for f in files)
-        verdict = f"{rejected} 个文件需要修改后重新报送" if rejected else "全部接收"
+        rejected = sum(f["outcome"] in TO_FIX for f in files)
+        accepted = sum(f["outcome"] == "accepted" for f in files)
+        if rejected:
+            verdict = f"{rejected} 个文件需要修改后重新报送"
+        elif accepted == len(files):
+            verdict = "全部接收"
+        else:
+            verdict = f"接收 {accepted} 个，其余为此前已报送过的相同文件"
         title = campaign.display_title
         messages.append(
             Message(
@@ -70,10 +83,20 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
                 to=tuple(unit.emails),
                 subject=f"【{title}】报送回执：收到 {len(files)} 个文件，{verdict}",
                 unit=code,
-                context={"files": files, "rejected": rejected},
+                context={"files": files, "rejected": rejected, "correction": False},
             )
         )
     return messages
+
+
+def counted_for(campaign: Campaign, round_id: str | None, deliverable: str | None) -> str:
+    """``第一次阶段性报送（5月10日前）· 典型案例``: what a file counted for ('' if nothing)."""
+    if not round_id:
+        return ""
+    round_ = campaign.round(round_id)
+    labels = {d.key: d.label for d in round_.deliverables}
+    parts = [round_.title, labels.get(deliverable, "")] if deliverable else [round_.title]
+    return " · ".join(p for p in parts if p)
 
 
 def _finding_text(f) -> str:
@@ -133,3 +156,36 @@ def send_receipts(campaign: Campaign, moment: dt.datetime) -> list:
         return send_messages(campaign, messages, transport)
     finally:
         transport.close()  # the SMTP connection, not left to the garbage collector
+
+
+def correction_receipt(
+    campaign: Campaign, submission, file_name: str, previous_round: str, at: dt.datetime
+) -> Message:
+    """The unit hears that ops counted its file for another round: the receipt, corrected.
+    Keyed by the moment of the decision (a repeated command decides nothing new)."""
+    unit = campaign.unit(submission.unit_code)
+    local = at.astimezone(ZoneInfo(campaign.timezone))
+    before = campaign.round(previous_round).title
+    now_for = counted_for(campaign, submission.round_id, submission.deliverable_key)
+    item = {
+        "path": "",
+        "name": file_name,
+        "outcome": "accepted",
+        "outcome_label": FILE_OUTCOME_LABELS["accepted"],
+        "message": f"市局已将此文件由“{before}”改为计入“{now_for}”。",
+        "round": submission.round_id,
+        "counted_for": now_for,
+        "round_to_confirm": False,
+        "version": submission.version,
+        "on_time": submission.on_time,
+        "findings": [],
+    }
+    return Message(
+        kind="receipt",
+        moment=local.isoformat(),
+        recipient_key=unit.code,
+        to=tuple(unit.emails),
+        subject=f"【{campaign.display_title}】报送回执（更正）：材料改为计入“{now_for}”",
+        unit=unit.code,
+        context={"files": [item], "rejected": 0, "correction": True},
+    )

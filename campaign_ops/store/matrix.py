@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 class MatrixStatus(StrEnum):
     accepted_on_time = "accepted_on_time"
     accepted_late = "accepted_late"
+    partial = "partial"  # some of what the round asks is accepted, the rest has not arrived
     rejected = "rejected"  # something the round asks for was refused and not yet replaced
     not_ready = "not_ready"  # a file is there but still being copied / empty
     received = "received"  # a file is there, not yet checked
@@ -42,12 +43,11 @@ class MatrixStatus(StrEnum):
 
 
 # When a round's deliverables are in different states, the cell shows the one that most needs
-# the unit's attention.
+# the unit's attention; when only missing ones remain beside accepted ones, it is ``partial``.
 _PRECEDENCE = (
     MatrixStatus.rejected,
     MatrixStatus.not_ready,
     MatrixStatus.received,
-    MatrixStatus.missing,
 )
 
 
@@ -167,4 +167,7 @@ def _cell_status(states: list[MatrixStatus]) -> MatrixStatus:
         if all(s == MatrixStatus.accepted_on_time for s in states):
             return MatrixStatus.accepted_on_time
         return MatrixStatus.accepted_late
-    return next((s for s in _PRECEDENCE if s in states), MatrixStatus.missing)
+    attention = next((s for s in _PRECEDENCE if s in states), None)
+    if attention is not None:
+        return attention
+    return MatrixStatus.partial if any(s.complete for s in states) else MatrixStatus.missing

@@ -231,17 +231,36 @@ class IdentifiedBy(StrEnum):
     unit_cell = "unit_cell"  # the 填报单位 cell on the sheet
 
 
+class RoundBasis(StrEnum):
+    """How a submission's round was chosen (``intake.routing``)."""
+
+    named = "named"  # the template's metadata, or a date or round title in the file/folder name
+    only = "only"  # the one open round that still needed it
+    earliest = "earliest"  # the earliest of several open rounds that needed it: ops confirm
+    latest = "latest"  # no open round needed it any more: a new version of the latest
+    assigned = "assigned"  # ops chose the round (``campaign-ops assign``)
+
+
 class Submission(Base):
     """One version of one deliverable from one unit for one round.
 
     ``version`` counts 1, 2, 3… per (campaign, round, unit, deliverable) in arrival order and
-    never changes; the same content (sha256) is recorded once per campaign and deliverable.
+    never changes. Deliveries are per unit: the same content (sha256) is recorded once per
+    slot, so two units that send identical bytes each deliver (the archive stores them once).
     At most one version per slot is ``accepted`` (a partial unique index enforces it)."""
 
     __tablename__ = "submissions"
     __table_args__ = (
         sa.UniqueConstraint("campaign_id", "round_id", "unit_code", "deliverable_key", "version"),
-        sa.UniqueConstraint("campaign_id", "deliverable_key", "sha256"),
+        sa.UniqueConstraint(
+            "campaign_id",
+            "round_id",
+            "unit_code",
+            "deliverable_key",
+            "sha256",
+            name="uq_submissions_slot_content",
+        ),
+        _enum_check("round_basis", "round_basis", RoundBasis),
         sa.ForeignKeyConstraint(
             ["campaign_id", "round_id"], ["rounds.campaign_id", "rounds.round_id"]
         ),
@@ -273,6 +292,12 @@ class Submission(Base):
     identified_by: Mapped[str] = mapped_column(sa.String(16))
     rejection_summary: Mapped[str | None] = mapped_column(sa.Text)
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    round_basis: Mapped[str] = mapped_column(
+        sa.String(16), default=RoundBasis.named.value, server_default=RoundBasis.named.value
+    )
+    round_candidates: Mapped[str | None] = mapped_column(
+        sa.String(400), doc="comma-separated round ids that could have taken it (basis earliest)"
+    )
 
     archived_file: Mapped[ArchivedFile] = relationship(lazy="joined")
 
@@ -360,3 +385,24 @@ class MailLedgerEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+# ---- audit ---------------------------------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """A decision a person made about the data (a submission moved to another round, …): who,
+    when, what and why — never updated, never deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(sa.String(60), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+    unit_code: Mapped[str | None] = mapped_column(sa.String(64))
+    round_id: Mapped[str | None] = mapped_column(sa.String(64))
+    previous_round_id: Mapped[str | None] = mapped_column(sa.String(64))
+    reason: Mapped[str | None] = mapped_column(sa.Text)

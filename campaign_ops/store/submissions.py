@@ -1,7 +1,8 @@
 """Submissions: versions of a unit's deliverable for a round, and their status.
 
 A unit may send a deliverable many times. Each distinct content becomes the next version; the
-same content sent again is recognised by its sha256 and not processed twice. Accepting a version
+same content sent again by the same unit for the same slot is recognised by its sha256 and not
+recorded twice (another unit's identical file is that unit's own delivery). Accepting a version
 supersedes the one accepted before it, so exactly one version per slot counts, and every older
 version stays in the table with its status and reasons.
 """
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from campaign_ops.store.models import (
     IdentifiedBy,
+    RoundBasis,
     RoundRow,
     Submission,
     SubmissionStatus,
@@ -41,7 +43,7 @@ def record_submission(
 ) -> Recorded:
     """Record a received file as the next version of a unit's deliverable.
 
-    Idempotent on (campaign, deliverable, sha256): recording the same content again returns
+    Idempotent on (slot, sha256): recording the same content again returns
     the existing submission with ``created=False`` — the caller should then skip processing.
     ``on_time`` defaults to ``received_at`` ≤ the round's deadline; ``status="accepted"``
     accepts it at once (superseding the previous version). The archive row for
@@ -54,7 +56,7 @@ def record_submission(
     slot = (campaign_id, round_id, unit_code, deliverable_key)
     _lock_slot(session, slot)
     for _ in range(_VERSION_RACE_RETRIES):
-        existing = _by_content(session, campaign_id, deliverable_key, sha256)
+        existing = _by_content(session, slot, sha256)
         if existing is not None:
             return Recorded(existing, created=False)
         version = _next_version(session, *slot)
@@ -74,9 +76,7 @@ def record_submission(
             with session.begin_nested():
                 session.add(submission)
         except IntegrityError:
-            raced = _next_version(session, *slot) != version or _by_content(
-                session, campaign_id, deliverable_key, sha256
-            )
+            raced = _next_version(session, *slot) != version or _by_content(session, slot, sha256)
             if raced:  # another worker took this version or recorded this content meanwhile
                 continue
             raise
@@ -101,6 +101,8 @@ class NewVersion:
     identified_by: IdentifiedBy | str
     status: SubmissionStatus | str  # accepted or rejected (received: not checked)
     rejection_summary: str | None = None
+    round_basis: RoundBasis | str = RoundBasis.named
+    round_candidates: tuple[str, ...] = ()  # the rounds that could have taken it (earliest)
 
     @property
     def slot(self) -> tuple[str, str, str]:
@@ -110,7 +112,7 @@ class NewVersion:
 @dataclass(frozen=True)
 class Recorded:
     submission: Submission
-    created: bool  # False: this content was already recorded for this deliverable
+    created: bool  # False: this content was already recorded for this slot
 
 
 def record_versions(
@@ -120,13 +122,13 @@ def record_versions(
     statements, in arrival order: versions numbered per slot, the last accepted version of a
     slot is the one that counts and earlier accepted ones become superseded.
 
-    Content already recorded for the deliverable is not recorded again: its existing
-    submission is returned (the intake log normally catches it before it gets here)."""
+    Content already recorded for the slot is not recorded again: its existing submission is
+    returned (intake routing normally catches it before it gets here)."""
     if not arrivals:
         return []
     _lock_slots(session, [(campaign_id, *slot) for slot in {a.slot for a in arrivals}])
     existing = {
-        (s.deliverable_key, s.sha256): s
+        _content_key(s): s
         for s in session.scalars(
             sa.select(Submission).where(
                 Submission.campaign_id == campaign_id,
@@ -143,14 +145,14 @@ def record_versions(
     now = utcnow()
     rows: list[dict] = []
     for a in arrivals:
-        if (a.deliverable_key, a.sha256) in existing:
+        if _content_key(a) in existing:
             continue
         if a.round_id not in due:
             raise KeyError(
                 f"专项行动 {campaign_id} 的轮次 {a.round_id} 不在数据库中：请先运行 sync_campaign"
             )
         latest[a.slot] = latest.get(a.slot, 0) + 1
-        existing[(a.deliverable_key, a.sha256)] = None  # filled in below once it has an id
+        existing[_content_key(a)] = None  # filled in below once it has an id
         rows.append(
             {
                 "campaign_id": campaign_id,
@@ -165,6 +167,8 @@ def record_versions(
                 "identified_by": IdentifiedBy(a.identified_by).value,
                 "rejection_summary": a.rejection_summary,
                 "status_changed_at": now,
+                "round_basis": RoundBasis(a.round_basis).value,
+                "round_candidates": ",".join(a.round_candidates) or None,
             }
         )
     _supersede_before_insert(session, campaign_id, rows, now)
@@ -173,25 +177,32 @@ def record_versions(
         # one executemany, then the rows back by their natural key: RETURNING with the
         # parameters' order costs SQLite one statement per row
         session.execute(sa.insert(Submission.__table__), rows)
-        new = {(r["deliverable_key"], r["sha256"]) for r in rows}
+        new = {_content_key(r) for r in rows}
         existing.update(
-            ((s.deliverable_key, s.sha256), s)
+            (_content_key(s), s)
             for s in session.scalars(
                 sa.select(Submission)
                 .options(lazyload(Submission.archived_file))
                 .where(
                     Submission.campaign_id == campaign_id,
-                    Submission.sha256.in_({sha for _, sha in new}),
+                    Submission.sha256.in_({key[-1] for key in new}),
                 )
             )
         )
     out = []
     for a in arrivals:
-        key = (a.deliverable_key, a.sha256)
+        key = _content_key(a)
         created = key in new
         new.discard(key)  # the first arrival of a content creates it
         out.append(Recorded(existing[key], created=created))
     return out
+
+
+def _content_key(item: NewVersion | Submission | dict) -> tuple[str, str, str, str]:
+    """(round, unit, deliverable, sha256): a content is recorded once per slot."""
+    if isinstance(item, dict):
+        return (item["round_id"], item["unit_code"], item["deliverable_key"], item["sha256"])
+    return (item.round_id, item.unit_code, item.deliverable_key, item.sha256)
 
 
 def _latest_versions(
@@ -271,12 +282,15 @@ def _due_at(session: Session, campaign_id: str, round_id: str) -> dt.datetime:
     return due
 
 
-def _by_content(
-    session: Session, campaign_id: str, deliverable_key: str, sha256: str
-) -> Submission | None:
+def _by_content(session: Session, slot: tuple[str, ...], sha256: str) -> Submission | None:
+    campaign_id, round_id, unit_code, deliverable_key = slot
     return session.scalars(
         sa.select(Submission).filter_by(
-            campaign_id=campaign_id, deliverable_key=deliverable_key, sha256=sha256
+            campaign_id=campaign_id,
+            round_id=round_id,
+            unit_code=unit_code,
+            deliverable_key=deliverable_key,
+            sha256=sha256,
         )
     ).first()
 

@@ -1,8 +1,6 @@
-"""Working out who sent a file and for which round, from what counties really write."""
+"""Working out who sent a file and what it is, from what counties really write."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 
@@ -11,8 +9,6 @@ from campaign_ops.intake.identify import (
     UnitMatcher,
     document_kind,
     matcher_for,
-    round_by_arrival,
-    round_from_path,
     unit_from_path,
 )
 
@@ -59,22 +55,6 @@ def test_unit_from_nearest_folder_then_file_name(ankang):
 
 def test_two_units_in_one_name_is_not_guessed(ankang):
     assert UnitMatcher(ankang).within("汉滨区局汉阴县局合并报送") is None
-
-
-def test_round_named_by_folder_or_deadline(ankang):
-    assert round_from_path(ankang, "r3/汉滨区局/表.xlsx").id == "r3"
-    assert round_from_path(ankang, "汉滨区局/9月10日报送/表.xlsx").id == "r4"
-    assert round_from_path(ankang, "汉滨区局/20231110/表.xlsx").id == "r5"
-    assert round_from_path(ankang, "汉滨区局/表.xlsx") is None
-
-
-def test_round_by_arrival_takes_the_next_deadline_or_the_last_when_late(ankang):
-    hanbin = ankang.unit("hanbin")
-    assert round_by_arrival(ankang, "ankang-work-stats", hanbin, dt.date(2023, 6, 20)).id == "r3"
-    assert round_by_arrival(ankang, "ankang-work-stats", hanbin, dt.date(2023, 7, 10)).id == "r3"
-    assert round_by_arrival(ankang, "ankang-work-stats", hanbin, dt.date(2024, 1, 5)).id == "r5"
-    # the June round asks only for self-check reports
-    assert round_by_arrival(ankang, "self_check_report", hanbin, dt.date(2023, 5, 20)).id == "r2"
 
 
 @pytest.mark.parametrize(

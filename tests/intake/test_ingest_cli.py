@@ -57,7 +57,7 @@ def test_ingest_then_status_json(tmp_path, monkeypatch, warehouse_url, capsys, w
 
     assert main(["ingest", CAMPAIGN, "--source", str(drop)]) == 0
     out = capsys.readouterr().out
-    assert "已接收" in out and "已退回" in out
+    assert "已接收" in out and "退回待改" in out
     # every file is in the archive, tables and documents alike
     for p in drop.rglob("*.*"):
         assert archive_path(sha256_of(p.read_bytes())).read_bytes() == p.read_bytes(), p

@@ -50,7 +50,7 @@ def test_matrix_statuses(synced: Session, archived: Callable[[str], str]) -> Non
     board.accept("hanyin", "r1", "progress_note")
     board.accept("hanyin", "r1", "work-stats", received=LATE)
     mark_not_ready(synced, board.send("hanyin", "r2", "self_check_report"))
-    # shiquan: the note is accepted, the statistics never came
+    # shiquan: the note is accepted, the statistics never came (partly delivered)
     board.accept("shiquan", "r1", "progress_note")
     synced.commit()
 
@@ -60,7 +60,7 @@ def test_matrix_statuses(synced: Session, archived: Callable[[str], str]) -> Non
     assert matrix.rounds == ("r1", "r2")
     assert matrix.status("hanbin", "r1") == MatrixStatus.accepted_on_time
     assert matrix.status("hanyin", "r1") == MatrixStatus.accepted_late
-    assert matrix.status("shiquan", "r1") == MatrixStatus.missing
+    assert matrix.status("shiquan", "r1") == MatrixStatus.partial
     assert matrix.cells[("shiquan", "r1")].outstanding == ("work-stats",)
     assert matrix.status("hanbin", "r2") == MatrixStatus.rejected
     assert matrix.status("hanyin", "r2") == MatrixStatus.not_ready
@@ -68,9 +68,9 @@ def test_matrix_statuses(synced: Session, archived: Callable[[str], str]) -> Non
     assert matrix.counts("r1") == {
         MatrixStatus.accepted_on_time: 1,
         MatrixStatus.accepted_late: 1,
-        MatrixStatus.missing: 1,
+        MatrixStatus.partial: 1,
     }
-    assert matrix.units_with("r1", MatrixStatus.missing, MatrixStatus.rejected) == ["shiquan"]
+    assert matrix.units_with("r1", MatrixStatus.partial, MatrixStatus.rejected) == ["shiquan"]
 
 
 def test_nothing_received_means_missing_everywhere(synced: Session) -> None:
