@@ -133,7 +133,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
             return 1
         message = None
         if done.moved:
-            at = dt.datetime.now(dt.UTC)
+            at = dt.datetime.now(dt.UTC).replace(microsecond=0)
             message = correction_receipt(campaign, sub, name, done.previous_round, at)
         unit = campaign.unit(sub.unit_code).short_name
     if done.audit_id is None:

@@ -38,10 +38,11 @@ class Delivery:
 
 
 def outbox_name(campaign: Campaign, message: Message) -> str:
-    """``<campaign>/<YYYY-MM-DD_HHMM>/<kind>-<round>-<unit or group>.eml``: one file per key."""
+    """``<campaign>/<YYYY-MM-DD_HHMMSS>/<kind>-<round>-<unit or group>.eml``: one file per key
+    (seconds too: two scans or corrections within a minute are different mails)."""
     moment = dt.datetime.fromisoformat(message.moment)
     return (
-        f"{campaign.id}/{moment:%Y-%m-%d_%H%M}/"
+        f"{campaign.id}/{moment:%Y-%m-%d_%H%M%S}/"
         f"{message.kind}-{message.round or 'all'}-{message.recipient_key}.eml"
     )
 
