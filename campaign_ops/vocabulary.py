@@ -38,6 +38,16 @@ FILE_OUTCOME_LABELS: dict[str, str] = {
     "refused": "不予接收",
 }
 
+# What ``campaign-ops check`` and the 预检 folder say a file would become.
+CHECK_VERDICT_LABELS: dict[str, str] = {
+    "accepted": "可接收",
+    "rejected": ROUND_STATUS_LABELS["rejected"],
+    "refused": "无法读取",
+    "unidentified": FILE_OUTCOME_LABELS["unidentified"],
+    "duplicate": FILE_OUTCOME_LABELS["duplicate"],
+    "not_ready": ROUND_STATUS_LABELS["not_ready"],
+}
+
 # Kinds of email, by the ledger's kind (and the remind policy's purposes).
 MAIL_KIND_LABELS: dict[str, str] = {
     "notice": "动员部署通知",

@@ -62,9 +62,15 @@ class FileResult:
     reporting_unit: str | None = None
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    # what intake would make of it, for a file checked against a campaign (``check``)
+    outcome: str | None = None  # intake's outcome: accepted, rejected, unidentified, …
+    counted_for: str | None = None  # 单位 · 轮次 · 材料
+    note: str | None = None  # why, when the outcome is not the validation's own
 
     @property
     def accepted(self) -> bool:
+        if self.outcome is not None:
+            return self.outcome in ("accepted", "duplicate")
         return self.status == "accepted"
 
     def add(self, finding: Finding) -> None:

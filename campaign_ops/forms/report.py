@@ -12,14 +12,19 @@ from typing import Any
 
 from campaign_ops import INCLUDE_DIR
 from campaign_ops.forms.findings import FileResult, Finding
+from campaign_ops.vocabulary import CHECK_VERDICT_LABELS
 
-STATUS_LABELS = {"accepted": "可接收", "rejected": "退回", "refused": "无法读取"}
 TEMPLATE = "forms_report.html.j2"
 
 
+def verdict(r: FileResult) -> str:
+    """The file's verdict: intake's outcome when checked against a campaign, else the form's."""
+    return r.outcome or r.status
+
+
 def summary(results: Sequence[FileResult]) -> str:
-    counts = {s: sum(r.status == s for r in results) for s in STATUS_LABELS}
-    parts = [f"{STATUS_LABELS[s]} {n} 个" for s, n in counts.items() if n]
+    counts = {s: sum(verdict(r) == s for r in results) for s in CHECK_VERDICT_LABELS}
+    parts = [f"{CHECK_VERDICT_LABELS[s]} {n} 个" for s, n in counts.items() if n]
     return f"共检查 {len(results)} 个文件：" + "，".join(parts) + "。"
 
 
@@ -36,10 +41,14 @@ def _line(n: int, f: Finding) -> list[str]:
     return out
 
 
-def report_text(results: Sequence[FileResult]) -> str:
-    lines = [summary(results), ""]
+def report_text(results: Sequence[FileResult], note: str | None = None) -> str:
+    lines = [summary(results), *([note] if note else []), ""]
     for r in results:
-        lines.append(f"【{STATUS_LABELS[r.status]}】{r.file}")
+        lines.append(f"【{CHECK_VERDICT_LABELS[verdict(r)]}】{r.file}")
+        if r.counted_for:
+            lines.append(f"  计入：{r.counted_for}")
+        if r.note:
+            lines.append(f"  说明：{r.note}")
         info = []
         if r.form_title:
             info.append(f"表单：{r.form_title}")
@@ -57,26 +66,29 @@ def report_text(results: Sequence[FileResult]) -> str:
             lines.append(f"  提醒 {len(r.warnings)} 处（请核实，不影响接收）：")
             for n, f in enumerate(r.warnings, 1):
                 lines += _line(n, f)
-        if r.status == "accepted" and not r.warnings:
+        if verdict(r) == "accepted" and not r.warnings:
             lines.append("  检查通过。")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def report_dict(results: Sequence[FileResult]) -> dict[str, Any]:
+def report_dict(results: Sequence[FileResult], note: str | None = None) -> dict[str, Any]:
     return {
         "summary": summary(results),
+        "note": note,
         "accepted": sum(r.accepted for r in results),
         "total": len(results),
         "files": [r.to_dict() for r in results],
     }
 
 
-def report_json(results: Sequence[FileResult]) -> str:
-    return json.dumps(report_dict(results), ensure_ascii=False, indent=2, default=str)
+def report_json(results: Sequence[FileResult], note: str | None = None) -> str:
+    return json.dumps(report_dict(results, note), ensure_ascii=False, indent=2, default=str)
 
 
-def report_html(results: Sequence[FileResult], title: str = "报送材料检查结果") -> str:
+def report_html(
+    results: Sequence[FileResult], title: str = "报送材料检查结果", note: str | None = None
+) -> str:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(
@@ -84,5 +96,10 @@ def report_html(results: Sequence[FileResult], title: str = "报送材料检查�
         autoescape=select_autoescape(["html", "j2"]),
     )
     return env.get_template(TEMPLATE).render(
-        title=title, summary=summary(results), results=results, status_label=STATUS_LABELS
+        title=title,
+        summary=summary(results),
+        note=note,
+        results=results,
+        verdict=verdict,
+        verdict_label=CHECK_VERDICT_LABELS,
     )

@@ -45,6 +45,7 @@ KEYWORDS: tuple[tuple[DeliverableKind, tuple[str, ...]], ...] = (
 )
 
 _SPACES = re.compile(r"\s+")
+_SEAL = re.compile(r"[（(]?\s*盖\s*章\s*[）)]?")
 
 
 def normalise(text: str) -> str:
@@ -93,8 +94,10 @@ class UnitMatcher:
         return self.campaign.unit(best[1]) if best else None
 
     def find(self, text: str | None) -> Unit | None:
+        """The unit ``text`` names; a 填报单位 cell's （盖章） is not part of the name."""
         if not text:
             return None
+        text = _SEAL.sub("", text)
         return self.exact(text) or self.within(text)
 
 

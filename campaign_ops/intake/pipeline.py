@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
@@ -256,7 +256,7 @@ def _process(
         processed,
         deliveries,
         matcher_for(campaign),
-        settings().archive_dir,
+        partial(archive_bytes, root=settings().archive_dir, durable=False),
         files=len(entries),
     )
     reading: deque[_Chunk] = deque()  # read, their tables being parsed
@@ -362,7 +362,7 @@ class _Scan:
     processed: set[tuple[str, str]]  # (sha256, path) already given a final outcome
     deliveries: Deliveries  # what each unit has delivered, kept up to date by this run
     matcher: UnitMatcher
-    archive_root: Path
+    keep: Callable[[bytes, str], object] | None  # archives a file's bytes (None: a preview)
     files: int = 0  # in this run
 
 
@@ -378,7 +378,8 @@ class _Chunk:
         (archiving is idempotent): for a scan that stops before its parses finish."""
         for _, parsing in self.parsing:
             for job in parsing.jobs:
-                job.keep(job.data, job.file_key)
+                if job.keep is not None:
+                    job.keep(job.data, job.file_key)
 
 
 def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
@@ -389,11 +390,11 @@ def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
     from campaign_ops.forms.pool import Job, parse_later
 
     chunk = _Chunk([], [])
-    keep = partial(archive_bytes, root=scan.archive_root, durable=False)
+    keep = scan.keep or _keep_nothing
 
     def start(tables: list[tuple[_Work, bytes]]) -> None:
         # the name is only the file's name: the parser never sees the drop zone's folders
-        jobs = [Job(PurePosixPath(w.entry.path).name, d, w.sha256, keep) for w, d in tables]
+        jobs = [Job(PurePosixPath(w.entry.path).name, d, w.sha256, scan.keep) for w, d in tables]
         later = parse_later(jobs, candidates=scan.campaign.forms, run_size=scan.files)
         chunk.parsing.append(([w for w, _ in tables], later))
 
@@ -479,6 +480,7 @@ def _identify_table(scan: _Scan, work: _Work, parsed: Any) -> None:
     work.unit, work.deliverable = unit, form_id
     if hasattr(parsed, "rows"):
         work.parsed = parsed
+        _note_unit_mismatch(matcher, work)
     else:
         work.refusal = parsed
     named = (
@@ -492,6 +494,32 @@ def _identify_table(scan: _Scan, work: _Work, parsed: Any) -> None:
         work.conclude("not_ready", work.refusal.message)
         return
     _route(scan, work, named)
+
+
+def _note_unit_mismatch(matcher: UnitMatcher, work: _Work) -> None:
+    """A template made for one unit with another unit in its 填报单位 cell: counted for the
+    template's (or folder's) unit, and the unit is asked to check it."""
+    written = work.parsed.reporting_unit
+    other = matcher.find(written)
+    if work.unit is None or other is None or other.code == work.unit.code:
+        return
+    from campaign_ops.forms.findings import Finding
+
+    unit = work.unit
+    if work.identified_by == "metadata":
+        found, fix = f"模板是为“{unit.name}”生成的", "如果用了其他单位的模板，请改用本单位的模板"
+    else:
+        found, fix = f"文件放在“{unit.name}”的文件夹中", "如果放错了文件夹，请放到本单位的文件夹"
+    work.parsed.notes.append(
+        Finding(
+            severity="warning",
+            code="unit_mismatch",
+            message=f"{found}，但填报单位写的是“{written}”：已计入{unit.short_name}。"
+            f"{fix}重新报送。",
+            file=work.parsed.file_name,
+            sheet=work.parsed.sheet,
+        )
+    )
 
 
 def _round_ids(campaign: Campaign) -> set[str]:
@@ -604,19 +632,61 @@ def _tz(campaign: Campaign):
     return ZoneInfo(campaign.timezone)
 
 
+def _keep_nothing(data: bytes, sha256: str) -> None:
+    """A preview archives nothing."""
+
+
+# ---- preview ------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What intake would make of a file dropped now, without storing or archiving anything."""
+
+    outcome: FileOutcome
+    result: Any  # the validation FileResult of a table; None for other files
+
+
+def preview(
+    campaign: Campaign,
+    source: Source,
+    now: dt.datetime,
+    *,
+    warehouse: bool,
+) -> list[Preview]:
+    """Identify, route and validate ``source``'s files exactly as a scan at ``now`` would,
+    as if they had just been dropped: ``campaign-ops check`` and the 预检 folder. With
+    ``warehouse``, the units' earlier deliveries and previous rounds are read from it (routing
+    and the cross-round rules); without, neither is known."""
+    deliveries = Deliveries()
+    if warehouse:
+        from campaign_ops.store import session_scope
+
+        with session_scope() as session:
+            deliveries = load_deliveries(session, campaign.id)
+    entries = sorted(source.entries(), key=lambda e: e.path)
+    # previous scan = now: every file counts as arriving now, as it will when it is dropped
+    scan = _Scan(campaign, source, now, now, set(), deliveries, matcher_for(campaign), None)
+    scan.files = len(entries)
+    works = _identified(scan, _read_and_parse(scan, entries))
+    _validate(campaign, [w for w in works if w.outcome is None], previous=warehouse)
+    return [Preview(w.outcome or _verdict(campaign, w), w.result) for w in works]
+
+
 # ---- validation -----------------------------------------------------------------------------
 
 
-def _validate(campaign: Campaign, works: list[_Work]) -> None:
+def _validate(campaign: Campaign, works: list[_Work], previous: bool = True) -> None:
     """One Great Expectations run per form for the whole batch, with each unit's previous
-    round merged in for the cross-round rules."""
+    round merged in for the cross-round rules (``previous``: read from the warehouse)."""
     tables = [w for w in works if w.parsed is not None or w.refusal is not None]
     if not tables:
         return
     from campaign_ops.forms.validate import validate_batch
 
     items = [w.parsed if w.parsed is not None else w.refusal for w in tables]
-    results = validate_batch(items, previous=_previous_values(campaign, tables))
+    before = _previous_values(campaign, tables) if previous else {}
+    results = validate_batch(items, previous=before)
     for work, result in zip(tables, results, strict=True):
         work.result = result
 

@@ -235,3 +235,27 @@ def entry_to_dict(entry: Entry) -> dict:
 
 def entry_from_dict(data: dict) -> Entry:
     return Entry(data["path"], int(data["size"]), dt.datetime.fromisoformat(data["mtime"]))
+
+
+class LocalFiles:
+    """Files named one by one (``campaign-ops check``): each entry's path is the path as given,
+    so its folders and name identify it as they would in a drop zone. ``round_folder`` puts
+    every file in that round's folder, as if the unit had dropped it there."""
+
+    name = "check"
+
+    def __init__(self, paths: list[Path], round_folder: str | None = None):
+        self._by_entry: dict[str, Path] = {}
+        for p in paths:
+            shown = PurePosixPath(p.as_posix())
+            if round_folder:
+                shown = shown.parent / round_folder / shown.name
+            self._by_entry[str(shown)] = p
+
+    def entries(self) -> Iterator[Entry]:
+        for shown, p in self._by_entry.items():
+            st = p.stat()
+            yield Entry(shown, st.st_size, _utc(st.st_mtime))
+
+    def read(self, entry: Entry) -> bytes:
+        return self._by_entry[entry.path].read_bytes()

@@ -183,3 +183,15 @@ def current_revision(bind: sa.Engine | str | None = None) -> str | None:
     engine = bind if isinstance(bind, sa.Engine) else get_engine(bind)
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def warehouse_available(url: str | None = None) -> bool:
+    """Whether a migrated warehouse is there to read (``campaign-ops check`` works without
+    one, and must not create one: a SQLite file that does not exist is not opened)."""
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return False
+    try:
+        return current_revision(url) is not None
+    except sa.exc.SQLAlchemyError:
+        return False

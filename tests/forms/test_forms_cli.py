@@ -43,7 +43,7 @@ def test_check_rejects_with_a_chinese_report_and_json(tmp_path: Path, capsys):
     path = fill_template(template, tmp_path / "报送.xlsx", form, values)
     assert main(["check", campaign.id, str(path)]) == 1
     text = capsys.readouterr().out
-    assert "【退回】报送.xlsx" in text and "结案数不能大于立案数" in text and "“药品”行" in text
+    assert "【退回待改】报送.xlsx" in text and "结案数不能大于立案数" in text and "“药品”行" in text
     html = tmp_path / "检查结果.html"
     assert main(["check", campaign.id, str(path), "--json", "--html", str(html)]) == 1
     data = json.loads(capsys.readouterr().out)

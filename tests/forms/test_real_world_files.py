@@ -9,12 +9,12 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from campaign_ops.forms.identify import identify
 from campaign_ops.forms.layout import TemplateLayout
 from campaign_ops.forms.parser import parse_file
 from campaign_ops.forms.samples import campaign_using, sample_values
 from campaign_ops.forms.spec import load_form
 from campaign_ops.forms.validate import validate_batch
+from campaign_ops.intake.identify import matcher_for
 
 
 def rewrite_member(path: Path, member: str, change) -> None:
@@ -91,8 +91,7 @@ def test_hand_made_table_without_metadata(tmp_path: Path):
     sub = parse_file(path, candidates=campaign.forms)
     assert sub.form.id == form.id and sub.identity is None
     assert {r.key: r.values for r in sub.data_rows} == values
-    unit_code, findings = identify(sub, campaign)
-    assert unit_code == unit.code and not [f for f in findings if f.severity == "error"]
+    assert matcher_for(campaign).find(sub.reporting_unit) == unit
     (result,) = validate_batch([sub])
     assert result.accepted, [e.message for e in result.errors]
 

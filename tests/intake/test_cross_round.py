@@ -62,3 +62,66 @@ def test_a_cumulative_figure_below_last_round_is_rejected(
     shrunk = [e for e in second[shrinking].errors if e["code"] == "shrink"]
     assert shrunk and all("上一轮" in e["message"] for e in shrunk)
     assert {e["code"] for e in second[shrinking].errors} == {"shrink"}
+
+
+def test_check_gives_the_answer_intake_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str, capsys
+) -> None:
+    """``campaign-ops check`` reads the warehouse as intake does: a shrinking cumulative
+    figure is caught before the file is dropped, and the report says what it counts for;
+    without a warehouse it says what it could not check, and creates none."""
+    from campaign_ops.cli import main
+
+    monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("CAMPAIGN_OPS_CAMPAIGNS_DIR", str(tmp_path / "campaigns"))
+    c = load_campaign_file(
+        write_campaign(
+            tmp_path / "campaigns", campaign_dict("check-agrees", units=2, rounds=2, forms=(FORM,))
+        )
+    )
+    unit = c.units[0]
+    drop = tmp_path / "incoming"
+    later = write_submission(c, "r2", unit.code, FORM, tmp_path / "x.xlsx", seed=2)[1]
+    write_submission(
+        c, "r1", unit.code, FORM, drop / "r1" / unit.short_name / "表.xlsx", seed=3, previous=later
+    )
+    assert _scan(c, drop)[unit.code].outcome == "accepted"
+
+    mine = tmp_path / "待报送" / unit.short_name / "工作统计表.xlsx"
+    write_submission(c, "r2", unit.code, FORM, mine, seed=2)
+    assert main(["check", c.id, str(mine), "--round", "r2"]) == 1
+    out = capsys.readouterr().out
+    assert f"【退回待改】{mine.name}" in out and "上一轮" in out
+    assert f"计入：{unit.short_name} · {c.round('r2').title} · " in out
+
+    # intake, given the same file in the round's folder, says the same
+    target = drop / "r2" / unit.short_name / mine.name
+    target.parent.mkdir(parents=True)
+    target.write_bytes(mine.read_bytes())
+    assert _scan(c, drop)[unit.code].outcome == "rejected"
+
+    absent = tmp_path / "nowhere" / "warehouse.sqlite"
+    monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{absent}")
+    assert main(["check", c.id, str(mine), "--round", "r2"]) == 0
+    out = capsys.readouterr().out
+    assert "未找到数据仓库" in out and "【可接收】" in out
+    assert not absent.exists()
+
+
+def test_check_names_what_a_document_counts_for_and_what_it_cannot_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str, capsys
+) -> None:
+    from campaign_ops.cli import main
+
+    monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
+    note = tmp_path / "汉滨区局" / "典型案例.docx"
+    note.parent.mkdir()
+    note.write_bytes("本期无典型案例。".encode())
+    stray = tmp_path / "典型案例.docx"
+    stray.write_bytes(b"whose?")
+    assert main(["check", "ankang-2023-internet-ads", str(note)]) == 0
+    assert "【可接收】典型案例.docx" in capsys.readouterr().out
+    assert main(["check", "ankang-2023-internet-ads", str(note), str(stray)]) == 1
+    out = capsys.readouterr().out
+    assert "计入：汉滨区局 · " in out and "典型案例" in out
+    assert "【无法识别】典型案例.docx" in out and "无法确定报送单位" in out
