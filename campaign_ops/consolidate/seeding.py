@@ -15,13 +15,7 @@ from sqlalchemy.orm import Session
 from campaign_ops.campaign import Campaign
 from campaign_ops.forms.samples import Values, sample_values
 from campaign_ops.forms.spec import load_form
-from campaign_ops.store import (
-    accept_submission,
-    record_file,
-    record_submission,
-    reject_submission,
-    store_values,
-)
+from campaign_ops.store import record_file, record_submission, store_values
 from campaign_ops.store.campaigns import round_due_at
 
 
@@ -51,13 +45,12 @@ def put_submission(
         sha256=sha,
         received_at=received.astimezone(dt.UTC),
         identified_by="metadata",
+        status="rejected" if rejected else "accepted",
+        rejection_summary="测试：数据有误，退回修改" if rejected else None,
     ).submission
-    if rejected:
-        reject_submission(session, sub.id, "测试：数据有误，退回修改")
-        return sub.id
-    cells = [(r, c, v) for r, line in values.items() for c, v in line.items() if v is not None]
-    store_values(session, sub.id, cells)
-    accept_submission(session, sub.id)
+    if not rejected:
+        cells = [(r, c, v) for r, line in values.items() for c, v in line.items() if v is not None]
+        store_values(session, sub.id, cells)
     return sub.id
 
 

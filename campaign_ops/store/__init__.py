@@ -44,12 +44,9 @@ from campaign_ops.store.models import IdentifiedBy, MailStatus, Severity, Submis
 from campaign_ops.store.submissions import (
     NewVersion,
     Recorded,
-    accept_submission,
     latest_accepted,
-    mark_not_ready,
     record_submission,
     record_versions,
-    reject_submission,
     submission_versions,
 )
 from campaign_ops.store.values import (
@@ -79,7 +76,6 @@ __all__ = [
     "Severity",
     "SubmissionMatrix",
     "SubmissionStatus",
-    "accept_submission",
     "accepted_numbers",
     "already_sent",
     "create_engine",
@@ -95,7 +91,6 @@ __all__ = [
     "log_outcomes",
     "mail_needing_attention",
     "mark_failed",
-    "mark_not_ready",
     "mark_sent",
     "mark_uncertain",
     "message_id_for",
@@ -106,7 +101,6 @@ __all__ = [
     "record_findings",
     "record_submission",
     "record_versions",
-    "reject_submission",
     "reserve",
     "session_factory",
     "session_scope",

@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
 from campaign_ops.store.models import (
@@ -24,69 +23,6 @@ from campaign_ops.store.models import (
     SubmissionStatus,
     utcnow,
 )
-
-_VERSION_RACE_RETRIES = 5
-
-
-def record_submission(
-    session: Session,
-    *,
-    campaign_id: str,
-    round_id: str,
-    unit_code: str,
-    deliverable_key: str,
-    sha256: str,
-    received_at: dt.datetime,
-    identified_by: IdentifiedBy | str,
-    status: SubmissionStatus | str = SubmissionStatus.received,
-    on_time: bool | None = None,
-) -> Recorded:
-    """Record a received file as the next version of a unit's deliverable.
-
-    Idempotent on (slot, sha256): recording the same content again returns
-    the existing submission with ``created=False`` — the caller should then skip processing.
-    ``on_time`` defaults to ``received_at`` ≤ the round's deadline; ``status="accepted"``
-    accepts it at once (superseding the previous version). The archive row for
-    ``sha256`` (``record_file``) and the campaign (``sync_campaign``) must exist."""
-    identified_by = IdentifiedBy(identified_by).value
-    status = SubmissionStatus(status).value
-    accept = status == SubmissionStatus.accepted
-    if on_time is None:
-        on_time = received_at <= _due_at(session, campaign_id, round_id)
-    slot = (campaign_id, round_id, unit_code, deliverable_key)
-    _lock_slot(session, slot)
-    for _ in range(_VERSION_RACE_RETRIES):
-        existing = _by_content(session, slot, sha256)
-        if existing is not None:
-            return Recorded(existing, created=False)
-        version = _next_version(session, *slot)
-        submission = Submission(
-            campaign_id=campaign_id,
-            round_id=round_id,
-            unit_code=unit_code,
-            deliverable_key=deliverable_key,
-            version=version,
-            sha256=sha256,
-            status=SubmissionStatus.received.value if accept else status,
-            received_at=received_at,
-            on_time=on_time,
-            identified_by=identified_by,
-        )
-        try:
-            with session.begin_nested():
-                session.add(submission)
-        except IntegrityError:
-            raced = _next_version(session, *slot) != version or _by_content(session, slot, sha256)
-            if raced:  # another worker took this version or recorded this content meanwhile
-                continue
-            raise
-        if accept:
-            accept_submission(session, submission.id)
-        return Recorded(submission, created=True)
-    raise RuntimeError(
-        f"could not record {campaign_id}/{round_id}/{unit_code}/{deliverable_key} {sha256[:12]}: "
-        f"{_VERSION_RACE_RETRIES} concurrent writers won the race; retry the task"
-    )
 
 
 @dataclass(frozen=True)
@@ -198,6 +134,35 @@ def record_versions(
     return out
 
 
+def record_submission(
+    session: Session,
+    *,
+    campaign_id: str,
+    round_id: str,
+    unit_code: str,
+    deliverable_key: str,
+    sha256: str,
+    received_at: dt.datetime,
+    identified_by: IdentifiedBy | str,
+    status: SubmissionStatus | str = SubmissionStatus.received,
+    rejection_summary: str | None = None,
+) -> Recorded:
+    """One file as the next version of a unit's deliverable, through the same
+    ``record_versions`` a scan uses (seeders and tests write what production writes). The
+    status is decided before recording, as intake decides it."""
+    new = NewVersion(
+        round_id=round_id,
+        unit_code=unit_code,
+        deliverable_key=deliverable_key,
+        sha256=sha256,
+        received_at=received_at,
+        identified_by=identified_by,
+        status=status,
+        rejection_summary=rejection_summary,
+    )
+    return record_versions(session, campaign_id, [new])[0]
+
+
 def _content_key(item: NewVersion | Submission | dict) -> tuple[str, str, str, str]:
     """(round, unit, deliverable, sha256): a content is recorded once per slot."""
     if isinstance(item, dict):
@@ -251,10 +216,6 @@ def _supersede_before_insert(
     )
 
 
-def _lock_slot(session: Session, slot: tuple[str, ...]) -> None:
-    _lock_slots(session, [slot])
-
-
 def _lock_slots(session: Session, slots: list[tuple[str, ...]]) -> None:
     """Serialize version numbering per slot until commit. PostgreSQL: advisory locks on the
     slots, taken in one sorted sweep (other units are not held up, two batches cannot
@@ -269,110 +230,6 @@ def _lock_slots(session: Session, slots: list[tuple[str, ...]]) -> None:
             ),
             {"keys": keys},
         )
-
-
-def _due_at(session: Session, campaign_id: str, round_id: str) -> dt.datetime:
-    due = session.scalar(
-        sa.select(RoundRow.due_at).filter_by(campaign_id=campaign_id, round_id=round_id)
-    )
-    if due is None:
-        raise KeyError(
-            f"专项行动 {campaign_id} 的轮次 {round_id} 不在数据库中：请先运行 sync_campaign"
-        )
-    return due
-
-
-def _by_content(session: Session, slot: tuple[str, ...], sha256: str) -> Submission | None:
-    campaign_id, round_id, unit_code, deliverable_key = slot
-    return session.scalars(
-        sa.select(Submission).filter_by(
-            campaign_id=campaign_id,
-            round_id=round_id,
-            unit_code=unit_code,
-            deliverable_key=deliverable_key,
-            sha256=sha256,
-        )
-    ).first()
-
-
-def _next_version(
-    session: Session, campaign_id: str, round_id: str, unit_code: str, deliverable_key: str
-) -> int:
-    current = session.scalar(
-        sa.select(sa.func.max(Submission.version)).filter_by(
-            campaign_id=campaign_id,
-            round_id=round_id,
-            unit_code=unit_code,
-            deliverable_key=deliverable_key,
-        )
-    )
-    return (current or 0) + 1
-
-
-# ---- status changes -----------------------------------------------------------------------
-
-
-def accept_submission(session: Session, submission_id: int) -> Submission:
-    """Make this version the one that counts; the previously accepted one becomes superseded.
-
-    If a *newer* version is already accepted (files processed out of order), this one is
-    marked superseded instead: the latest accepted version always wins."""
-    sub = _get(session, submission_id)
-    slot = _same_slot(sub)
-    session.execute(
-        sa.update(Submission)
-        .where(
-            *slot, Submission.status == SubmissionStatus.accepted, Submission.version < sub.version
-        )
-        .values(status=SubmissionStatus.superseded.value, status_changed_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
-    newer = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Submission)
-        .where(
-            *slot, Submission.status == SubmissionStatus.accepted, Submission.version > sub.version
-        )
-    )
-    final = SubmissionStatus.superseded if newer else SubmissionStatus.accepted
-    return _set_status(session, sub, final, rejection_summary=None)
-
-
-def reject_submission(session: Session, submission_id: int, summary: str) -> Submission:
-    """Refuse a version; ``summary`` (Chinese) is what the unit is told. Details go to
-    ``record_findings``."""
-    return _set_status(session, _get(session, submission_id), SubmissionStatus.rejected, summary)
-
-
-def mark_not_ready(session: Session, submission_id: int, reason: str | None = None) -> Submission:
-    """An empty or half-copied file: not the unit's mistake, look again at the next scan."""
-    return _set_status(session, _get(session, submission_id), SubmissionStatus.not_ready, reason)
-
-
-def _get(session: Session, submission_id: int) -> Submission:
-    sub = session.get(Submission, submission_id)
-    if sub is None:
-        raise KeyError(f"no submission {submission_id}")
-    return sub
-
-
-def _same_slot(sub: Submission) -> list[sa.ColumnElement[bool]]:
-    return [
-        Submission.campaign_id == sub.campaign_id,
-        Submission.round_id == sub.round_id,
-        Submission.unit_code == sub.unit_code,
-        Submission.deliverable_key == sub.deliverable_key,
-    ]
-
-
-def _set_status(
-    session: Session, sub: Submission, status: SubmissionStatus, rejection_summary: str | None
-) -> Submission:
-    sub.status = status.value
-    sub.rejection_summary = rejection_summary
-    sub.status_changed_at = utcnow()
-    session.flush()
-    return sub
 
 
 # ---- queries ------------------------------------------------------------------------------
@@ -406,11 +263,4 @@ def submission_versions(
             )
             .order_by(Submission.version)
         )
-    )
-
-
-def submissions_for_content(session: Session, sha256: str) -> list[Submission]:
-    """Every submission (any campaign or deliverable) that recorded this content."""
-    return list(
-        session.scalars(sa.select(Submission).filter_by(sha256=sha256).order_by(Submission.id))
     )

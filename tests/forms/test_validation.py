@@ -189,7 +189,7 @@ def test_reports_in_chinese_for_people_and_json_for_machines(fill):
     typed(path, "livestream-cases", {("price", "filed"): 1, ("price", "closed"): 4})
     results = validate_batch([parse_file(path)])
     text = report_text(results)
-    assert "【退回】房县局.xlsx" in text and "错误" in text
+    assert "【退回待改】房县局.xlsx" in text and "错误" in text
     for word in (
         "工作表“直播电商违法案件查处情况统计表”",
         "“价格欺诈及不按规定明码标价”行",

@@ -16,10 +16,8 @@ from campaign_ops.store import (
     record_file,
     record_findings,
     record_submission,
-    reject_submission,
     session_scope,
 )
-from campaign_ops.store.submissions import mark_not_ready
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -36,7 +34,15 @@ class Desk:
         self.campaign = campaign
         self.n = 0
 
-    def _record(self, unit: str, round_id: str, key: str, at: dt.datetime, status: str) -> int:
+    def _record(
+        self,
+        unit: str,
+        round_id: str,
+        key: str,
+        at: dt.datetime,
+        status: str,
+        summary: str | None = None,
+    ) -> int:
         self.n += 1
         name = f"{self.campaign.unit(unit).short_name}_{key}_{self.n}.xlsx"
         sha = hashlib.sha256(name.encode()).hexdigest()
@@ -52,6 +58,7 @@ class Desk:
                 received_at=at,
                 identified_by="path",
                 status=status,
+                rejection_summary=summary,
             ).submission
             return sub.id
 
@@ -66,9 +73,9 @@ class Desk:
         self._record(unit, round_id, key, self._before_deadline(round_id), "received")
 
     def reject(self, unit: str, round_id: str, key: str, summary: str, problems: list[str]) -> None:
-        sub_id = self._record(unit, round_id, key, self._before_deadline(round_id), "received")
+        at = self._before_deadline(round_id)
+        sub_id = self._record(unit, round_id, key, at, "rejected", summary)
         with session_scope() as s:
-            reject_submission(s, sub_id, summary)
             record_findings(
                 s,
                 sub_id,
@@ -79,9 +86,8 @@ class Desk:
             )
 
     def half_copied(self, unit: str, round_id: str, key: str) -> None:
-        sub_id = self._record(unit, round_id, key, self._before_deadline(round_id), "received")
-        with session_scope() as s:
-            mark_not_ready(s, sub_id, "文件为空")
+        at = self._before_deadline(round_id)
+        self._record(unit, round_id, key, at, "not_ready", "文件为空")
 
     def _before_deadline(self, round_id: str) -> dt.datetime:
         r = self.campaign.round(round_id)

@@ -18,7 +18,6 @@ from campaign_ops.store import (
     record_file,
     record_findings,
     record_submission,
-    reject_submission,
     reserve,
     sync_campaign,
 )
@@ -71,8 +70,9 @@ def seed_first_round(session: Session, campaign: Campaign) -> None:
         sha256=sha,
         received_at=due - dt.timedelta(hours=3),
         identified_by="metadata",
+        status="rejected",
+        rejection_summary=REJECTION_SUMMARY,
     )
-    reject_submission(session, rec.submission.id, REJECTION_SUMMARY)
     record_findings(
         session,
         rec.submission.id,

@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from campaign_ops.store import MatrixStatus, accept_submission, record_submission, submission_matrix
-from campaign_ops.store.submissions import mark_not_ready, reject_submission
+from campaign_ops.store import MatrixStatus, record_submission, submission_matrix
 from store.helpers import LATE, ON_TIME
 
 
@@ -19,7 +18,15 @@ class Board:
         self.archived = archived
         self.n = 0
 
-    def send(self, unit: str, round_id: str, key: str, received=ON_TIME) -> int:
+    def send(
+        self,
+        unit: str,
+        round_id: str,
+        key: str,
+        received=ON_TIME,
+        status: str = "received",
+        reason: str | None = None,
+    ) -> int:
         self.n += 1
         sha = self.archived(f"{unit}-{round_id}-{key}-{self.n}")
         recorded = record_submission(
@@ -31,13 +38,16 @@ class Board:
             sha256=sha,
             received_at=received,
             identified_by="path",
+            status=status,
+            rejection_summary=reason,
         )
         return recorded.submission.id
 
     def accept(self, *args: object, **kw: object) -> int:
-        sub_id = self.send(*args, **kw)
-        accept_submission(self.session, sub_id)
-        return sub_id
+        return self.send(*args, status="accepted", **kw)
+
+    def reject(self, unit: str, round_id: str, key: str, reason: str) -> int:
+        return self.send(unit, round_id, key, status="rejected", reason=reason)
 
 
 def test_matrix_statuses(synced: Session, archived: Callable[[str], str]) -> None:
@@ -45,11 +55,11 @@ def test_matrix_statuses(synced: Session, archived: Callable[[str], str]) -> Non
     # hanbin: both r1 deliverables accepted on time; r2 report rejected
     board.accept("hanbin", "r1", "progress_note")
     board.accept("hanbin", "r1", "work-stats")
-    reject_submission(synced, board.send("hanbin", "r2", "self_check_report"), "缺少盖章页")
+    board.reject("hanbin", "r2", "self_check_report", "缺少盖章页")
     # hanyin: statistics only accepted after the deadline; r2 file still being copied
     board.accept("hanyin", "r1", "progress_note")
     board.accept("hanyin", "r1", "work-stats", received=LATE)
-    mark_not_ready(synced, board.send("hanyin", "r2", "self_check_report"))
+    board.send("hanyin", "r2", "self_check_report", status="not_ready")
     # shiquan: the note is accepted, the statistics never came (partly delivered)
     board.accept("shiquan", "r1", "progress_note")
     synced.commit()
@@ -84,7 +94,7 @@ def test_a_rejected_file_outweighs_a_missing_one(
     synced: Session, archived: Callable[[str], str]
 ) -> None:
     board = Board(synced, archived)
-    reject_submission(synced, board.send("hanbin", "r1", "work-stats"), "表头与模板不符")
+    board.reject("hanbin", "r1", "work-stats", "表头与模板不符")
     assert submission_matrix(synced, "test-campaign").status("hanbin", "r1") == "rejected"
 
 
@@ -112,7 +122,7 @@ def test_rejected_on_time_then_accepted_late_is_late(
 ) -> None:
     board = Board(synced, archived)
     board.accept("hanbin", "r1", "progress_note")
-    reject_submission(synced, board.send("hanbin", "r1", "work-stats"), "合计不符")
+    board.reject("hanbin", "r1", "work-stats", "合计不符")
     board.accept("hanbin", "r1", "work-stats", received=LATE)
     assert submission_matrix(synced, "test-campaign").status("hanbin", "r1") == "accepted_late"
 
@@ -123,6 +133,6 @@ def test_a_new_rejected_version_after_acceptance_keeps_the_round_complete(
     board = Board(synced, archived)
     board.accept("hanbin", "r1", "progress_note")
     board.accept("hanbin", "r1", "work-stats")
-    reject_submission(synced, board.send("hanbin", "r1", "work-stats"), "格式错误")
+    board.reject("hanbin", "r1", "work-stats", "格式错误")
     matrix = submission_matrix(synced, "test-campaign")
     assert matrix.status("hanbin", "r1") == "accepted_on_time"

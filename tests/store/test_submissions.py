@@ -10,14 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaign_ops.store import (
-    accept_submission,
-    latest_accepted,
-    mark_not_ready,
-    record_submission,
-    reject_submission,
-    submission_versions,
-)
+from campaign_ops.store import latest_accepted, record_submission, submission_versions
 from campaign_ops.store.models import Submission
 from store.helpers import LATE, ON_TIME, beijing
 
@@ -88,13 +81,11 @@ def test_on_time_is_judged_against_the_deadline_in_beijing_time(
 def test_accepting_a_new_version_supersedes_the_old_one(
     synced: Session, archived: Callable[[str], str]
 ) -> None:
-    v1 = _record(synced, archived("v1")).submission
-    v2 = _record(synced, archived("v2"), received_at=LATE).submission
-    accept_submission(synced, v1.id)
+    v1 = _record(synced, archived("v1"), status="accepted").submission
     synced.commit()
     assert [s.id for s in latest_accepted(synced, "test-campaign", "r1")] == [v1.id]
 
-    accept_submission(synced, v2.id)
+    v2 = _record(synced, archived("v2"), received_at=LATE, status="accepted").submission
     synced.commit()
 
     assert [s.id for s in latest_accepted(synced, "test-campaign", "r1")] == [v2.id]
@@ -102,25 +93,21 @@ def test_accepting_a_new_version_supersedes_the_old_one(
     assert [(s.version, s.status) for s in history] == [(1, "superseded"), (2, "accepted")]
 
 
-def test_an_older_version_accepted_late_does_not_replace_a_newer_one(
-    synced: Session, archived: Callable[[str], str]
-) -> None:
-    v1 = _record(synced, archived("v1")).submission
-    v2 = _record(synced, archived("v2")).submission
-    accept_submission(synced, v2.id)
-    accept_submission(synced, v1.id)  # processed out of order
-    synced.commit()
-    assert [s.id for s in latest_accepted(synced, "test-campaign", "r1")] == [v2.id]
-    assert synced.get(Submission, v1.id).status == "superseded"
-
-
 def test_rejected_and_not_ready_versions_stay_with_their_reasons(
     synced: Session, archived: Callable[[str], str]
 ) -> None:
-    v1 = _record(synced, archived("half copied")).submission
-    v2 = _record(synced, archived("wrong totals")).submission
-    mark_not_ready(synced, v1.id, "文件为空或尚未复制完成")
-    reject_submission(synced, v2.id, "合计行与各行之和不符，请核对后重新报送")
+    _record(
+        synced,
+        archived("half copied"),
+        status="not_ready",
+        rejection_summary="文件为空或尚未复制完成",
+    )
+    _record(
+        synced,
+        archived("wrong totals"),
+        status="rejected",
+        rejection_summary="合计行与各行之和不符，请核对后重新报送",
+    )
     synced.commit()
 
     history = submission_versions(synced, "test-campaign", "r1", "hanbin", "work-stats")
@@ -143,7 +130,7 @@ def test_recording_an_accepted_version_supersedes_the_previous_one(
 def test_the_database_refuses_two_accepted_versions_of_one_slot(
     synced: Session, archived: Callable[[str], str]
 ) -> None:
-    """The last line of defence when code bypasses accept_submission."""
+    """The last line of defence when code bypasses record_versions."""
     v1 = _record(synced, archived("v1")).submission
     v2 = _record(synced, archived("v2")).submission
     synced.execute(sa.update(Submission).where(Submission.id == v1.id).values(status="accepted"))
@@ -214,8 +201,7 @@ def test_a_batch_numbers_versions_in_arrival_order_and_keeps_the_last_accepted(
 ) -> None:
     from campaign_ops.store import record_versions
 
-    first = _record(synced, archived("汉滨 v1"))  # stored by an earlier scan
-    accept_submission(synced, first.submission.id)
+    _record(synced, archived("汉滨 v1"), status="accepted")  # stored by an earlier scan
     synced.commit()
     batch = [
         _arrival(archived("汉滨 v2")),
