@@ -6,7 +6,6 @@ Entry points other modules build on:
 - ``template.generate_templates(campaign, out_dir, round_id=…)`` — ready-to-fill workbooks.
 - ``parser.parse_file(path, form=…)`` → ``ParsedSubmission`` or raises ``Refusal``
   (``parser.try_parse`` returns it instead; ``pool.ParserPool`` parses on several cores).
-- ``identify.identify(sub, campaign, round_id)`` → the unit code and identity findings.
 - ``validate.validate_batch(submissions, previous=…)`` → one ``FileResult`` per file.
 - ``report`` — the Chinese error report (text, HTML, JSON) for the submitting unit.
 

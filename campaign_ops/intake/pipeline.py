@@ -1,4 +1,6 @@
-"""One scan of a drop zone, end to end: list → settle → archive → identify → validate → store.
+"""The scan engine: one scan of a drop zone, list → settle → archive → identify → validate →
+store. Which unit, round and deliverable a file is lives in ``routing``; validating and
+writing the outcomes in ``recording``.
 
 The same functions serve the collect DAG (``pending`` in one task, ``process`` mapped over
 batches) and ``campaign-ops ingest``. Work is split so that nothing is lost and nothing is
@@ -23,92 +25,40 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from campaign_ops.campaign import Campaign, DeliverableKind, Round, Unit
+from campaign_ops.campaign import Campaign, Round
 from campaign_ops.intake.archiving import archive_bytes, flush_archive, sha256_of
 from campaign_ops.intake.identify import (
     MAX_MEDIA_BYTES,
-    UnitMatcher,
-    document_kind,
     is_spreadsheet,
     matcher_for,
-    size_limit,
     unit_from_path,
 )
+from campaign_ops.intake.recording import store_all, validate, verdict
 from campaign_ops.intake.routing import (
     Deliveries,
-    RoundChoice,
-    already_delivered,
-    choose_round,
+    identify_document,
+    identify_table,
     load_deliveries,
     round_from_path,
+    size_limit_of,
+    too_big,
 )
 from campaign_ops.intake.sources import Entry, Source
+from campaign_ops.intake.work import FileOutcome, Scan, Work
 
 if TYPE_CHECKING:
+    from campaign_ops.forms.findings import FileResult
     from campaign_ops.forms.pool import Parsing
 
 log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 60  # a file modified this recently may still be being copied
-BROKEN_AFTER = dt.timedelta(hours=1)  # an incomplete file unchanged this long is broken
-
-
-@dataclass
-class FileOutcome:
-    """What happened to one file, for receipts, logs and the DAG's XCom."""
-
-    path: str
-    outcome: str  # accepted, rejected, not_ready, duplicate, unidentified, refused
-    message: str
-    sha256: str = ""
-    unit: str | None = None
-    round: str | None = None
-    deliverable: str | None = None
-    version: int | None = None
-    on_time: bool | None = None
-    submission_id: int | None = None
-    received_at: str | None = None
-    errors: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
-    figures: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class _Work:
-    """A file between reading and storing."""
-
-    entry: Entry
-    sha256: str
-    received_at: dt.datetime
-    unit: Unit | None = None
-    round: Round | None = None
-    round_choice: RoundChoice | None = None
-    deliverable: str | None = None
-    identified_by: str = "path"
-    parsed: Any = None  # ParsedSubmission
-    refusal: Any = None  # Refusal
-    outcome: FileOutcome | None = None  # decided early (duplicate, unidentified, …)
-    result: Any = None  # FileResult from validation
-
-    def conclude(self, outcome: str, message: str) -> None:
-        """Settle this file without a submission (duplicate, unidentified, refused, …)."""
-        self.outcome = FileOutcome(
-            self.entry.path,
-            outcome,
-            message,
-            sha256=self.sha256,
-            unit=self.unit.code if self.unit else None,
-            round=self.round.id if self.round else None,
-            deliverable=self.deliverable,
-        )
 
 
 # ---- listing --------------------------------------------------------------------------------
@@ -158,7 +108,7 @@ def pending(
 
 
 def _current_round(campaign: Campaign, now: dt.datetime) -> Round | None:
-    today = now.astimezone(_tz(campaign)).date()
+    today = now.astimezone(ZoneInfo(campaign.timezone)).date()
     upcoming = [r for r in campaign.rounds if r.deadline >= today]
     return min(upcoming, key=lambda r: r.deadline) if upcoming else None
 
@@ -248,7 +198,7 @@ def _process(
 
     entries = sorted(entries, key=lambda e: (e.mtime, e.path))
     previous_scan, processed, deliveries = _history(campaign, source, now)
-    scan = _Scan(
+    scan = Scan(
         campaign,
         source,
         now,
@@ -260,7 +210,7 @@ def _process(
         files=len(entries),
     )
     reading: deque[_Chunk] = deque()  # read, their tables being parsed
-    ready: list[_Work] = []  # identified, in arrival order
+    ready: list[Work] = []  # identified, in arrival order
     outcomes: list[FileOutcome] = []
     failed: list[str] = []
 
@@ -268,8 +218,8 @@ def _process(
         if not ready:
             return
         flush_archive()  # the bytes are safe before anything about them is recorded
-        _validate(campaign, [w for w in ready if w.outcome is None])
-        outcomes.extend(_store_all(campaign, source, ready, now, failed))
+        validate(campaign, [w for w in ready if w.outcome is None])
+        outcomes.extend(store_all(campaign, source, ready, now, failed))
         ready.clear()
 
     def identify_oldest() -> None:
@@ -352,26 +302,11 @@ def received_time(entry: Entry, now: dt.datetime, previous_scan: dt.datetime | N
 
 
 @dataclass
-class _Scan:
-    """What every file of one processing run shares."""
-
-    campaign: Campaign
-    source: Source
-    now: dt.datetime
-    previous_scan: dt.datetime | None
-    processed: set[tuple[str, str]]  # (sha256, path) already given a final outcome
-    deliveries: Deliveries  # what each unit has delivered, kept up to date by this run
-    matcher: UnitMatcher
-    keep: Callable[[bytes, str], object] | None  # archives a file's bytes (None: a preview)
-    files: int = 0  # in this run
-
-
-@dataclass
 class _Chunk:
     """Files read together: their works in arrival order, and the parsing of their tables."""
 
-    works: list[_Work]
-    parsing: list[tuple[list[_Work], Parsing]]
+    works: list[Work]
+    parsing: list[tuple[list[Work], Parsing]]
 
     def archive_here(self) -> None:
         """Archive the tables in this process, whether or not their parse has done it yet
@@ -382,7 +317,7 @@ class _Chunk:
                     job.keep(job.data, job.file_key)
 
 
-def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
+def _read_and_parse(scan: Scan, entries: list[Entry]) -> _Chunk:
     """Read files; documents are archived and identified at once, tables are sent to the
     parser (``forms.pool``: on every core when there are many), which archives each one just
     before parsing it, in groups of at most ``HELD_BYTES``, so that reading goes on
@@ -392,13 +327,13 @@ def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
     chunk = _Chunk([], [])
     keep = scan.keep or _keep_nothing
 
-    def start(tables: list[tuple[_Work, bytes]]) -> None:
+    def start(tables: list[tuple[Work, bytes]]) -> None:
         # the name is only the file's name: the parser never sees the drop zone's folders
         jobs = [Job(PurePosixPath(w.entry.path).name, d, w.sha256, scan.keep) for w, d in tables]
         later = parse_later(jobs, candidates=scan.campaign.forms, run_size=scan.files)
         chunk.parsing.append(([w for w, _ in tables], later))
 
-    tables: list[tuple[_Work, bytes]] = []
+    tables: list[tuple[Work, bytes]] = []
     held = 0
     try:
         for entry in entries:
@@ -411,7 +346,7 @@ def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
                 if work.sha256:  # not a file refused unread for its size
                     keep(data, work.sha256)
                 if work.outcome is None:
-                    _identify_document(scan, work)
+                    identify_document(scan, work)
                 continue
             tables.append((work, data))
             held += len(data)
@@ -429,23 +364,23 @@ def _read_and_parse(scan: _Scan, entries: list[Entry]) -> _Chunk:
     return chunk
 
 
-def _identified(scan: _Scan, chunk: _Chunk) -> list[_Work]:
+def _identified(scan: Scan, chunk: _Chunk) -> list[Work]:
     """The chunk's works, once its tables are parsed and identified."""
     for works, parsing in chunk.parsing:
         for work, item in zip(works, parsing.result(), strict=True):
-            _identify_table(scan, work, item)
+            identify_table(scan, work, item)
     return chunk.works
 
 
-def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
+def _read(scan: Scan, entry: Entry) -> tuple[Work, bytes] | None:
     """The file's bytes and what is known about it at once (None: nothing more to do)."""
     if entry.size > MAX_MEDIA_BYTES:
         # refused unread: a 4 GiB video must not take the whole scan's memory (its path, size
         # and time are recorded, its bytes not archived). Smaller files over their type's limit
         # are archived and refused with the type's own message further on.
-        work = _Work(entry, "", received_time(entry, scan.now, scan.previous_scan))
+        work = Work(entry, "", received_time(entry, scan.now, scan.previous_scan))
         work.unit = unit_from_path(scan.matcher, entry.path)
-        work.conclude("refused", _too_big(entry.size, _size_limit_of(entry.path)))
+        work.conclude("refused", too_big(entry.size, size_limit_of(entry.path)))
         return work, b""
     try:
         data = scan.source.read(entry)
@@ -455,181 +390,7 @@ def _read(scan: _Scan, entry: Entry) -> tuple[_Work, bytes] | None:
     sha = sha256_of(data)
     if (sha, entry.path) in scan.processed:
         return None  # this very file was stored by an earlier try of this task: done
-    return _Work(entry, sha, received_time(entry, scan.now, scan.previous_scan)), data
-
-
-def _identify_table(scan: _Scan, work: _Work, parsed: Any) -> None:
-    """Unit, form and round of a parsed table (``parsed``: the submission or its refusal)."""
-    campaign, matcher, entry = scan.campaign, scan.matcher, work.entry
-    identity = getattr(parsed, "identity", None)
-    if identity and identity.campaign and identity.campaign != campaign.id:
-        work.unit = unit_from_path(matcher, entry.path)  # so that the unit is told
-        work.conclude(
-            "unidentified",
-            f"这是专项行动“{identity.campaign}”的报表模板，不属于本专项行动，请放到正确的报送目录。",
-        )
-        return
-    # unit: metadata sheet → path → 填报单位 cell
-    unit = campaign.units_by_code.get(identity.unit) if identity and identity.unit else None
-    work.identified_by = "metadata" if unit else "path"
-    unit = unit or unit_from_path(matcher, entry.path)
-    if unit is None and getattr(parsed, "reporting_unit", None):
-        unit = matcher.find(parsed.reporting_unit)
-        work.identified_by = "unit_cell"
-    form_id = _form_of(campaign, parsed, entry.path)
-    work.unit, work.deliverable = unit, form_id
-    if hasattr(parsed, "rows"):
-        work.parsed = parsed
-        _note_unit_mismatch(matcher, work)
-    else:
-        work.refusal = parsed
-    named = (
-        campaign.round(identity.round)
-        if identity and identity.round in _round_ids(campaign)
-        else round_from_path(campaign, entry.path)
-    )
-    incomplete = work.refusal is not None and work.refusal.code == "not_ready"
-    if incomplete and scan.now - entry.mtime < BROKEN_AFTER:
-        # probably still arriving; an incomplete file unchanged for an hour is rejected
-        work.conclude("not_ready", work.refusal.message)
-        return
-    _route(scan, work, named)
-
-
-def _note_unit_mismatch(matcher: UnitMatcher, work: _Work) -> None:
-    """A template made for one unit with another unit in its 填报单位 cell: counted for the
-    template's (or folder's) unit, and the unit is asked to check it."""
-    written = work.parsed.reporting_unit
-    other = matcher.find(written)
-    if work.unit is None or other is None or other.code == work.unit.code:
-        return
-    from campaign_ops.forms.findings import Finding
-
-    unit = work.unit
-    if work.identified_by == "metadata":
-        found, fix = f"模板是为“{unit.name}”生成的", "如果用了其他单位的模板，请改用本单位的模板"
-    else:
-        found, fix = f"文件放在“{unit.name}”的文件夹中", "如果放错了文件夹，请放到本单位的文件夹"
-    work.parsed.notes.append(
-        Finding(
-            severity="warning",
-            code="unit_mismatch",
-            message=f"{found}，但填报单位写的是“{written}”：已计入{unit.short_name}。"
-            f"{fix}重新报送。",
-            file=work.parsed.file_name,
-            sheet=work.parsed.sheet,
-        )
-    )
-
-
-def _round_ids(campaign: Campaign) -> set[str]:
-    return {r.id for r in campaign.rounds}
-
-
-def _form_of(campaign: Campaign, parsed: Any, path: str) -> str | None:
-    """The statistics form a file is (or was meant to be, for a refused one)."""
-    if hasattr(parsed, "form"):
-        return parsed.form.id
-    from campaign_ops.forms.spec import load_form
-
-    name = PurePosixPath(path).stem
-    for form_id in campaign.forms:
-        if load_form(form_id).title in name or form_id in name:
-            return form_id
-    return campaign.forms[0] if len(campaign.forms) == 1 else None
-
-
-def _identify_document(scan: _Scan, work: _Work) -> None:
-    campaign, matcher, entry = scan.campaign, scan.matcher, work.entry
-    limit = size_limit(entry.path)
-    suffix = PurePosixPath(entry.path).suffix or "（无扩展名）"
-    work.unit = unit_from_path(matcher, entry.path)
-    if limit is None:
-        work.conclude(
-            "refused",
-            f"不接受 {suffix} 类型的文件。工作总结、典型案例等请用 Word（.docx）或 PDF，"
-            "图片用 .jpg/.png，视频用 .mp4。",
-        )
-        return
-    if entry.size > limit:
-        work.conclude("refused", _too_big(entry.size, limit))
-        return
-    kind = document_kind(entry.path)
-    work.deliverable = kind.value if kind else None
-    work.identified_by = "path"
-    _route(scan, work, round_from_path(campaign, entry.path))
-
-
-def _size_limit_of(path: str) -> int:
-    """The most a file of this type may weigh (an unaccepted type: the largest limit)."""
-    from campaign_ops.forms.safety import MAX_FILE_BYTES
-
-    if is_spreadsheet(path):
-        return MAX_FILE_BYTES
-    return size_limit(path) or MAX_MEDIA_BYTES
-
-
-def _too_big(size: int, limit: int) -> str:
-    return (
-        f"文件大小 {size / 1024 / 1024:.0f} MB 超过上限 {limit // 1024 // 1024} MB，"
-        "请压缩后重新报送。"
-    )
-
-
-def _route(scan: _Scan, work: _Work, named: Round | None) -> None:
-    """Choose the round (``intake.routing``), tell a no-op from a delivery, and say clearly
-    what is missing when nothing fits."""
-    campaign = scan.campaign
-    if work.outcome is not None:
-        return
-    if work.unit is None:
-        work.conclude(
-            "unidentified",
-            "无法确定报送单位：请使用系统下发的模板，或把文件放在本单位的文件夹中、"
-            "在文件名中写明单位名称（如“汉滨区局”）。",
-        )
-        return
-    if work.deliverable is None:
-        asked = sorted({d.label for r in campaign.rounds for d in r.deliverables})
-        why = f"另外，{work.refusal.message}" if work.refusal is not None else ""
-        work.conclude(
-            "unidentified",
-            "无法判断这是哪一项报送材料：请在文件名中写明材料名称（"
-            + "、".join(asked)
-            + "）。"
-            + why,
-        )
-        return
-    arrived = work.received_at.astimezone(_tz(campaign)).date()
-    choice = choose_round(
-        campaign, work.unit, work.deliverable, arrived, scan.deliveries, named=named
-    )
-    if choice is None:
-        work.conclude(
-            "unidentified",
-            f"本专项行动没有要求{work.unit.short_name}报送这项材料，请核对后再报送。",
-        )
-        return
-    sent_for = already_delivered(
-        campaign, scan.deliveries, work.unit, work.deliverable, work.sha256, choice
-    )
-    if sent_for is not None:
-        work.round = campaign.round(sent_for)
-        work.conclude(
-            "duplicate",
-            f"与贵单位此前为“{work.round.title}”报送的{_label(campaign, work)}内容完全相同，"
-            "未重复计入。如果这是另一轮次的材料，请在文件名中写明该轮截止日期"
-            "（如“7月10日”）后重新放入。",
-        )
-        return
-    work.round, work.round_choice = choice.round, choice
-    scan.deliveries.add((choice.round.id, work.unit.code, work.deliverable), work.sha256)
-
-
-def _tz(campaign: Campaign):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(campaign.timezone)
+    return Work(entry, sha, received_time(entry, scan.now, scan.previous_scan)), data
 
 
 def _keep_nothing(data: bytes, sha256: str) -> None:
@@ -644,7 +405,7 @@ class Preview:
     """What intake would make of a file dropped now, without storing or archiving anything."""
 
     outcome: FileOutcome
-    result: Any  # the validation FileResult of a table; None for other files
+    result: FileResult | None  # a table's validation; None for other files
 
 
 def preview(
@@ -666,269 +427,11 @@ def preview(
             deliveries = load_deliveries(session, campaign.id)
     entries = sorted(source.entries(), key=lambda e: e.path)
     # previous scan = now: every file counts as arriving now, as it will when it is dropped
-    scan = _Scan(campaign, source, now, now, set(), deliveries, matcher_for(campaign), None)
+    scan = Scan(campaign, source, now, now, set(), deliveries, matcher_for(campaign), None)
     scan.files = len(entries)
     works = _identified(scan, _read_and_parse(scan, entries))
-    _validate(campaign, [w for w in works if w.outcome is None], previous=warehouse)
-    return [Preview(w.outcome or _verdict(campaign, w), w.result) for w in works]
-
-
-# ---- validation -----------------------------------------------------------------------------
-
-
-def _validate(campaign: Campaign, works: list[_Work], previous: bool = True) -> None:
-    """One Great Expectations run per form for the whole batch, with each unit's previous
-    round merged in for the cross-round rules (``previous``: read from the warehouse)."""
-    tables = [w for w in works if w.parsed is not None or w.refusal is not None]
-    if not tables:
-        return
-    from campaign_ops.forms.validate import validate_batch
-
-    items = [w.parsed if w.parsed is not None else w.refusal for w in tables]
-    before = _previous_values(campaign, tables) if previous else {}
-    results = validate_batch(items, previous=before)
-    for work, result in zip(tables, results, strict=True):
-        work.result = result
-
-
-def _previous_values(campaign: Campaign, works: list[_Work]) -> dict[str, Any]:
-    """``file_key`` → the unit's accepted figures of the previous comparable round (row →
-    column → number), for the cross-round checks: one query per round and form, not one per
-    file (per file, a round of 1,000 tables took 44 s here; now 0.2 s)."""
-    from campaign_ops.store import accepted_numbers, session_scope
-
-    comparing: dict[tuple[str, str], list[_Work]] = defaultdict(list)
-    for w in works:
-        if w.parsed is None or w.round is None or w.unit is None:
-            continue
-        prev = campaign.previous_comparable_round(w.round, w.deliverable)
-        if prev is not None:
-            comparing[(prev.id, w.deliverable)].append(w)
-    out: dict[str, Any] = {}
-    if not comparing:
-        return out
-    with session_scope() as session:
-        for (round_id, form), group in comparing.items():
-            units = {w.unit.code for w in group}
-            numbers = accepted_numbers(session, campaign.id, round_id, form, units)
-            for w in group:
-                if w.unit.code in numbers:
-                    out[w.parsed.file_key] = numbers[w.unit.code]
-    return out
+    validate(campaign, [w for w in works if w.outcome is None], previous=warehouse)
+    return [Preview(w.outcome or verdict(campaign, w), w.result) for w in works]
 
 
 # ---- storing --------------------------------------------------------------------------------
-
-
-def _store_all(
-    campaign: Campaign,
-    source: Source,
-    works: list[_Work],
-    now: dt.datetime,
-    failed: list[str],
-) -> list[FileOutcome]:
-    """Write these files' facts and outcomes in a few set-based statements, in one
-    transaction. If that fails, the files are split in halves, each in a savepoint of its own,
-    down to the file at fault: that file is left out (its path added to ``failed``) and the
-    others are kept; the task then fails so that Airflow retries it, and the retry skips what
-    was stored."""
-    from campaign_ops.store import session_scope
-
-    outcomes: list[FileOutcome] = []
-    with session_scope() as session:
-        _store_halving(session, campaign, source, works, now, outcomes, failed)
-    return outcomes
-
-
-def _store_halving(
-    session,
-    campaign: Campaign,
-    source: Source,
-    works: list[_Work],
-    now: dt.datetime,
-    outcomes: list[FileOutcome],
-    failed: list[str],
-) -> None:
-    import sqlalchemy as sa
-
-    if not works:
-        return
-    try:
-        with session.begin_nested():
-            stored = _store(session, campaign, source, works, now)
-    except (sa.exc.OperationalError, sa.exc.InterfaceError):
-        raise  # the database itself is unwell: no file is at fault, let the task retry
-    except Exception:
-        if len(works) == 1:
-            log.exception("保存 %s 的处理结果失败，将在重试时再处理", works[0].entry.path)
-            failed.append(works[0].entry.path)
-            return
-        half = len(works) // 2
-        for part in (works[:half], works[half:]):  # arrival order is kept: versions follow it
-            _store_halving(session, campaign, source, part, now, outcomes, failed)
-        return
-    outcomes.extend(stored)
-
-
-def _store(
-    session, campaign: Campaign, source: Source, works: list[_Work], now: dt.datetime
-) -> list[FileOutcome]:
-    """Write these files' facts, their submissions (next versions, accepted or rejected),
-    values and findings, and every file's outcome."""
-    from campaign_ops.store import log_outcomes, record_files
-
-    record_files(
-        session,
-        [
-            {
-                "sha256": w.sha256,
-                "source": source.name,
-                "path": w.entry.path,
-                "size": w.entry.size,
-                "mtime": w.entry.mtime,
-            }
-            for w in works
-            if w.sha256  # a file refused unread for its size has no archived content
-        ],
-        seen_at=now,
-    )
-    fresh = [w for w in works if w.outcome is None]
-    decided = dict(zip(map(id, fresh), _store_submissions(session, campaign, fresh), strict=True))
-    outcomes = [w.outcome or decided[id(w)] for w in works]
-    log_outcomes(
-        session,
-        [
-            {
-                "campaign_id": campaign.id,
-                "source": source.name,
-                "path": o.path,
-                "size": w.entry.size,
-                "mtime": w.entry.mtime,
-                "outcome": o.outcome,
-                "sha256": w.sha256 if o.outcome != "not_ready" else "",
-                "unit_code": o.unit,
-                "round_id": o.round,
-                "submission_id": o.submission_id,
-                "message": o.message,
-            }
-            for w, o in zip(works, outcomes, strict=True)
-        ],
-        seen_at=now,
-    )
-    return outcomes
-
-
-def _store_submissions(session, campaign: Campaign, works: list[_Work]) -> list[FileOutcome]:
-    """Record each file as the next version of its unit's deliverable, accepted or rejected:
-    a document as it is, a table by its validation result."""
-    from campaign_ops.store import record_all_findings, record_versions, store_all_values
-    from campaign_ops.store.submissions import NewVersion
-
-    verdicts = [_verdict(campaign, w) for w in works]
-    recorded = record_versions(
-        session,
-        campaign.id,
-        [
-            NewVersion(
-                round_id=w.round.id,
-                unit_code=w.unit.code,
-                deliverable_key=w.deliverable,
-                sha256=w.sha256,
-                received_at=w.received_at,
-                identified_by=w.identified_by,
-                status=v.outcome,
-                rejection_summary=v.message if v.outcome == "rejected" else None,
-                round_basis=w.round_choice.basis,
-                round_candidates=w.round_choice.candidates,
-            )
-            for w, v in zip(works, verdicts, strict=True)
-        ],
-    )
-    values: dict[int, list] = {}
-    findings: dict[int, list] = {}
-    for work, verdict, rec in zip(works, verdicts, recorded, strict=True):
-        sub = rec.submission
-        verdict.version, verdict.on_time, verdict.submission_id = sub.version, sub.on_time, sub.id
-        if not rec.created or work.result is None:
-            continue
-        findings[sub.id] = _findings_to_store(work.result)
-        if verdict.outcome == "accepted":
-            values[sub.id] = [
-                (row.key, col, v)
-                for row in work.parsed.rows
-                for col, v in row.values.items()
-                if v is not None
-            ]
-    record_all_findings(session, findings)
-    store_all_values(session, values)
-    return verdicts
-
-
-def _verdict(campaign: Campaign, work: _Work) -> FileOutcome:
-    """What the unit is told about a file that becomes a submission."""
-    outcome = FileOutcome(
-        work.entry.path,
-        "accepted",
-        "",
-        sha256=work.sha256,
-        unit=work.unit.code,
-        round=work.round.id,
-        deliverable=work.deliverable,
-        received_at=work.received_at.isoformat(),
-    )
-    result = work.result
-    if result is None:  # a document: checked for type and size only
-        outcome.message = f"已收到“{_label(campaign, work)}”。"
-        return outcome
-    outcome.errors = [f.to_dict() for f in result.errors]
-    outcome.warnings = [f.to_dict() for f in result.warnings]
-    if result.status == "accepted":
-        outcome.figures = _key_figures(work.parsed)
-        outcome.message = f"《{result.form_title}》已通过校验并入库。"
-        return outcome
-    outcome.outcome = "rejected"
-    outcome.message = result.refusal_message or (
-        f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
-    )
-    return outcome
-
-
-def _findings_to_store(result: Any) -> list[dict[str, Any]]:
-    if result.status == "refused":
-        return [
-            {"severity": "error", "code": result.refusal_code, "message": result.refusal_message}
-        ]
-    return [_store_finding(f) for f in (*result.errors, *result.warnings)]
-
-
-def _label(campaign: Campaign, work: _Work) -> str:
-    for d in work.round.deliverables:
-        if d.key == work.deliverable:
-            return d.label
-    return DeliverableKind(work.deliverable).value
-
-
-def _store_finding(f: Any) -> dict[str, Any]:
-    return {
-        "severity": f.severity,
-        "code": f.code,
-        "message": f.message,
-        "sheet": f.sheet,
-        "row_label": f.row_label,
-        "column_label": f.column_label,
-        "value_found": f.value,
-        "expected": f.expected,
-    }
-
-
-def _key_figures(parsed: Any) -> dict[str, float]:
-    """The 合计 row (or column sums) of an accepted table, for the receipt."""
-    total = parsed.total
-    rows = [total] if total is not None else parsed.data_rows
-    figures: dict[str, float] = {}
-    for col in parsed.form.columns:
-        values = [r.values.get(col.key) for r in rows]
-        numbers = [v for v in values if isinstance(v, int | float)]
-        if numbers:
-            figures[col.label] = float(sum(numbers))
-    return figures

@@ -26,7 +26,6 @@ from campaign_ops.store.intake_log import (
     Outcome,
     log_outcome,
     log_outcomes,
-    processed_content,
 )
 from campaign_ops.store.ledger import (
     MailKey,
@@ -94,7 +93,6 @@ __all__ = [
     "mark_sent",
     "mark_uncertain",
     "message_id_for",
-    "processed_content",
     "record_all_findings",
     "record_file",
     "record_files",

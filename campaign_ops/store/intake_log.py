@@ -121,20 +121,6 @@ def log_outcomes(
     session.execute(stmt, list(rows.values()))
 
 
-def processed_content(session: Session, campaign_id: str, sha256: str) -> IntakeEvent | None:
-    """The first final outcome recorded for this content in this campaign, if any."""
-    return session.scalars(
-        sa.select(IntakeEvent)
-        .where(
-            IntakeEvent.campaign_id == campaign_id,
-            IntakeEvent.sha256 == sha256,
-            IntakeEvent.outcome.in_(FINAL),
-        )
-        .order_by(IntakeEvent.id)
-        .limit(1)
-    ).first()
-
-
 def settled_paths(
     session: Session, campaign_id: str, source: str
 ) -> dict[str, tuple[int, dt.datetime | None]]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from campaign_ops.campaign import get_campaign
 from campaign_ops.cli import main
-from campaign_ops.intake import pipeline
+from campaign_ops.intake import pipeline, recording
 from campaign_ops.store import session_scope
 from campaign_ops.store.models import Submission, SubmittedValue
 from campaign_ops.synthetic import write_submission
@@ -55,14 +55,14 @@ def test_a_file_that_cannot_be_stored_does_not_block_the_others(
         os.utime(path, (old + i, old + i))
     unlucky = units[1].code  # in the first group when stored two at a time
 
-    real_verdict = pipeline._verdict
+    real_verdict = recording.verdict
 
     def verdict_failing_for_one_unit(campaign, work):
         if work.unit.code == unlucky:
             raise RuntimeError("simulated: this file's figures cannot be written")
         return real_verdict(campaign, work)
 
-    monkeypatch.setattr(pipeline, "_verdict", verdict_failing_for_one_unit)
+    monkeypatch.setattr(recording, "verdict", verdict_failing_for_one_unit)
     with pytest.raises(RuntimeError, match="1 个文件的处理结果未能保存"):
         main(["ingest", CAMPAIGN, "--source", str(drop), "--no-receipts"])
     stored = _counts()
@@ -70,7 +70,7 @@ def test_a_file_that_cannot_be_stored_does_not_block_the_others(
     assert set(stored) == {u.code for u in units} - {unlucky}
     assert all(subs == 1 and cells > 0 for subs, cells in stored.values())
 
-    monkeypatch.setattr(pipeline, "_verdict", real_verdict)  # the fault clears; Airflow retries
+    monkeypatch.setattr(recording, "verdict", real_verdict)  # the fault clears; Airflow retries
     assert main(["ingest", CAMPAIGN, "--source", str(drop), "--no-receipts"]) == 0
     after = _counts()
     assert set(after) == {u.code for u in units}
