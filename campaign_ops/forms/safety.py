@@ -17,6 +17,7 @@ from pathlib import Path
 
 from zlib_ng import zlib_ng as zlib  # zlib's API; inflates in about 55 % of zlib's time
 
+from campaign_ops.forms.formulas import FormulaError, shift, split_ref
 from campaign_ops.forms.submission import Refusal
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a county table is tens of KB; 20 MB leaves room for photos
@@ -313,6 +314,8 @@ def _check_sheet(path: Path, part: str, xml: bytes, inspection: Inspection) -> N
                 kept = found[1] if _VALUE.search(inner) else found[0]
                 kept.append((cell.group(1).decode(), _text(f.group(1))))
     uncached, cached = found
+    if b't="shared"' in xml:
+        _shared_followers(xml, uncached, cached)
     if uncached:
         inspection.uncached[part] = uncached
     if cached:
@@ -351,6 +354,40 @@ def _formula_cells(
 _UNCACHED = re.compile(
     rb'<c\s+r="([A-Z]+\d+)"[^>]*>\s*<f(?:\s[^>]*)?>([^<]*)</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
 )
+# a shared formula's cell: the first holds the formula, the others only its index
+_SHARED = re.compile(rb'<c\s+r="([A-Z]+\d+)"[^>]*>\s*<f\s([^>]*?)(?:/>|>([^<]*)</f>)\s*(<v>[^<])?')
+_F_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+
+
+def _shared_followers(
+    xml: bytes, uncached: list[tuple[str, str]], cached: list[tuple[str, str]]
+) -> None:
+    """Excel writes a formula repeated along a row once, in its first cell (``<f t="shared"
+    ref="B11:K11" si="0">SUM(B6:B10)</f>``); the others say only ``<f t="shared" si="0"/>``.
+    Each of those is listed too, with the first cell's formula moved to it."""
+    first: dict[bytes, tuple[str, str]] = {}
+    others: list[tuple[str, bytes, bool]] = []
+    for m in _SHARED.finditer(xml):
+        attrs = dict(_F_ATTR.findall(m.group(2)))
+        if attrs.get(b"t") != b"shared" or b"si" not in attrs:
+            continue
+        ref, text = m.group(1).decode(), m.group(3)
+        if text and text.strip():
+            first[attrs[b"si"]] = (ref, _text(text))
+        else:
+            others.append((ref, attrs[b"si"], m.group(4) is not None))
+    for ref, si, has_value in others:
+        if si not in first:
+            continue
+        origin, formula = first[si]
+        (r0, c0), (r, c) = split_ref(origin), split_ref(ref)
+        try:
+            moved = shift(formula, r - r0, c - c0)
+        except FormulaError:
+            continue
+        (cached if has_value else uncached).append((ref, moved))
+
+
 # a formula cell saved with its value
 _CACHED = re.compile(rb'<c\s+r="([A-Z]+\d+)"[^>]*>\s*<f(?:\s[^>]*)?>([^<]*)</f>\s*<v>[^<]')
 

@@ -12,6 +12,8 @@ import datetime as dt
 import email
 import email.policy
 import os
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,48 @@ def test_check_accepts_it_recomputes_the_total_and_names_the_text_cells(
     (warning,) = result.warnings
     assert warning.severity == "warning" and warning.row_label == "合计"
     assert warning.cell == totals
+
+
+def test_a_total_row_saved_as_one_shared_formula_is_recomputed_in_every_column(
+    calc, template, tmp_path
+):
+    """Excel keeps a formula repeated along a row once: the first cell holds it, the others
+    only point to it (``<f t="shared" si="0"/>``). Each of those is a formula all the same."""
+    values = sample_values(SPEC, seed=10)
+    path = saved_by_calc(calc, template, tmp_path, values)
+    row = str(LAY.row("total")).encode()
+    first, last = (cell("total", c.key) for c in (SPEC.columns[0], SPEC.columns[-1]))
+    followers = 0
+
+    def shared(m: re.Match[bytes]) -> bytes:
+        nonlocal followers
+        if m.group(2).decode() == first:
+            head = f'<f t="shared" ref="{first}:{last}" si="0">'.encode()
+            return m.group(1) + head + m.group(3) + b"</f>"
+        followers += 1
+        return m.group(1) + b'<f t="shared" si="0"/>'
+
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path / "excel.xlsx", "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == sheet:
+                data = re.sub(
+                    rb'(<c r="([A-Z]+' + row + rb')"[^>]*>)<f[^>]*>([^<]*)</f>',
+                    shared,
+                    data,
+                )
+            dst.writestr(info, data)
+    assert followers == len(SPEC.columns) - 1
+
+    sub = parse_file(tmp_path / "excel.xlsx")
+    for col in SPEC.numeric_columns:
+        assert sub.total.values[col.key] == pytest.approx(rows_sum(values, col.key)), col.key
+    (result,) = validate_batch([sub])
+    assert result.accepted, [e.message for e in result.errors]
+    (warning,) = result.warnings
+    assert warning.cell == f"{cell('total', 'staff')}、{cell('total', 'fines')}"
+    assert f"{text_cells()} 是文本格式的数字" in warning.message
 
 
 def test_a_total_typed_by_hand_that_does_not_add_up_is_still_the_units_error(
@@ -227,3 +271,11 @@ def test_ingest_stores_the_recomputed_total_and_the_receipt_names_the_text_cells
     mail = email.message_from_bytes(receipt.read_bytes(), policy=email.policy.default)
     body = mail.get_body(("plain",)).get_content()
     assert "已接收" in body and f"{text_cells()} 是文本格式的数字" in body
+
+
+def test_a_shared_formula_moves_its_relative_references_only():
+    from campaign_ops.forms.formulas import shift
+
+    assert shift("SUM(B6:B10)", 0, 8) == "SUM(J6:J10)"
+    assert shift("$B$6+B$7+$C8-D9", 2, 1) == "$B$6+C$7+$C10-E11"
+    assert shift('LOG10(A1)&"B6"', 1, 1) == 'LOG10(B2)&"B6"'  # no name or text is a cell
