@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from campaign_ops.forms.findings import Finding
 from campaign_ops.forms.formulas import FormulaError, column_letter, evaluate
+from campaign_ops.forms.reader import sum_range
 from campaign_ops.forms.spec import ColumnType
 from campaign_ops.forms.values import display, to_number
 
@@ -49,8 +50,12 @@ def recompute_derived(sub: ParsedSubmission, match: TableMatch) -> list[Finding]
         if cell not in done:
             done[cell] = None  # a formula that reaches itself counts it as blank
             stack.append(set())
-            with suppress(FormulaError, RecursionError, ZeroDivisionError):
-                done[cell] = evaluate(derived[cell].formula, lookup, depth)
+            formula = derived[cell].formula
+            if (cells := sum_range(formula)) is not None:  # the common 合计, kept cheap
+                done[cell] = _sum(cells, lookup, depth)
+            else:
+                with suppress(FormulaError, RecursionError, ZeroDivisionError):
+                    done[cell] = evaluate(formula, lookup, depth)
             texts_of[cell] = stack.pop()
         if stack:
             stack[-1] |= texts_of.get(cell, set())
@@ -87,6 +92,19 @@ def recompute_derived(sub: ParsedSubmission, match: TableMatch) -> list[Finding]
         if saved is not None and not _same(saved, new):
             changed[cell[0]].append((cell, saved, new))
     return [_warning(sub, rows[r], found, match, texts_of) for r, found in changed.items()]
+
+
+def _sum(cells: tuple[range, range], lookup, depth: int) -> float:
+    rows, cols = cells
+    total = 0.0
+    for r in rows:
+        for c in cols:
+            v = lookup(r, c, depth + 1)
+            if v.__class__ is int or v.__class__ is float:
+                total += v
+            elif v is not None and v != "":
+                total += to_number(v)[0] or 0.0
+    return total
 
 
 def _as_column(value: float, kind: ColumnType) -> int | float:

@@ -233,7 +233,7 @@ _SUM_RANGE = re.compile(r"=?\s*SUM\((\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)\
 
 
 @lru_cache(maxsize=4096)
-def _sum_range(formula: str) -> tuple[range, range] | None:
+def sum_range(formula: str) -> tuple[range, range] | None:
     """Rows and columns of a plain ``SUM(A1:B9)`` (cached: every file of a template has the
     same 合计 formulas), or None for anything else."""
     m = _SUM_RANGE.fullmatch(formula)
@@ -248,7 +248,7 @@ def _sum_range(formula: str) -> tuple[range, range] | None:
 def _compute(formula: str, lookup, depth: int, unread: list[Any]) -> float | Uncomputed:
     """The formula's value over the cells as read (numbers typed as text count); text that
     is no number counts 0 and is added to ``unread``."""
-    cells = _sum_range(formula)
+    cells = sum_range(formula)
     if cells:  # the common 合计 formula, without the general evaluator's overhead
         rows, cols = cells
         total = 0.0
