@@ -163,6 +163,8 @@ def _warning(
         row_label=row.label,
         column_label="、".join(labels) if len(labels) <= 3 else None,
         cell=refs,
+        value=was,
+        expected=f"按各单元格的数字计算：{now}",
         row_key=row.key,
         column_key=by_col[found[0][0][1]] if len(found) == 1 else None,
     )
