@@ -14,7 +14,8 @@ class Finding:
 
     severity: Severity
     # readable, required, min, max, precision, choice, length, rule, part_of, total, shrink,
-    # growth; parser notes: missing_row, extra_row, hidden_sheet, old_version, …
+    # growth; parser notes: missing_row, extra_row, hidden_sheet, old_version, recomputed (a
+    # formula's saved result differs from what its cells give, see ``derived``), …
     code: str
     message: str  # a full Chinese sentence: what is wrong and what to do
     file: str = ""

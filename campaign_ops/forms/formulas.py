@@ -50,6 +50,28 @@ def column_letter(col: int) -> str:
     return out
 
 
+_A1 = re.compile(r"(?<![A-Za-z0-9_.!])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![A-Za-z0-9_(])")
+
+
+@lru_cache(maxsize=4096)
+def shift(formula: str, rows: int, cols: int) -> str:
+    """``formula`` moved by (rows, cols), as Excel reads a shared formula in the cells after
+    the first: relative references move, ``$``-anchored parts stay; text in quotes is kept."""
+
+    def move(m: re.Match[str]) -> str:
+        col_abs, letters, row_abs, row = m.groups()
+        col = split_ref(f"{letters}1")[1]
+        new_col = col if col_abs else col + cols
+        new_row = int(row) if row_abs else int(row) + rows
+        if new_col < 1 or new_row < 1:
+            raise FormulaError(formula)
+        return f"{col_abs}{column_letter(new_col)}{row_abs}{new_row}"
+
+    parts = formula.split('"')
+    parts[::2] = [_A1.sub(move, part) for part in parts[::2]]
+    return '"'.join(parts)
+
+
 @lru_cache(maxsize=4096)
 def tokenize(formula: str) -> tuple[tuple[str, str], ...]:
     text = formula.lstrip("=").strip()

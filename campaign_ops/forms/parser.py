@@ -13,6 +13,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
+from campaign_ops.forms.derived import recompute_derived
 from campaign_ops.forms.findings import Finding
 from campaign_ops.forms.formulas import column_letter
 from campaign_ops.forms.layout import META_MARKER, META_SHEET
@@ -217,6 +218,7 @@ def _build(
         reporting_unit=find_reporting_unit(grid, match.header_top),
         file_key=file_key or str(path),
     )
+    sub.notes += recompute_derived(sub, match)  # formula cells: worked out, never typed
     _structure_notes(sub, match, found)
     return sub
 

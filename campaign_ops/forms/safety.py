@@ -17,6 +17,7 @@ from pathlib import Path
 
 from zlib_ng import zlib_ng as zlib  # zlib's API; inflates in about 55 % of zlib's time
 
+from campaign_ops.forms.formulas import FormulaError, shift, split_ref
 from campaign_ops.forms.submission import Refusal
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a county table is tens of KB; 20 MB leaves room for photos
@@ -47,6 +48,9 @@ class Inspection:
     # worksheet part name (xl/worksheets/sheet1.xml) → [(A1 ref, formula text)] for formula
     # cells saved without a value (written by tools other than Excel/WPS)
     uncached: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # the same for formula cells saved with a value (Excel, WPS, Calc): that value is what
+    # the unit's program computed, which ``reader`` compares with the cells it is made of
+    cached: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     has_macros: bool = False
     parts: dict[str, bytes] = field(default_factory=dict)  # workbook.xml and its rels
 
@@ -300,43 +304,92 @@ def _check_sheet(path: Path, part: str, xml: bytes, inspection: Inspection) -> N
                 "后重新保存报送。",
                 path,
             )
-    found = _uncached_cells(xml)
+    found = _formula_cells(xml)
     if found is None:  # namespace-prefixed cells are rare: they take the slow general path
-        found = []
+        found = [], []
         for cell in _CELL.finditer(xml):
             inner = cell.group(2) or b""
             f = _FORMULA.search(inner)
-            if f and f.group(1).strip() and not _VALUE.search(inner):
-                found.append((cell.group(1).decode(), _text(f.group(1))))
-    if found:
-        inspection.uncached[part] = found
+            if f and f.group(1).strip():
+                kept = found[1] if _VALUE.search(inner) else found[0]
+                kept.append((cell.group(1).decode(), _text(f.group(1))))
+    uncached, cached = found
+    if b't="shared"' in xml:
+        _shared_followers(xml, uncached, cached)
+    if uncached:
+        inspection.uncached[part] = uncached
+    if cached:
+        inspection.cached[part] = cached
 
 
-def _uncached_cells(xml: bytes) -> list[tuple[str, str]] | None:
-    """(A1 ref, formula) of the cells Excel writes as ``<c r=".."><f>..</f><v></v></c>``
-    whose value is missing; ``None`` if the sheet's elements carry a namespace prefix.
+def _formula_cells(
+    xml: bytes,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]] | None:
+    """(A1 ref, formula) of the formula cells saved without a value (Excel writes
+    ``<c r=".."><f>..</f><v></v></c>``) and of those saved with one; ``None`` if the sheet's
+    elements carry a namespace prefix.
 
     One pass over the sheet's ``f>``: a sheet has few formulas and thousands of cells, so
     each formula's cell (the last ``<c`` before its ``</f>``) is matched where it is. Data
     validations' ``<formula1>`` do not count."""
-    found = []
+    uncached: list[tuple[str, str]] = []
+    cached: list[tuple[str, str]] = []
     at = xml.find(b"f>")
     while at >= 0:
         before = xml[at - 2 : at]
         if before[-1:] == b":":
             return None
         if before == b"</":
-            cell = _UNCACHED.match(xml, max(xml.rfind(b"<c", 0, at), 0))
+            start = max(xml.rfind(b"<c", 0, at), 0)
+            cell = _UNCACHED.match(xml, start)
             if cell and cell.group(2).strip():
-                found.append((cell.group(1).decode(), _text(cell.group(2))))
+                uncached.append((cell.group(1).decode(), _text(cell.group(2))))
+            elif not cell and (cell := _CACHED.match(xml, start)) and cell.group(2).strip():
+                cached.append((cell.group(1).decode(), _text(cell.group(2))))
         at = xml.find(b"f>", at + 2)
-    return found
+    return uncached, cached
 
 
 # a formula cell saved without its value: an empty or missing <v> right after the formula
 _UNCACHED = re.compile(
     rb'<c\s+r="([A-Z]+\d+)"[^>]*>\s*<f(?:\s[^>]*)?>([^<]*)</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
 )
+# a shared formula's cell: the first holds the formula, the others only its index
+_SHARED = re.compile(rb'<c\s+r="([A-Z]+\d+)"[^>]*>\s*<f\s([^>]*?)(?:/>|>([^<]*)</f>)\s*(<v>[^<])?')
+_F_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+
+
+def _shared_followers(
+    xml: bytes, uncached: list[tuple[str, str]], cached: list[tuple[str, str]]
+) -> None:
+    """Excel writes a formula repeated along a row once, in its first cell (``<f t="shared"
+    ref="B11:K11" si="0">SUM(B6:B10)</f>``); the others say only ``<f t="shared" si="0"/>``.
+    Each of those is listed too, with the first cell's formula moved to it."""
+    first: dict[bytes, tuple[str, str]] = {}
+    others: list[tuple[str, bytes, bool]] = []
+    for m in _SHARED.finditer(xml):
+        attrs = dict(_F_ATTR.findall(m.group(2)))
+        if attrs.get(b"t") != b"shared" or b"si" not in attrs:
+            continue
+        ref, text = m.group(1).decode(), m.group(3)
+        if text and text.strip():
+            first[attrs[b"si"]] = (ref, _text(text))
+        else:
+            others.append((ref, attrs[b"si"], m.group(4) is not None))
+    for ref, si, has_value in others:
+        if si not in first:
+            continue
+        origin, formula = first[si]
+        (r0, c0), (r, c) = split_ref(origin), split_ref(ref)
+        try:
+            moved = shift(formula, r - r0, c - c0)
+        except FormulaError:
+            continue
+        (cached if has_value else uncached).append((ref, moved))
+
+
+# a formula cell saved with its value
+_CACHED = re.compile(rb'<c\s+r="([A-Z]+\d+)"[^>]*>\s*<f(?:\s[^>]*)?>([^<]*)</f>\s*<v>[^<]')
 
 
 def _text(xml: bytes) -> str:

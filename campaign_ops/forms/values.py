@@ -137,8 +137,8 @@ def display(value: Any) -> str:
     """A value as the report shows it to a person."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "（空白）"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}"
+    if isinstance(value, float):  # 15 digits: 罚没款 such as 12345.6789 万元 shown whole
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%Y-%m-%d")
     return str(value)

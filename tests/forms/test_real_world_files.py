@@ -96,7 +96,10 @@ def test_hand_made_table_without_metadata(tmp_path: Path):
     assert result.accepted, [e.message for e in result.errors]
 
 
-def test_formula_cached_values_are_used_and_a_stale_total_is_caught(fill):
+def test_a_stale_saved_formula_total_is_recomputed_and_a_typed_one_is_checked(fill):
+    """The 合计 is the template's formula: a saved result that does not match its rows (a
+    workbook saved without recalculating) is worked out again, with a warning; a 合计 typed
+    over the formula is the unit's own figure and must add up."""
     form = load_form("livestream-subjects")
     path, values = fill(form.id, seed=2)
     lay = TemplateLayout(form)
@@ -112,11 +115,28 @@ def test_formula_cached_values_are_used_and_a_stale_total_is_caught(fill):
 
     rewrite_member(path, "xl/worksheets/sheet1.xml", cache)
     sub = parse_file(path)
-    assert sub.total.values["registered"] == right + 5  # the cached value, not recomputed
+    assert sub.total.values["registered"] == right
     (result,) = validate_batch([sub])
+    assert result.accepted, [e.message for e in result.errors]
+    (warning,) = result.warnings
+    assert warning.code == "recomputed" and warning.row_label == "合计" and warning.cell == ref
+    assert f"保存的结果是 {right + 5}" in warning.message and f"应为 {right}" in warning.message
+    assert "F9" in warning.message
+
+    def typed(xml: bytes) -> bytes:  # the formula replaced by a number typed by hand
+        return re.sub(
+            rb'(<c r="' + ref.encode() + rb'")[^>]*>.*?</c>',
+            rb'\1 t="n"><v>' + str(right + 5).encode() + rb"</v></c>",
+            xml,
+        )
+
+    path, _ = fill(form.id, seed=2)
+    rewrite_member(path, "xl/worksheets/sheet1.xml", typed)
+    (result,) = validate_batch([parse_file(path)])
     (err,) = [e for e in result.errors if e.code == "total"]
     assert err.row_label == "合计" and err.column_label == "在册主体数" and err.cell == ref
     assert str(right) in err.message and str(right + 5) in err.value
+    assert not result.warnings
 
 
 def test_xlsm_is_read_and_no_macro_runs(fill, tmp_path: Path):
@@ -235,11 +255,12 @@ def test_uncached_formulas_are_found_in_namespace_prefixed_sheets(fill):
     assert found == plain and all(f.startswith("SUM(") for _, f in found)
 
 
-def test_only_formula_cells_without_a_value_are_listed():
-    """A cell with its value saved is read as saved; a data validation's list formula is no
-    cell; an array formula with an empty ``<v/>`` and one with no ``<v>`` at all still need
-    computing; a formula of blanks has nothing to compute."""
-    from campaign_ops.forms.safety import _uncached_cells
+def test_formula_cells_are_listed_apart_by_whether_their_value_was_saved():
+    """A cell with its value saved is listed apart (its value is compared with its cells
+    later); a data validation's list formula is no cell; an array formula with an empty
+    ``<v/>`` and one with no ``<v>`` at all still need computing; a formula of blanks has
+    nothing to compute."""
+    from campaign_ops.forms.safety import _formula_cells
 
     sheet = (
         b'<sheetData><row r="1"><c r="A1"><f>SUM(A2:A3)</f><v></v></c>'
@@ -248,4 +269,7 @@ def test_only_formula_cells_without_a_value_are_listed():
         b'</row></sheetData><dataValidations><dataValidation sqref="F1">'
         b'<formula1>"a,b"</formula1></dataValidation></dataValidations>'
     )
-    assert _uncached_cells(sheet) == [("A1", "SUM(A2:A3)"), ("C1", "B1*2"), ("D1", "A2&B2")]
+    assert _formula_cells(sheet) == (
+        [("A1", "SUM(A2:A3)"), ("C1", "B1*2"), ("D1", "A2&B2")],
+        [("B1", "1+1")],
+    )

@@ -298,3 +298,12 @@ def test_findings_are_those_of_gx_public_batch_validate(fill, monkeypatch):
     monkeypatch.setattr(gxrun, "run_suite", by_batch_validate)
     assert findings() == ours
     assert sum(1 for f in ours if f) == 5 and sum(len(f) for f in ours) >= 8
+
+
+def test_numbers_in_messages_are_shown_as_typed_not_cut_to_six_digits():
+    """罚没款 in 万元 has up to four decimals: 12345.6789 must not read 12345.7 (nor a
+    million as 1e+06); sums of decimals do not show float noise."""
+    from campaign_ops.forms.values import display
+
+    assert display(12345.6789) == "12345.6789" and display(1234567.5) == "1234567.5"
+    assert display(0.1 + 0.2) == "0.3" and display(72.64000000000001) == "72.64"
