@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from campaign_ops.campaign_checks import check_campaign, file_checks
-from campaign_ops.campaign_errors import explain
+from campaign_ops.campaign_errors import explain_all
 from campaign_ops.specfile import (
     Problem,
     SpecFileError,
@@ -183,7 +183,7 @@ class Deliverable(Strict):
         if self.kind == DeliverableKind.statistics and not self.form:
             raise ValueError(
                 "统计表（kind: statistics）要用 form 写明表单编号，"
-                "请补上 form: 表单编号（include/forms/ 下的文件名，不带 .yaml）"
+                "请补上 form: 表单编号（表单目录中统计表文件的文件名，不含扩展名）"
             )
         if self.kind != DeliverableKind.statistics and self.form:
             raise ValueError(
@@ -437,7 +437,7 @@ def campaign_problems(
     except ValidationError as exc:
         # a cross-field check that names the same value says more ("是否应为 hanbin？")
         checked = {p.loc for p in problems}
-        found = [explain(e, Campaign) for e in exc.errors(include_url=False)]
+        found = explain_all(exc.errors(include_url=False), Campaign)
         problems = [p for p in found if p.loc not in checked] + problems
     if problems or every_check:
         problems += file_checks(data, text)
@@ -445,7 +445,7 @@ def campaign_problems(
 
 
 def _not_a_mapping(data: object) -> str:
-    example = "请对照 include/campaigns/ 下的示例，按“字段: 值”逐行填写"
+    example = "请对照已有的专项行动配置文件，按“字段: 值”逐行填写"
     if data is None:
         return f"文件是空的，{example}"
     shape = "列表" if isinstance(data, list) else "一段文字"

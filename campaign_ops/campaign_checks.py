@@ -205,7 +205,7 @@ def _timezone(data: dict) -> list[Problem]:
     except (KeyError, ValueError):
         from zoneinfo import available_timezones
 
-        hint = suggest(tz, sorted(available_timezones())) or "中国大陆请写 Asia/Shanghai"
+        hint = suggest(tz, sorted(available_timezones())) or "是否应为 Asia/Shanghai？"
         return [Problem(("timezone",), f"时区“{tz}”不存在，{hint}", DATES)]
 
 
@@ -224,7 +224,7 @@ def form_problems(data: dict, forms_dir: Path | None = None) -> list[Problem]:
             form = item.get("form") if isinstance(item, dict) else None
             if isinstance(form, str) and form and form not in known:
                 hint = suggest(form, known) or f"已有的表单：{'、'.join(known) or '（无）'}"
-                text = f"没有编号为 {form} 的统计表（表单目录中没有 {form}.yaml），{hint}"
+                text = f"没有编号为 {form} 的统计表（表单目录中找不到），{hint}"
                 problems.append(Problem(("rounds", i, "deliverables", j, "form"), text, REFERENCES))
     return problems
 

@@ -103,7 +103,7 @@ VALUE_LABELS = {
 PATTERN_HINTS = {
     r"^[a-z0-9][a-z0-9_-]*$": "只能用小写字母、数字、- 和 _，并以字母或数字开头",
     r"^[a-z0-9][a-z0-9-]*$": "只能用小写字母、数字和 -，并以字母或数字开头（与文件名相同）",
-    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "不是有效的邮箱地址，应写成 名字@域名，例如 ops@example.invalid",
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "不是有效的邮箱地址，应写成“名字@域名”的形式",
     r"^([01]\d|2[0-3]):[0-5]\d$": '时刻应写成 24 小时制的“时:分”并加引号，例如 "18:00"',
 }
 
@@ -114,6 +114,17 @@ _DATE_TYPES = {
     "date_from_datetime_inexact",
     "datetime_parsing",
 }
+
+
+def explain_all(errors: list[dict], root: type[BaseModel]) -> list[Problem]:
+    """Pydantic's errors as Chinese problems, without the echoes of another error."""
+    return [explain(e, root) for e in errors if not _echo(e)]
+
+
+def _echo(err: dict) -> bool:
+    """A list that is "too short" only because some of its items failed (reported apart)."""
+    given, least = err.get("input"), (err.get("ctx") or {}).get("min_length", 0)
+    return err["type"] == "too_short" and isinstance(given, list) and len(given) >= least
 
 
 def explain(err: dict, root: type[BaseModel]) -> Problem:
@@ -179,7 +190,7 @@ def _wrong_value(kind: str, ctx: dict, given: object, field: str, root, loc: Loc
         shown = "、".join(f"{a}（{VALUE_LABELS[a]}）" if a in VALUE_LABELS else a for a in allowed)
         near = suggest(given, allowed)
         return f"{now}不是允许的取值，{near + '可选' if near else '只能是'}：{shown}"
-    return f"{now}不符合要求，请对照 include/campaigns/ 下的示例改正"
+    return f"{now}不符合要求，请对照已有的专项行动配置文件改正"
 
 
 def _label(field: str) -> str:
