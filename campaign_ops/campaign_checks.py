@@ -9,8 +9,6 @@ another. Anything malformed is skipped here; the schema stage reports it.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,10 +38,11 @@ def file_checks(data: dict, text: str | None, forms_dir: Path | None = None) -> 
     return form_problems(data, forms_dir) + repeated_keys(compose(text))
 
 
-def _items(data: dict, key: str) -> Iterator[tuple[int, dict]]:
+def _items(data: dict, key: str) -> list[tuple[int, dict]]:
     value = data.get(key)
-    if isinstance(value, list | tuple):
-        yield from ((i, x) for i, x in enumerate(value) if isinstance(x, dict))
+    if not isinstance(value, list | tuple):
+        return []
+    return [(i, x) for i, x in enumerate(value) if isinstance(x, dict)]
 
 
 def _text(value: object) -> str | None:
@@ -82,50 +81,48 @@ def _unique_ids(data: dict) -> list[Problem]:
     return problems
 
 
-def _names_to_codes(data: dict, lists: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
-    """The codes defined in ``lists`` and, for suggestions, every name a person might have
-    written instead of a code (全称, 简称, 别名)."""
-    codes: list[str] = []
+def _codes(data: dict, lists: tuple[str, ...]) -> list[str]:
+    return [c for name in lists for _, item in _items(data, name) if (c := _text(item.get("code")))]
+
+
+def _unknown(code: str, data: dict, lists: tuple[str, ...]) -> str:
+    """「代码 hanbn 不在 units 中，是否应为 hanbin？」: the closest code, or the code of the unit
+    whose 全称, 简称 or 别名 was written instead of its code."""
     names: dict[str, str] = {}
     for name in lists:
         for _, item in _items(data, name):
-            code = _text(item.get("code"))
-            if code is None:
-                continue
-            codes.append(code)
-            aliases = item.get("aliases")
-            spelled = [item.get("name"), item.get("short_name")]
-            spelled += list(aliases) if isinstance(aliases, list | tuple) else []
-            names.update({s: code for s in spelled if isinstance(s, str)})
-    return codes, names
-
-
-def _unknown(code: str, where: str, codes: list[str], names: dict[str, str]) -> str:
-    hint = suggest(code, codes, names) or f"请改为 {where} 中已有的代码"
+            if owner := _text(item.get("code")):
+                aliases = item.get("aliases")
+                spelled = [item.get("name"), item.get("short_name")]
+                spelled += list(aliases) if isinstance(aliases, list | tuple) else []
+                names.update({s: owner for s in spelled if isinstance(s, str)})
+    where = " 或 ".join(lists)
+    hint = suggest(code, _codes(data, lists), names) or f"请改为 {where} 中已有的代码"
     return f"代码 {code} 不在 {where} 中，{hint}"
 
 
 def _references(data: dict) -> list[Problem]:
     problems: list[Problem] = []
-    codes, names = _names_to_codes(data, ("units",))
-    known = set(codes)
+    units = ("units",)
+    known = set(_codes(data, units))
     for i, unit in _items(data, "units"):
         parent = unit.get("parent")
         if isinstance(parent, str) and parent not in known:
-            text = "上级单位" + _unknown(parent, "units", codes, names)
+            text = "上级单位" + _unknown(parent, data, units)
             problems.append(Problem(("units", i, "parent"), text, REFERENCES))
     for i, round_ in _items(data, "rounds"):
         listed = round_.get("units")
         for j, code in enumerate(listed if isinstance(listed, list | tuple) else ()):
             if isinstance(code, str) and code not in known:
-                text = "报送单位" + _unknown(code, "units", codes, names)
+                text = "报送单位" + _unknown(code, data, units)
                 problems.append(Problem(("rounds", i, "units", j), text, REFERENCES))
-    owners, owner_names = _names_to_codes(data, ("units", "departments"))
+    owners = ("units", "departments")
+    known = set(_codes(data, owners))
     for i, task in _items(data, "tasks"):
         listed = task.get("responsible")
         for j, code in enumerate(listed if isinstance(listed, list | tuple) else ()):
-            if isinstance(code, str) and code not in set(owners):
-                text = "负责单位" + _unknown(code, "units 或 departments", owners, owner_names)
+            if isinstance(code, str) and code not in known:
+                text = "负责单位" + _unknown(code, data, owners)
                 problems.append(Problem(("tasks", i, "responsible", j), text, REFERENCES))
     return problems
 
@@ -153,7 +150,7 @@ def _day(value: object) -> dt.date | None:
     """A date the schema will accept, or None (the schema stage reports the others)."""
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" == value[7]:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
