@@ -33,6 +33,7 @@ from campaign_ops.specfile import (
     load_yaml_text,
     read_text,
     render,
+    suggest,
 )
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -361,13 +362,16 @@ class Campaign(Strict):
         try:
             return self.units_by_code[code]
         except KeyError:
-            raise KeyError(f"专项行动 {self.id} 没有代码为 {code} 的报送单位") from None
+            hint = suggest(code, self.units_by_code, _names_of(self.units)) or "请用单位代码"
+            raise KeyError(f"专项行动 {self.id} 没有代码为 {code} 的报送单位，{hint}") from None
 
     def round(self, round_id: str) -> Round:
         for r in self.rounds:
             if r.id == round_id:
                 return r
-        raise KeyError(f"专项行动 {self.id} 没有轮次 {round_id}")
+        ids = [r.id for r in self.rounds]
+        hint = suggest(round_id, ids) or f"已有的轮次：{'、'.join(ids)}"
+        raise KeyError(f"专项行动 {self.id} 没有轮次 {round_id}，{hint}")
 
     def units_for(self, round_: Round) -> list[Unit]:
         """The units that must report in this round."""
@@ -492,9 +496,15 @@ def get_campaign(campaign_id: str, directory: Path | None = None) -> Campaign:
     directory = Path(directory or settings().campaigns_dir)
     path = directory / f"{campaign_id}.yaml"
     if not path.exists():
-        known = ", ".join(p.stem for p in campaign_files(directory)) or "(无)"
-        raise KeyError(f"没有专项行动 {campaign_id}（{directory} 下已有：{known}）")
+        known = [p.stem for p in campaign_files(directory)]
+        hint = suggest(campaign_id, known) or f"{directory} 下已有：{'、'.join(known) or '（无）'}"
+        raise KeyError(f"没有专项行动 {campaign_id}，{hint}")
     return load_campaign_file(path)
+
+
+def _names_of(units: tuple[Unit, ...]) -> dict[str, str]:
+    """Every name a person may type for a unit (全称, 简称, 别名) → its code."""
+    return {name: u.code for u in units for name in u.names}
 
 
 def is_reserved_address(email: str) -> bool:

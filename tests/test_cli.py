@@ -75,6 +75,20 @@ def test_unknown_campaign_is_a_user_error(capsys):
     assert "没有专项行动 no-such-campaign" in capsys.readouterr().err
 
 
+def test_a_misspelt_campaign_or_unit_gets_a_suggestion(capsys, tmp_path):
+    assert main(["timeline", "ankang-2023-internet-adz"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == "错误：没有专项行动 ankang-2023-internet-adz，是否应为 ankang-2023-internet-ads？\n"
+    )
+    for typed in ("hanbn", "汉滨区局"):  # a typo, and the unit's short name instead of its code
+        assert (
+            main(["template", "ankang-2023-internet-ads", "--unit", typed, "-o", str(tmp_path)])
+            == 2
+        )
+        assert capsys.readouterr().err.endswith("的报送单位，是否应为 hanbin？\n")
+
+
 def test_console_script_is_installed():
     exe = shutil.which("campaign-ops", path=str(__import__("pathlib").Path(sys.executable).parent))
     if exe is None:
