@@ -134,10 +134,10 @@ def explain(err: dict, root: type[BaseModel]) -> Problem:
     ctx = err.get("ctx") or {}
     given = err.get("input")
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
-    model = model_at(root, loc[:-1]) if loc else root
     if kind == "missing":
         return Problem(loc, f"缺少必填字段 {field}{_label(field)}，请补上")
     if kind == "extra_forbidden":
+        model = model_at(root, loc[:-1])
         known = list(model.model_fields) if model else []
         hint = suggest(field, known) or (
             f"请删除它或改正拼写（这里可用的字段：{'、'.join(known)}）" if known else "请删除它"
@@ -148,7 +148,10 @@ def explain(err: dict, root: type[BaseModel]) -> Problem:
     return Problem(loc, _wrong_value(kind, ctx, given, field, root, loc))
 
 
-def _wrong_value(kind: str, ctx: dict, given: object, field: str, root, loc: Loc) -> str:
+def _wrong_value(
+    kind: str, ctx: dict, given: object, field: str, root: type[BaseModel], loc: Loc
+) -> str:
+    """What is wrong with the value and what to write instead, per pydantic error type."""
     now = _shown(given)
     if kind in _DATE_TYPES:
         return f"{_bad_date(given)}，请写成 年-月-日，例如 2023-07-10"
