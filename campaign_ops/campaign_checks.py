@@ -161,8 +161,14 @@ def _day(value: object) -> dt.date | None:
 def _dates(data: dict) -> list[Problem]:
     problems: list[Problem] = []
     phases = []
-    for i, phase in _items(data, "phases"):
-        start, end = _day(phase.get("start")), _day(phase.get("end"))
+    listed = data.get("phases")
+    every_phase_known = isinstance(listed, list | tuple) and bool(listed)
+    for i, phase in enumerate(listed if isinstance(listed, list | tuple) else ()):
+        dated = isinstance(phase, dict)
+        start = _day(phase.get("start")) if dated else None
+        end = _day(phase.get("end")) if dated else None
+        if start is None or end is None or end < start:
+            every_phase_known = False
         if start is None or end is None:
             continue
         if end < start:
@@ -178,7 +184,7 @@ def _dates(data: dict) -> list[Problem]:
                 f"请改为 {a_end + dt.timedelta(days=1)} 或更晚，或提前上一阶段的结束日期"
             )
             problems.append(Problem(("phases", j, "start"), text, DATES))
-    if not phases:
+    if not every_phase_known:  # the campaign's period is unknown until the phases are fixed
         return problems
     first, last = phases[0][0], max(p[1] for p in phases)
     for i, round_ in _items(data, "rounds"):

@@ -206,7 +206,8 @@ def _shown(given: object) -> str:
         return ""
     if given is None:
         return "现在是空的，"
-    return f"现在是“{given}”，"
+    text = str(given)
+    return f"现在是“{text if len(text) <= 40 else text[:40] + '…'}”，"
 
 
 def _bad_date(given: object) -> str:

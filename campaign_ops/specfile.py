@@ -220,7 +220,8 @@ def render(problems: Iterable[Problem], data: object, text: str | None = None) -
     for p in ordered:
         where = position(p.loc, data) or "（整个文件）"
         line = line_of(p.loc, root)
-        out.append(f"{where}{f'（第{line}行）' if line else ''}：{p.text}")
+        text = " ".join(p.text.split("\n"))  # one line per problem, whatever was written
+        out.append(f"{where}{f'（第{line}行）' if line else ''}：{text}")
     return out
 
 
