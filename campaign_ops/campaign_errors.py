@@ -16,6 +16,9 @@ from enum import Enum
 from pydantic import BaseModel
 
 from campaign_ops.specfile import Loc, Problem, suggest
+from campaign_ops.vocabulary import MAIL_KIND_LABELS
+
+REPORT_SETTINGS = f"{MAIL_KIND_LABELS['report']}设置"
 
 # Chinese names of fields, said after the field's own name: "缺少 deadline（截止日期）".
 FIELD_LABELS = {
@@ -41,7 +44,7 @@ FIELD_LABELS = {
     "deliverables": "报送材料",
     "kind": "类别",
     "form": "统计表编号",
-    "reports": "汇总报告设置",
+    "reports": REPORT_SETTINGS,
     "recipients": "报告接收人",
     "drop_zone": "报送目录",
     "path": "目录",
@@ -65,7 +68,7 @@ MODEL_NOUNS = {
     "Deliverable": "报送材料",
     "Round": "报送轮次",
     "ReminderPolicy": "提醒设置",
-    "ReportPolicy": "汇总报告设置",
+    "ReportPolicy": REPORT_SETTINGS,
     "DropZone": "报送目录设置",
     "Sender": "发件人",
 }

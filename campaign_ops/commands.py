@@ -15,13 +15,14 @@ from campaign_ops.campaign import (
     load_campaigns,
 )
 from campaign_ops.timeline import build_timeline
+from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
 _KIND_LABELS = {
     "phase_start": "阶段开始",
     "phase_end": "阶段结束",
     "deadline": "报送截止",
     "reminder": "提醒",
-    "report": "汇总报告",
+    "report": MAIL_KIND_LABELS["report"],
 }
 
 
