@@ -26,15 +26,8 @@ from pydantic import (
 )
 
 from campaign_ops.campaign_checks import check_campaign, file_checks
-from campaign_ops.campaign_errors import explain_all
-from campaign_ops.specfile import (
-    Problem,
-    SpecFileError,
-    load_yaml_text,
-    read_text,
-    render,
-    suggest,
-)
+from campaign_ops.campaign_errors import explain_all, not_a_mapping
+from campaign_ops.specfile import Problem, SpecFileError, load_yaml_text, read_text, render, suggest
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
@@ -433,7 +426,7 @@ def campaign_problems(
     stage at once: the schema's findings do not hide the cross-field ones, nor the reverse.
     ``file_checks`` run when something is wrong already, or always with ``every_check``."""
     if not isinstance(data, dict):
-        return None, [Problem((), _not_a_mapping(data))]
+        return None, [Problem((), not_a_mapping(data))]
     problems = check_campaign(data, Path(path).stem)
     campaign: Campaign | None = None
     try:
@@ -446,14 +439,6 @@ def campaign_problems(
     if problems or every_check:
         problems += file_checks(data, text)
     return (None if problems else campaign), problems
-
-
-def _not_a_mapping(data: object) -> str:
-    example = "请对照已有的专项行动配置文件，按“字段: 值”逐行填写"
-    if data is None:
-        return f"文件是空的，{example}"
-    shape = "列表" if isinstance(data, list) else "一段文字"
-    return f"文件内容应为“字段: 值”的写法，现在整个文件是{shape}，{example}"
 
 
 def parse_campaign(data: object, path: Path, text: str | None = None) -> Campaign:

@@ -119,6 +119,15 @@ _DATE_TYPES = {
 }
 
 
+def not_a_mapping(data: object) -> str:
+    """The whole file is empty, a list or a sentence, not “字段: 值” lines."""
+    example = "请对照已有的专项行动配置文件，按“字段: 值”逐行填写"
+    if data is None:
+        return f"文件是空的，{example}"
+    shape = "列表" if isinstance(data, list) else "一段文字"
+    return f"文件内容应为“字段: 值”的写法，现在整个文件是{shape}，{example}"
+
+
 def explain_all(errors: list[dict], root: type[BaseModel]) -> list[Problem]:
     """Pydantic's errors as Chinese problems, without the echoes of another error."""
     return [explain(e, root) for e in errors if not _echo(e)]
