@@ -6,6 +6,7 @@ YAML and its timeline, so they are never out of date.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from campaign_ops.campaign import Campaign, CampaignFileError
@@ -140,10 +141,18 @@ def dag_doc(campaign: Campaign, timeline: Timeline, kind: str) -> str:
 
 
 def broken_doc(error: CampaignFileError) -> str:
-    problems = "\n".join(f"- {p}" for p in error.problems)
+    """The page of a campaign file that does not load: the same lines ``campaign-ops lint``
+    prints (``文件:位置：问题，改法``), escaped so that Markdown shows them as written."""
+    problems = "\n".join(f"- {_literal(line)}" for line in error.lines)
     return (
-        f"# 专项行动配置错误：{error.path.name}\n\n"
-        "这个专项行动的配置文件有错误，它的 DAG 暂时无法生成；其他专项行动不受影响。\n\n"
+        f"# 专项行动配置错误：{_literal(error.path.name)}\n\n"
+        f"这个专项行动的配置文件有 {len(error.lines)} 处错误，它的 DAG 暂时无法生成；"
+        "其他专项行动不受影响。\n\n"
         f"{problems}\n\n"
-        "请修改文件后用 `campaign-ops lint` 检查，保存后 Airflow 会自动重新加载。"
+        "请逐条修改后用 `campaign-ops lint` 检查，保存后 Airflow 会自动重新加载。"
     )
+
+
+def _literal(text: str) -> str:
+    """Markdown that renders as ``text`` itself (``drop_zone``, ``rounds[r3]`` stay intact)."""
+    return re.sub(r"([\\`*_\[\]<>|~#])", r"\\\1", text)

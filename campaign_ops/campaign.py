@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from functools import cached_property
-from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -21,11 +20,14 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from campaign_ops.specfile import SpecFileError, duplicates, read_yaml
+from campaign_ops.campaign_checks import check_campaign, file_checks
+from campaign_ops.campaign_errors import explain_all, not_a_mapping
+from campaign_ops.specfile import Problem, SpecFileError, load_yaml_text, read_text, render, suggest
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
@@ -143,12 +145,6 @@ class Phase(Strict):
     end: dt.date
     description: str | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Phase:
-        if self.end < self.start:
-            raise ValueError(f"阶段“{self.name}”的结束日期 {self.end} 早于开始日期 {self.start}")
-        return self
-
 
 class DeliverableKind(StrEnum):
     statistics = "statistics"
@@ -179,9 +175,15 @@ class Deliverable(Strict):
     @model_validator(mode="after")
     def _form_iff_statistics(self) -> Deliverable:
         if self.kind == DeliverableKind.statistics and not self.form:
-            raise ValueError("统计表类材料必须用 form 指明表单编号（include/forms/ 下的文件名）")
+            raise ValueError(
+                "统计表（kind: statistics）要用 form 写明表单编号，"
+                "请补上 form: 表单编号（表单目录中统计表文件的文件名，不含扩展名）"
+            )
         if self.kind != DeliverableKind.statistics and self.form:
-            raise ValueError(f"只有统计表（statistics）才能指定 form，{self.kind} 不能")
+            raise ValueError(
+                "只有统计表（kind: statistics）才能填写 form，"
+                f"这一项是“{DELIVERABLE_LABELS[self.kind]}”，请删除 form，或把 kind 改为 statistics"
+            )
         return self
 
     @property
@@ -225,15 +227,6 @@ class Round(Strict):
         description="本轮统计数据是否为累计数（累计起点见行动的 cumulative_since）",
     )
 
-    @field_validator("deliverables")
-    @classmethod
-    def _unique_deliverables(cls, v: tuple[Deliverable, ...]) -> tuple[Deliverable, ...]:
-        keys = [d.key for d in v]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"同一轮次的材料重复：{', '.join(dupes)}")
-        return v
-
     @property
     def forms(self) -> list[str]:
         return [d.form for d in self.deliverables if d.form]
@@ -261,7 +254,7 @@ class ReminderPolicy(Strict):
     @classmethod
     def _positive_days(cls, v: tuple[int, ...]) -> tuple[int, ...]:
         if any(d < 1 for d in v):
-            raise ValueError("提前提醒天数必须是正整数，例如 [7, 3, 1]")
+            raise ValueError("提前提醒天数必须是正整数，请改为例如 [7, 3, 1]")
         return tuple(sorted(set(v), reverse=True))
 
 
@@ -329,39 +322,15 @@ class Campaign(Strict):
     )
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> Campaign:
-        problems: list[str] = []
-        unit_codes = [u.code for u in self.units]
-        dept_codes = [d.code for d in self.departments]
-        duplicates(unit_codes + dept_codes, "单位/部门代码", problems)
-        duplicates([p.id for p in self.phases], "阶段编号", problems)
-        duplicates([r.id for r in self.rounds], "轮次编号", problems)
-        duplicates([t.id for t in self.tasks], "任务编号", problems)
-        known = set(unit_codes)
-        for u in self.units:
-            if u.parent and u.parent not in known:
-                problems.append(f"单位 {u.code} 的上级 parent={u.parent} 不在 units 中")
-        for r in self.rounds:
-            for code in r.units or ():
-                if code not in known:
-                    problems.append(f"轮次 {r.id} 列出的单位 {code} 不在 units 中")
-        owners = known | set(dept_codes)
-        for t in self.tasks:
-            for code in t.responsible:
-                if code not in owners:
-                    problems.append(f"任务 {t.id} 的负责单位 {code} 不在 units 或 departments 中")
-        phases = sorted(self.phases, key=lambda p: p.start)
-        for a, b in pairwise(phases):
-            if b.start <= a.end:
-                problems.append(f"阶段“{a.name}”与“{b.name}”的日期重叠")
-        start, end = phases[0].start, max(p.end for p in phases)
-        for r in self.rounds:
-            if not start <= r.deadline <= end:
-                problems.append(
-                    f"轮次 {r.id} 的截止日期 {r.deadline} 不在行动期间 {start}～{end} 内"
-                )
+    def _references_resolve(self, info: ValidationInfo) -> Campaign:
+        """Codes, ids and dates that must fit together (see ``campaign_checks``); skipped when
+        ``parse_campaign`` runs those checks itself, on the raw data, beside the schema's."""
+        if info.context and info.context.get(_CHECKED_SEPARATELY):
+            return self
+        data = self.model_dump()
+        problems = check_campaign(data)
         if problems:
-            raise ValueError("；".join(problems))
+            raise ValueError("；".join(render(problems, data)))
         return self
 
     # ---- derived views -------------------------------------------------------------------
@@ -386,13 +355,16 @@ class Campaign(Strict):
         try:
             return self.units_by_code[code]
         except KeyError:
-            raise KeyError(f"专项行动 {self.id} 没有代码为 {code} 的报送单位") from None
+            hint = suggest(code, self.units_by_code, _names_of(self.units)) or "请用单位代码"
+            raise KeyError(f"专项行动 {self.id} 没有代码为 {code} 的报送单位，{hint}") from None
 
     def round(self, round_id: str) -> Round:
         for r in self.rounds:
             if r.id == round_id:
                 return r
-        raise KeyError(f"专项行动 {self.id} 没有轮次 {round_id}")
+        ids = [r.id for r in self.rounds]
+        hint = suggest(round_id, ids) or f"已有的轮次：{'、'.join(ids)}"
+        raise KeyError(f"专项行动 {self.id} 没有轮次 {round_id}，{hint}")
 
     def units_for(self, round_: Round) -> list[Unit]:
         """The units that must report in this round."""
@@ -444,53 +416,44 @@ class CampaignFileError(SpecFileError):
     what = "专项行动配置文件"
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "不认识的字段（拼写错误？）",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_type": "日期格式应为 YYYY-MM-DD",
-    "string_pattern_mismatch": "格式不对",
-    "too_short": "至少需要一项",
-    "enum": "取值不在允许范围内",
-    "literal_error": "取值不在允许范围内",
-    "int_parsing": "应为整数",
-    "greater_than_equal": "数值太小",
-    "less_than_equal": "数值太大",
-}
+_CHECKED_SEPARATELY = "cross_field_checks_run_separately"
 
 
-def _explain(err: dict) -> str:
-    path = ".".join(str(p) for p in err["loc"]) or "(文件顶层)"
-    kind = err["type"]
-    if kind == "value_error":
-        return f"{path}: {err['msg'].removeprefix('Value error, ')}"
-    hint = _PYDANTIC_MESSAGES.get(kind, "")
-    detail = err["msg"]
-    if kind == "string_pattern_mismatch" and "pattern" in err.get("ctx", {}):
-        detail = f"应匹配 {err['ctx']['pattern']}"
-    given = err.get("input")
-    shown = "" if kind == "missing" or isinstance(given, dict) else f"（现在是 {given!r}）"
-    return f"{path}: {hint}{'：' if hint else ''}{detail}{shown}"
-
-
-def parse_campaign(data: object, path: Path) -> Campaign:
+def campaign_problems(
+    data: object, path: Path, text: str | None = None, every_check: bool = False
+) -> tuple[Campaign | None, list[Problem]]:
+    """The campaign (None when anything is wrong) and every problem of its data, from every
+    stage at once: the schema's findings do not hide the cross-field ones, nor the reverse.
+    ``file_checks`` run when something is wrong already, or always with ``every_check``."""
     if not isinstance(data, dict):
-        raise CampaignFileError(path, ["文件内容应为 YAML 映射（键: 值），现在不是"])
+        return None, [Problem((), not_a_mapping(data))]
+    problems = check_campaign(data, Path(path).stem)
+    campaign: Campaign | None = None
     try:
-        campaign = Campaign.model_validate(data)
+        campaign = Campaign.model_validate(data, context={_CHECKED_SEPARATELY: True})
     except ValidationError as exc:
-        raise CampaignFileError(path, [_explain(e) for e in exc.errors()]) from None
-    if campaign.id != path.stem:
-        raise CampaignFileError(
-            path, [f"id: 应与文件名一致，文件名是 {path.stem}，id 是 {campaign.id}"]
-        )
+        # a cross-field check that names the same value says more ("是否应为 hanbin？")
+        checked = {p.loc for p in problems}
+        found = explain_all(exc.errors(include_url=False), Campaign)
+        problems = [p for p in found if p.loc not in checked] + problems
+    if problems or every_check:
+        problems += file_checks(data, text)
+    return (None if problems else campaign), problems
+
+
+def parse_campaign(data: object, path: Path, text: str | None = None) -> Campaign:
+    """The campaign, or ``CampaignFileError`` listing every problem, one line each, in file
+    order (with line numbers when the file's ``text`` is given)."""
+    campaign, problems = campaign_problems(data, path, text)
+    if problems or campaign is None:
+        raise CampaignFileError(path, render(problems, data, text))
     return campaign
 
 
 def load_campaign_file(path: Path) -> Campaign:
     path = Path(path)
-    return parse_campaign(read_yaml(path, CampaignFileError), path)
+    text = read_text(path, CampaignFileError)
+    return parse_campaign(load_yaml_text(text, path, CampaignFileError), path, text)
 
 
 def campaign_files(directory: Path | None = None) -> list[Path]:
@@ -518,9 +481,15 @@ def get_campaign(campaign_id: str, directory: Path | None = None) -> Campaign:
     directory = Path(directory or settings().campaigns_dir)
     path = directory / f"{campaign_id}.yaml"
     if not path.exists():
-        known = ", ".join(p.stem for p in campaign_files(directory)) or "(无)"
-        raise KeyError(f"没有专项行动 {campaign_id}（{directory} 下已有：{known}）")
+        known = [p.stem for p in campaign_files(directory)]
+        hint = suggest(campaign_id, known) or f"{directory} 下已有：{'、'.join(known) or '（无）'}"
+        raise KeyError(f"没有专项行动 {campaign_id}，{hint}")
     return load_campaign_file(path)
+
+
+def _names_of(units: tuple[Unit, ...]) -> dict[str, str]:
+    """Every name a person may type for a unit (全称, 简称, 别名) → its code."""
+    return {name: u.code for u in units for name in u.names}
 
 
 def is_reserved_address(email: str) -> bool:

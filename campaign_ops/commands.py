@@ -12,17 +12,17 @@ from campaign_ops.campaign import (
     CampaignFileError,
     campaign_files,
     get_campaign,
-    load_campaign_file,
     load_campaigns,
 )
 from campaign_ops.timeline import build_timeline
+from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
 _KIND_LABELS = {
     "phase_start": "阶段开始",
     "phase_end": "阶段结束",
     "deadline": "报送截止",
     "reminder": "提醒",
-    "report": "汇总报告",
+    "report": MAIL_KIND_LABELS["report"],
 }
 
 
@@ -74,21 +74,27 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from campaign_ops.campaign_lint import lint_file
+
     files = args.files or campaign_files()
     if not files:
         print("没有找到专项行动配置文件。", file=sys.stderr)
         return 1
-    failed = 0
+    failed = problems = 0
     for path in files:
-        try:
-            c = load_campaign_file(path)
-        except CampaignFileError as exc:
+        campaign, lines = lint_file(path)
+        if campaign is None:
             failed += 1
-            print(exc.message, file=sys.stderr)
+            problems += len(lines)
+            print("\n".join(lines), file=sys.stderr)
             continue
+        c = campaign
         print(f"✓ {path.name}：{c.title}（{len(c.units)} 个单位，{len(c.rounds)} 轮报送）")
     if failed:
-        print(f"{failed} 个文件有错误。", file=sys.stderr)
+        print(
+            f"{failed} 个文件共 {problems} 处错误，请按每行的提示修改后再检查一遍。",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 

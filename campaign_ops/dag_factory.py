@@ -72,7 +72,8 @@ def build_all_dags(directory: Path | None = None) -> dict[str, DAG]:
         try:
             built = campaign_dags(item)
         except Exception as exc:  # a bug for one campaign must not hide the others
-            d = broken_campaign_dag(CampaignFileError(Path(f"{item.id}.yaml"), [repr(exc)]))
+            why = f"（整个文件）：生成 DAG 时程序出错（{exc!r}），请把这一行发给开发人员"
+            d = broken_campaign_dag(CampaignFileError(Path(f"{item.id}.yaml"), [why]))
             dags[d.dag_id] = d
             continue
         dags.update({d.dag_id: d for d in built})

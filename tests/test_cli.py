@@ -40,7 +40,8 @@ def test_lint_passes_on_seeds_and_fails_clearly_on_a_broken_file(tmp_path):
     done = subprocess.run([*CLI, "lint", str(broken)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "broken-campaign.yaml" in done.stderr
-    assert "rounds.2.deadline" in done.stderr and "YYYY-MM-DD" in done.stderr
+    assert "broken-campaign.yaml:rounds[r3].deadline（第155行）：" in done.stderr
+    assert "2023年7月没有32日" in done.stderr
 
 
 def test_timeline_json_has_the_documented_shape(capsys):
@@ -72,6 +73,20 @@ def test_timeline_json_has_the_documented_shape(capsys):
 def test_unknown_campaign_is_a_user_error(capsys):
     assert main(["timeline", "no-such-campaign"]) == 2
     assert "没有专项行动 no-such-campaign" in capsys.readouterr().err
+
+
+def test_a_misspelt_campaign_or_unit_gets_a_suggestion(capsys, tmp_path):
+    assert main(["timeline", "ankang-2023-internet-adz"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == "错误：没有专项行动 ankang-2023-internet-adz，是否应为 ankang-2023-internet-ads？\n"
+    )
+    for typed in ("hanbn", "汉滨区局"):  # a typo, and the unit's short name instead of its code
+        assert (
+            main(["template", "ankang-2023-internet-ads", "--unit", typed, "-o", str(tmp_path)])
+            == 2
+        )
+        assert capsys.readouterr().err.endswith("的报送单位，是否应为 hanbin？\n")
 
 
 def test_console_script_is_installed():

@@ -84,8 +84,10 @@ def test_broken_campaign_file_is_contained(tmp_path, monkeypatch):
     broken = bag.dags["bad-campaign__config_error"]
     assert "配置错误" in broken.tags
     assert "bad-campaign.yaml" in broken.doc_md and "rounds" in broken.doc_md
-    assert "authority: 缺少必填字段" in broken.doc_md
-    assert "YAML 语法错误" in bag.dags["worse__config_error"].doc_md
+    assert (
+        "- bad-campaign.yaml:authority：缺少必填字段 authority（发文机关），请补上" in broken.doc_md
+    )
+    assert "worse.yaml:第1行第5列：语法错误" in bag.dags["worse__config_error"].doc_md
 
 
 def test_broken_campaign_dag_fails_with_the_message(tmp_path, monkeypatch, airflow_db):
