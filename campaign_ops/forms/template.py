@@ -20,6 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from campaign_ops.forms.fit import height_for, row_height, text_width, wrap
+from campaign_ops.forms.instructions import instructions_title, sections, table_notes
 from campaign_ops.forms.layout import (
     HEADER_ROW,
     INSTRUCTIONS_SHEET,
@@ -32,7 +34,7 @@ from campaign_ops.forms.layout import (
     TemplateLayout,
 )
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Layout
-from campaign_ops.forms.text import column_requirement, rule_texts
+from campaign_ops.forms.text import column_requirement
 
 if TYPE_CHECKING:
     from campaign_ops.campaign import Campaign, Round, Unit
@@ -45,6 +47,9 @@ LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 UNLOCKED = Protection(locked=False)
+NOTE_FONT = Font(size=10, color="404040")
+# Printable width of an A4 page in column units (0.5 inch margins): beyond portrait, landscape.
+PORTRAIT_UNITS = 92
 # Excel serial days of 2000-01-01 and 2099-12-31, the accepted range for date cells.
 DATE_MIN, DATE_MAX = 36526, 73415
 
@@ -71,15 +76,16 @@ def write_template(
     ws = wb.active
     ws.title = form.title[:31]
     lay = TemplateLayout(form)
-    _title_block(ws, lay, campaign, round_, unit)
     draw_headers(ws, lay)
-    _body(ws, lay)
-    _footer(ws, lay)
+    widths = _column_widths(ws, lay)
+    _title_block(ws, lay, campaign, round_, unit, widths)
+    _header_heights(ws, lay, widths)
+    _body(ws, lay, widths)
+    _footer(ws, lay, sum(widths))
     _validations(ws, lay)
     ws.freeze_panes = ws.cell(row=lay.first_data_row, column=lay.first_data_col)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_setup(ws, sum(widths), one_page=form.layout == Layout.fixed)
+    ws.print_title_rows = f"{HEADER_ROW}:{lay.first_data_row - 1}"
     ws.protection.sheet = True
     if form.layout == Layout.list:  # a case list may need more rows than the template has
         ws.protection.insertRows = False
@@ -128,31 +134,113 @@ def merge_cells(ws: Worksheet, r1: int, c1: int, r2: int, c2: int) -> None:
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
 
 
-def _title_block(ws, lay: TemplateLayout, campaign, round_, unit) -> None:
+def _title_block(ws, lay: TemplateLayout, campaign, round_, unit, widths: list[float]) -> None:
     width = lay.width
     cell = ws.cell(row=TITLE_ROW, column=1, value=lay.form.title)
     cell.font = Font(size=16, bold=True)
     cell.alignment = CENTER
     merge_cells(ws, TITLE_ROW, 1, TITLE_ROW, width)
-    ws.row_dimensions[TITLE_ROW].height = 30
+    ws.row_dimensions[TITLE_ROW].height = height_for(lay.form.title, sum(widths), 16)
 
-    ws.cell(row=UNIT_ROW, column=1, value="填报单位：").alignment = Alignment(horizontal="right")
-    name = ws.cell(row=UNIT_ROW, column=2, value=unit.name if unit else None)
+    label = "填报单位："
+    # the label takes as many columns as it needs (a case list's 序号 column is narrow)
+    span = next(k for k in range(1, width) if sum(widths[:k]) >= text_width(label) + 1)
+    ws.cell(row=UNIT_ROW, column=1, value=label).alignment = Alignment(
+        horizontal="right", vertical="center"
+    )
+    merge_cells(ws, UNIT_ROW, 1, UNIT_ROW, span)
+    first, last = span + 1, max(span + 1, width - 1)
+    name = ws.cell(row=UNIT_ROW, column=first, value=unit.name if unit else None)
     name.alignment = LEFT
     if not unit:
         name.protection = UNLOCKED
         name.border = Border(bottom=THIN)
-    merge_cells(ws, UNIT_ROW, 2, UNIT_ROW, max(2, width - 1))
-    stamp = ws.cell(row=UNIT_ROW, column=width, value="（盖章）" if width > 2 else None)
+    merge_cells(ws, UNIT_ROW, first, UNIT_ROW, last)
+    stamp = ws.cell(row=UNIT_ROW, column=width, value="（盖章）" if width > last else None)
     stamp.alignment = LEFT
+    room = sum(widths[first - 1 : last])
+    ws.row_dimensions[UNIT_ROW].height = height_for(unit.name if unit else "", room)
 
-    parts = []
+    lines = []
     if campaign:
-        parts.append(f"专项行动：{campaign.display_title}")
+        lines.append(f"专项行动：{campaign.display_title}")
     if round_:
-        parts.append(f"报送轮次：{round_.title}，截止日期 {round_.deadline:%Y年%m月%d日}")
-    ws.cell(row=ROUND_ROW, column=1, value="　　".join(parts) or None).alignment = LEFT
+        d = round_.deadline
+        lines.append(f"报送轮次：{round_.title}　　截止日期：{d.year}年{d.month}月{d.day}日")
+    text = "\n".join(lines)
+    ws.cell(row=ROUND_ROW, column=1, value=text or None).alignment = LEFT
     merge_cells(ws, ROUND_ROW, 1, ROUND_ROW, width)
+    ws.row_dimensions[ROUND_ROW].height = height_for(text, sum(widths))
+
+
+def _column_widths(ws, lay: TemplateLayout) -> list[float]:
+    """Width of every column in units, wide enough for its header in two lines, its longest
+    choice and its longest row label; set on the sheet and returned (index 0 = column A)."""
+    form = lay.form
+    if form.layout == Layout.fixed:
+        longest = max(text_width(r.label) for r in form.rows)
+        widths = [min(max(longest + 2, text_width(form.row_header) + 2, 14), 34)]
+    else:
+        widths = [max(6, text_width(form.row_header) + 2)]
+    if form.row_units:
+        widths.append(max(text_width(UNIT_OF_MEASURE) + 2, 8))
+    for col in form.columns:
+        head = text_width(col.header) / 2 + 2
+        if col.type == ColumnType.text:
+            w = max(18, head)
+        elif col.type == ColumnType.choice:
+            w = min(max(max(text_width(c) for c in col.choices) + 2, head, 8), 24)
+        elif col.type == ColumnType.date:
+            w = max(12, head)
+        else:  # the label on one line and its unit below, when that stays narrow
+            label = text_width(col.label) + 2
+            w = min(max(10, label if label <= 16 else head), 16)
+        widths.append(round(w, 1))
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    return widths
+
+
+def _header_heights(ws, lay: TemplateLayout, widths: list[float]) -> None:
+    """Header texts broken into lines that fit their columns, and rows tall enough for them."""
+    form = lay.form
+    top, bottom = HEADER_ROW, HEADER_ROW + lay.header_rows - 1
+    need = {top: 1.0, bottom: 1.0}
+
+    def place(row: int, col: int, span: int) -> float:
+        cell = ws.cell(row=row, column=col)
+        width = sum(widths[col - 1 : col - 1 + span])
+        cell.value = wrap(str(cell.value), width)
+        return height_for(cell.value, width)
+
+    done: set[str] = set()
+    for col in form.columns:
+        c = lay.col(col.key)
+        group = form.group_of(col.key)
+        if group:
+            need[bottom] = max(need[bottom], place(bottom, c, 1))
+            if group.label not in done:
+                done.add(group.label)
+                need[top] = max(need[top], place(top, c, len(group.columns)))
+        elif top == bottom:
+            need[top] = max(need[top], place(top, c, 1))
+        else:  # a column header merged over both rows shares their height
+            half = place(top, c, 1) / 2
+            need[top], need[bottom] = max(need[top], half), max(need[bottom], half)
+    for r, h in need.items():
+        ws.row_dimensions[r].height = max(h, row_height(1) + 6)
+
+
+def _print_setup(ws, units: float, *, one_page: bool) -> None:
+    """A4, portrait when the table fits the width, centred, scaled to the page width."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait" if units <= PORTRAIT_UNITS else "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
 
 
 def _header_cell(ws, row: int, col: int, value: str) -> None:
@@ -197,7 +285,7 @@ def draw_headers(ws, lay: TemplateLayout) -> None:
         ws.column_dimensions[get_column_letter(lay.col(col.key))].width = width
 
 
-def _body(ws, lay: TemplateLayout) -> None:
+def _body(ws, lay: TemplateLayout, widths: list[float]) -> None:
     form = lay.form
     labels: list[tuple[str, str | None]]
     if form.layout == Layout.fixed:
@@ -214,8 +302,10 @@ def _body(ws, lay: TemplateLayout) -> None:
             u.alignment, u.border = CENTER, BORDER
         for col in form.columns:
             _input_cell(ws, r, lay.col(col.key), col)
+        ws.row_dimensions[r].height = height_for(label, widths[0])
     if lay.total_row:
         _total_row(ws, lay)
+        ws.row_dimensions[lay.total_row].height = row_height(1)
 
 
 def _input_cell(ws, row: int, col: int, spec: Column) -> None:
@@ -258,7 +348,7 @@ def _total_row(ws, lay: TemplateLayout) -> None:
             cell.font = Font(bold=True)
 
 
-def _footer(ws, lay: TemplateLayout) -> None:
+def _footer(ws, lay: TemplateLayout, units: float) -> None:
     r = lay.last_table_row + 2
     ws.cell(row=r, column=1, value="填报人：").alignment = Alignment(horizontal="right")
     ws.cell(row=r, column=2).protection = UNLOCKED
@@ -267,12 +357,14 @@ def _footer(ws, lay: TemplateLayout) -> None:
         ws.cell(row=r, column=3, value="联系电话：").alignment = Alignment(horizontal="right")
         ws.cell(row=r, column=4).protection = UNLOCKED
         ws.cell(row=r, column=4).border = Border(bottom=THIN)
-    notes = ["填表说明：", *(f"{i}. {n}" for i, n in enumerate(lay.form.notes, 1))]
+    ws.row_dimensions[r].height = row_height(1) + 6
+    notes = ["填表说明：", *(f"{i}. {n}" for i, n in enumerate(table_notes(lay.form), 1))]
     for i, note in enumerate(notes, start=r + 2):
         cell = ws.cell(row=i, column=1, value=note)
-        cell.alignment = LEFT
-        cell.font = Font(size=9, color="555555")
+        cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        cell.font = NOTE_FONT
         merge_cells(ws, i, 1, i, lay.width)
+        ws.row_dimensions[i].height = height_for(note, units, NOTE_FONT.sz)
 
 
 def _validations(ws, lay: TemplateLayout) -> None:
@@ -334,38 +426,50 @@ def _validation(col: Column) -> DataValidation:
 # ---- other sheets -------------------------------------------------------------------------
 
 
+INSTRUCTION_UNITS = (20.0, 66.0)  # 栏目 | 要求: together within a portrait A4 page
+BODY = Font(size=10)
+BOLD = Font(size=10, bold=True)
+TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+
+
 def _instructions(ws, form: FormSpec, campaign, round_, unit) -> None:
-    lines: list[tuple[str, str]] = [(f"{form.title} 填表说明", "")]
-    if campaign:
-        lines.append(("专项行动", f"{campaign.title}（{campaign.authority}）"))
-    if round_:
-        lines.append(("报送轮次", f"{round_.title}，截止日期 {round_.deadline:%Y年%m月%d日}"))
-    if unit:
-        lines.append(("填报单位", unit.name))
-    lines.append(("表单版本", f"{form.id} 第{form.version}版"))
-    lines.append(("", ""))
-    lines.append(("栏目", "填写要求"))
-    for col in form.columns:
-        lines.append((col.header, column_requirement(col)))
-    lines.append(("", ""))
-    lines.append(("核对规则", ""))
-    lines += [("", t) for t in rule_texts(form)]
-    lines.append(("", ""))
-    lines.append(("注意事项", ""))
-    general = [
-        *form.notes,
-        "只在白色单元格中填写；灰色单元格和表头已锁定（不设密码），请不要改动表头、行名称和合计公式。",
-        "空白不等于 0：没有发生的请填 0；空白会被视为未填写而退回。",
-        "请保存为 .xlsx 格式直接报送，不要加密码，不要另存为 .xls。",
-        "报送前可用 campaign-ops check 命令或联系市局预先检查。",
-    ]
-    lines += [("", f"{i}. {t}") for i, t in enumerate(general, 1)]
-    for r, (a, b) in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=a or None).alignment = LEFT
-        ws.cell(row=r, column=2, value=b or None).alignment = LEFT
-    ws["A1"].font = Font(size=14, bold=True)
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 90
+    """The 填表说明 sheet: one A4 page, every line in its own row tall enough for its text."""
+    label_w, text_w = INSTRUCTION_UNITS
+    ws.column_dimensions["A"].width = label_w
+    ws.column_dimensions["B"].width = text_w
+    title = instructions_title(form)
+    ws["A1"] = title
+    ws["A1"].font, ws["A1"].alignment = Font(size=14, bold=True), CENTER
+    merge_cells(ws, 1, 1, 1, 2)
+    ws.row_dimensions[1].height = height_for(title, label_w + text_w, 14) + 6
+    r = 2
+    for section in sections(form, campaign, round_, unit):
+        if section.title:
+            r += 1  # a blank line before each heading
+            ws.cell(row=r, column=1, value=section.title).font = Font(size=11, bold=True)
+            merge_cells(ws, r, 1, r, 2)
+            ws.row_dimensions[r].height = row_height(1, 11) + 4
+            r += 1
+        for label, text in section.lines:
+            if label:
+                a, b = ws.cell(row=r, column=1, value=label), ws.cell(row=r, column=2, value=text)
+                a.font, a.alignment, b.font, b.alignment = BOLD, TOP_LEFT, BODY, TOP_LEFT
+                height = max(height_for(label, label_w, 10), height_for(text, text_w, 10))
+            else:
+                a = ws.cell(row=r, column=1, value=text)
+                a.font, a.alignment = BODY, TOP_LEFT
+                merge_cells(ws, r, 1, r, 2)
+                height = height_for(text, label_w + text_w, 10)
+            ws.row_dimensions[r].height = height
+            r += 1
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.protection.sheet = True
 
 
