@@ -47,9 +47,10 @@ LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 UNLOCKED = Protection(locked=False)
-NOTE_FONT = Font(size=10, color="404040")
-# Printable width of an A4 page in column units (0.5 inch margins): beyond portrait, landscape.
-PORTRAIT_UNITS = 92
+NOTE_FONT = Font(size=11, color="404040")
+# Printable width of a portrait A4 page in column units (0.5 inch margins; Calc's unit is about
+# 7 pt, Excel's less): a wider table prints landscape.
+PORTRAIT_UNITS = 75
 # Excel serial days of 2000-01-01 and 2099-12-31, the accepted range for date cells.
 DATE_MIN, DATE_MAX = 36526, 73415
 
@@ -179,7 +180,7 @@ def _column_widths(ws, lay: TemplateLayout) -> list[float]:
     form = lay.form
     if form.layout == Layout.fixed:
         longest = max(text_width(r.label) for r in form.rows)
-        widths = [min(max(longest + 2, text_width(form.row_header) + 2, 14), 34)]
+        widths = [min(max(longest + 2, text_width(form.row_header) + 2, 14), 28)]
     else:
         widths = [max(6, text_width(form.row_header) + 2)]
     if form.row_units:
@@ -187,14 +188,15 @@ def _column_widths(ws, lay: TemplateLayout) -> list[float]:
     for col in form.columns:
         head = text_width(col.header) / 2 + 2
         if col.type == ColumnType.text:
-            w = max(18, head)
+            w = max(16, head)
         elif col.type == ColumnType.choice:
-            w = min(max(max(text_width(c) for c in col.choices) + 2, head, 8), 24)
+            w = min(max(max(text_width(c) for c in col.choices) + 2, head, 8), 20)
         elif col.type == ColumnType.date:
             w = max(12, head)
-        else:  # the label on one line and its unit below, when that stays narrow
+        else:  # the label on one line and its unit below when that stays narrow, or 3 lines
             label = text_width(col.label) + 2
-            w = min(max(10, label if label <= 16 else head), 16)
+            w = label if label <= 13 else min(max(text_width(col.header) / 3 + 2, 10), 13)
+            w = max(w, 10)
         widths.append(round(w, 1))
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
