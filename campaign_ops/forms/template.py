@@ -296,6 +296,7 @@ def _body(ws, lay: TemplateLayout, widths: list[float]) -> None:
         labels = [(str(i), None) for i in range(1, len(lay.row_keys) + 1)]
     for key, (label, unit) in zip(lay.row_keys, labels, strict=True):
         r = lay.row(key)
+        label = wrap(label, widths[0])
         cell = ws.cell(row=r, column=1, value=int(label) if label.isdigit() else label)
         cell.alignment = LEFT if form.layout == Layout.fixed else CENTER
         cell.border = BORDER
