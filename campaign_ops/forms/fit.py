@@ -1,4 +1,5 @@
-"""How much room wrapped text needs, so that printed templates never overlap lines.
+"""How much room wrapped text needs, and the A4 page, so that printed templates never
+overlap lines.
 
 Neither openpyxl nor LibreOffice sizes a row to wrapped text in merged cells, and Excel only
 does it when a person edits the cell: a row left at its default height prints its second line
@@ -80,3 +81,15 @@ def _balanced(tokens: list[str], sizes: list[float], target: float, room: float)
         line, used = line + token, used + w
     lines.append(line)
     return lines if all(text_width(x) <= room for x in lines) else []
+
+
+def a4_page_setup(ws, *, landscape: bool, one_page: bool) -> None:
+    """A4, scaled to the page width (and height when ``one_page``), centred, 0.5 inch sides."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6

@@ -20,8 +20,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from campaign_ops.forms.fit import height_for, row_height, text_width, wrap
-from campaign_ops.forms.instructions import instructions_title, sections, table_notes
+from campaign_ops.forms.fit import a4_page_setup, height_for, row_height, text_width, wrap
+from campaign_ops.forms.instructions import table_notes
+from campaign_ops.forms.instructions_sheet import write_instructions
 from campaign_ops.forms.layout import (
     HEADER_ROW,
     INSTRUCTIONS_SHEET,
@@ -91,7 +92,7 @@ def write_template(
     if form.layout == Layout.list:  # a case list may need more rows than the template has
         ws.protection.insertRows = False
         ws.protection.deleteRows = False
-    _instructions(wb.create_sheet(INSTRUCTIONS_SHEET), form, campaign, round_, unit)
+    write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET), form, campaign, round_, unit)
     _metadata(wb.create_sheet(META_SHEET), form, campaign, round_, unit)
     wb.properties.title = form.title
     wb.properties.creator = "campaign-ops"
@@ -235,14 +236,7 @@ def _header_heights(ws, lay: TemplateLayout, widths: list[float]) -> None:
 
 def _print_setup(ws, units: float, *, one_page: bool) -> None:
     """A4, portrait when the table fits the width, centred, scaled to the page width."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait" if units <= PORTRAIT_UNITS else "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if one_page else 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    a4_page_setup(ws, landscape=units > PORTRAIT_UNITS, one_page=one_page)
 
 
 def _header_cell(ws, row: int, col: int, value: str) -> None:
@@ -427,53 +421,6 @@ def _validation(col: Column) -> DataValidation:
 
 
 # ---- other sheets -------------------------------------------------------------------------
-
-
-INSTRUCTION_UNITS = (20.0, 66.0)  # 栏目 | 要求: together within a portrait A4 page
-BODY = Font(size=10)
-BOLD = Font(size=10, bold=True)
-TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-
-
-def _instructions(ws, form: FormSpec, campaign, round_, unit) -> None:
-    """The 填表说明 sheet: one A4 page, every line in its own row tall enough for its text."""
-    label_w, text_w = INSTRUCTION_UNITS
-    ws.column_dimensions["A"].width = label_w
-    ws.column_dimensions["B"].width = text_w
-    title = instructions_title(form)
-    ws["A1"] = title
-    ws["A1"].font, ws["A1"].alignment = Font(size=14, bold=True), CENTER
-    merge_cells(ws, 1, 1, 1, 2)
-    ws.row_dimensions[1].height = height_for(title, label_w + text_w, 14) + 6
-    r = 2
-    for section in sections(form, campaign, round_, unit):
-        if section.title:
-            r += 1  # a blank line before each heading
-            ws.cell(row=r, column=1, value=section.title).font = Font(size=11, bold=True)
-            merge_cells(ws, r, 1, r, 2)
-            ws.row_dimensions[r].height = row_height(1, 11) + 4
-            r += 1
-        for label, text in section.lines:
-            if label:
-                a, b = ws.cell(row=r, column=1, value=label), ws.cell(row=r, column=2, value=text)
-                a.font, a.alignment, b.font, b.alignment = BOLD, TOP_LEFT, BODY, TOP_LEFT
-                height = max(height_for(label, label_w, 10), height_for(text, text_w, 10))
-            else:
-                a = ws.cell(row=r, column=1, value=text)
-                a.font, a.alignment = BODY, TOP_LEFT
-                merge_cells(ws, r, 1, r, 2)
-                height = height_for(text, label_w + text_w, 10)
-            ws.row_dimensions[r].height = height
-            r += 1
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.protection.sheet = True
 
 
 def _metadata(ws, form: FormSpec, campaign, round_, unit) -> None:
