@@ -3,7 +3,9 @@
 A template looks like the table in a circular (title, 填报单位, merged group headers), lets the
 unit type only into input cells (sheet protection without a password: it guards against
 accidents, not people), validates input in the cell, and carries a very hidden, locked
-metadata sheet so an untouched or filled template identifies itself on intake.
+metadata sheet so an untouched or filled template identifies itself on intake. It prints on
+A4 as it looks: columns sized to their headers, every wrapped row as tall as its text, and a
+填表说明 sheet written from the spec (``instructions``).
 """
 
 from __future__ import annotations
