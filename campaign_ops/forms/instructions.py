@@ -46,7 +46,7 @@ def sections(
         ("各栏填写要求", tuple((c.header, column_requirement(c)) for c in form.columns)),
         ("系统会核对", _numbered(checked_rules(form))),
         ("本表说明", _numbered(list(form.notes))),
-        ("报送", _numbered(how_to_submit(form, campaign))),
+        ("报送", _numbered(how_to_submit(form, campaign, unit))),
     ]
     out = [Section("", tuple(_about(form, campaign, round_, unit)))]
     for title, lines in (p for p in parts if p[1]):
@@ -150,11 +150,17 @@ def checked_rules(form: FormSpec) -> list[str]:
     return out
 
 
-def how_to_submit(form: FormSpec, campaign: Campaign | None) -> list[str]:
-    """Saving, sending and the receipt; who to ask (the circular's contacts)."""
+def how_to_submit(form: FormSpec, campaign: Campaign | None, unit: Unit | None = None) -> list[str]:
+    """Saving, sending and the receipt; who to ask (the circular's contacts). A unit's own
+    template is recognised by its hidden information, a blank one by its 填报单位 cell."""
     receipt = MAIL_KIND_LABELS["receipt"]
+    who_sends = (
+        "请在下发给本单位的这份文件里填写，不要把内容复制到别的表格：系统靠它识别报送单位和轮次。"
+        if unit
+        else "请在表头“填报单位”处填写本单位全称：系统据此识别报送单位。"
+    )
     out = [
-        "请在下发给本单位的这份文件里填写，不要把内容复制到别的表格：系统靠它识别报送单位和轮次。",
+        who_sends,
         "保存为 .xlsx 格式直接报送，不要设置密码，不要另存为 .xls。",
         f"收到文件后，系统会发来{receipt}：写明已接收，或列出要修改的问题。"
         "修改后重新报送即可，以最后一次接收的文件为准。",

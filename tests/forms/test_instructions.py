@@ -78,9 +78,12 @@ def test_no_internal_id_or_command_line_in_anything_a_unit_reads(every_template:
 def test_instructions_never_contradict_the_sheet(every_template: Generated):
     """No 灰色 or 合计 words for cells the sheet lacks; an empty list may be sent while a
     fixed table's blanks are sent back — each form gets only its own sentence."""
-    for path, form, _, _ in every_template:
+    for path, form, campaign, _ in every_template:
         text = _instructions_text(path)
         assert "灰色" not in text
+        # a unit's own template identifies itself; a blank one by what the unit types
+        assert ("下发给本单位的这份文件" in text) == (campaign is not None)
+        assert ("“填报单位”处填写本单位全称" in text) == (campaign is None)
         has_total = form.total_row is not None
         assert ("合计" in text) == (has_total or any("合计" in n for n in form.notes)), form.id
         if form.layout == Layout.list:
