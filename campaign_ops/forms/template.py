@@ -148,7 +148,7 @@ def _title_block(ws, lay: TemplateLayout, campaign, round_, unit, widths: list[f
 
     label = "填报单位："
     # the label takes as many columns as it needs (a case list's 序号 column is narrow)
-    span = next(k for k in range(1, width) if sum(widths[:k]) >= text_width(label) + 1)
+    span = next((k for k in range(1, width) if sum(widths[:k]) >= text_width(label) + 1), 1)
     ws.cell(row=UNIT_ROW, column=1, value=label).alignment = Alignment(
         horizontal="right", vertical="center"
     )
