@@ -111,13 +111,15 @@ def how_to_fill(form: FormSpec) -> list[str]:
 
 
 def rows_past_the_end(form: FormSpec) -> str:
-    """What to do when a case list needs more rows than the template has."""
+    """What to do when a case list needs more rows than the template has. Rows inserted
+    above the last numbered row fall inside the 合计 formula's range, so it still covers
+    them; rows inserted right above the 合计 row would not be."""
     n = form.template_rows
     total = f"（不要选“{form.total_row.label}”行）" if form.total_row else ""
     sums = f"，{form.total_row.label}会自动包括新增的行" if form.total_row else ""
     return (
-        f"表中预留了 {n} 行。不够时，右键单击第 {n} 行的行号{total}，选择“插入”"
-        f"（WPS 为“插入行”），在它上方增加空行后接着填{sums}；"
+        f"表中预留了 {n} 行。不够时，右键单击第 {n} 行的行号{total}，在它上方插入空行"
+        f"（Excel 选“插入”，WPS 和 LibreOffice 选“在上方插入行”）后接着填{sums}；"
         f"一张表最多 {form.max_rows} 行。"
     )
 
