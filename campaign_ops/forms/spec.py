@@ -9,6 +9,7 @@ The YAML, in short (see the six seed forms for complete examples)::
     id: livestream-cases            # = file name; campaign rounds refer to it
     title: 直播电商违法案件查处情况统计表
     version: 1                      # bump when columns change: old templates are flagged
+    version_date: 2023-05-09        # the version as units read it (“2023年5月9日版”)
     layout: fixed                   # fixed rows (领域, 违法类型…) or list (one case per row)
     row_header: 违法行为类型
     rows:                           # fixed layout only; part_of marks a 其中 row
@@ -27,6 +28,7 @@ After editing a spec run ``python -m campaign_ops.forms.expectations`` and commi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -212,6 +214,10 @@ class FormSpec(_Strict):
     id: FormId
     title: str
     version: int = Field(ge=1)
+    version_date: dt.date | None = Field(
+        default=None,
+        description="本版表单的发布日期：单位在模板上看到的版本（“2023年5月9日版”），不看编号",
+    )
     description: str | None = None
     source: str | None = Field(
         default=None, description="依据的通知（../shared/seeds/ 下的文件名）"
@@ -323,9 +329,19 @@ class FormSpec(_Strict):
     def display_name(self) -> str:
         return f"{self.title}（{self.id} 第{self.version}版）"
 
+    @property
+    def version_label(self) -> str:
+        """The version as a unit reads it: its date when the spec gives one, never the id."""
+        if self.version_date:
+            d = self.version_date
+            return f"{d.year}年{d.month}月{d.day}日版"
+        return f"第{self.version}版"
+
     def fingerprint(self) -> str:
-        """Content hash of the spec: stored in the suite so drift is detectable."""
-        blob = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        """Content hash of the spec: stored in the suite so drift is detectable. The version
+        date is left out: it is printed on templates and changes nothing the suite checks."""
+        data = self.model_dump(mode="json", exclude={"version_date"})
+        blob = json.dumps(data, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 

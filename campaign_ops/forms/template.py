@@ -3,7 +3,9 @@
 A template looks like the table in a circular (title, 填报单位, merged group headers), lets the
 unit type only into input cells (sheet protection without a password: it guards against
 accidents, not people), validates input in the cell, and carries a very hidden, locked
-metadata sheet so an untouched or filled template identifies itself on intake.
+metadata sheet so an untouched or filled template identifies itself on intake. It prints on
+A4 as it looks: columns sized to their headers, every wrapped row as tall as its text, and a
+填表说明 sheet written from the spec (``instructions``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from campaign_ops.forms.fit import a4_page_setup, height_for, row_height, text_width, wrap
+from campaign_ops.forms.instructions import table_notes
+from campaign_ops.forms.instructions_sheet import write_instructions
 from campaign_ops.forms.layout import (
     HEADER_ROW,
     INSTRUCTIONS_SHEET,
@@ -32,7 +37,7 @@ from campaign_ops.forms.layout import (
     TemplateLayout,
 )
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Layout
-from campaign_ops.forms.text import column_requirement, rule_texts
+from campaign_ops.forms.text import column_requirement
 
 if TYPE_CHECKING:
     from campaign_ops.campaign import Campaign, Round, Unit
@@ -45,6 +50,10 @@ LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 UNLOCKED = Protection(locked=False)
+NOTE_FONT = Font(size=11, color="404040")
+# Printable width of a portrait A4 page in column units (0.5 inch margins; Calc's unit is about
+# 7 pt, Excel's less): a wider table prints landscape.
+PORTRAIT_UNITS = 75
 # Excel serial days of 2000-01-01 and 2099-12-31, the accepted range for date cells.
 DATE_MIN, DATE_MAX = 36526, 73415
 
@@ -71,20 +80,21 @@ def write_template(
     ws = wb.active
     ws.title = form.title[:31]
     lay = TemplateLayout(form)
-    _title_block(ws, lay, campaign, round_, unit)
     draw_headers(ws, lay)
-    _body(ws, lay)
-    _footer(ws, lay)
+    widths = _column_widths(ws, lay)
+    _title_block(ws, lay, campaign, round_, unit, widths)
+    _header_heights(ws, lay, widths)
+    _body(ws, lay, widths)
+    _footer(ws, lay, sum(widths))
     _validations(ws, lay)
     ws.freeze_panes = ws.cell(row=lay.first_data_row, column=lay.first_data_col)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_setup(ws, sum(widths), one_page=form.layout == Layout.fixed)
+    ws.print_title_rows = f"{HEADER_ROW}:{lay.first_data_row - 1}"
     ws.protection.sheet = True
     if form.layout == Layout.list:  # a case list may need more rows than the template has
         ws.protection.insertRows = False
         ws.protection.deleteRows = False
-    _instructions(wb.create_sheet(INSTRUCTIONS_SHEET), form, campaign, round_, unit)
+    write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET), form, campaign, round_, unit)
     _metadata(wb.create_sheet(META_SHEET), form, campaign, round_, unit)
     wb.properties.title = form.title
     wb.properties.creator = "campaign-ops"
@@ -128,31 +138,107 @@ def merge_cells(ws: Worksheet, r1: int, c1: int, r2: int, c2: int) -> None:
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
 
 
-def _title_block(ws, lay: TemplateLayout, campaign, round_, unit) -> None:
+def _title_block(ws, lay: TemplateLayout, campaign, round_, unit, widths: list[float]) -> None:
     width = lay.width
     cell = ws.cell(row=TITLE_ROW, column=1, value=lay.form.title)
     cell.font = Font(size=16, bold=True)
     cell.alignment = CENTER
     merge_cells(ws, TITLE_ROW, 1, TITLE_ROW, width)
-    ws.row_dimensions[TITLE_ROW].height = 30
+    ws.row_dimensions[TITLE_ROW].height = height_for(lay.form.title, sum(widths), 16)
 
-    ws.cell(row=UNIT_ROW, column=1, value="填报单位：").alignment = Alignment(horizontal="right")
-    name = ws.cell(row=UNIT_ROW, column=2, value=unit.name if unit else None)
+    label = "填报单位："
+    # the label takes as many columns as it needs (a case list's 序号 column is narrow)
+    span = next((k for k in range(1, width) if sum(widths[:k]) >= text_width(label) + 1), 1)
+    ws.cell(row=UNIT_ROW, column=1, value=label).alignment = Alignment(
+        horizontal="right", vertical="center"
+    )
+    merge_cells(ws, UNIT_ROW, 1, UNIT_ROW, span)
+    first, last = span + 1, max(span + 1, width - 1)
+    name = ws.cell(row=UNIT_ROW, column=first, value=unit.name if unit else None)
     name.alignment = LEFT
     if not unit:
         name.protection = UNLOCKED
         name.border = Border(bottom=THIN)
-    merge_cells(ws, UNIT_ROW, 2, UNIT_ROW, max(2, width - 1))
-    stamp = ws.cell(row=UNIT_ROW, column=width, value="（盖章）" if width > 2 else None)
+    merge_cells(ws, UNIT_ROW, first, UNIT_ROW, last)
+    stamp = ws.cell(row=UNIT_ROW, column=width, value="（盖章）" if width > last else None)
     stamp.alignment = LEFT
+    room = sum(widths[first - 1 : last])
+    ws.row_dimensions[UNIT_ROW].height = height_for(unit.name if unit else "", room)
 
-    parts = []
+    lines = []
     if campaign:
-        parts.append(f"专项行动：{campaign.display_title}")
+        lines.append(f"专项行动：{campaign.display_title}")
     if round_:
-        parts.append(f"报送轮次：{round_.title}，截止日期 {round_.deadline:%Y年%m月%d日}")
-    ws.cell(row=ROUND_ROW, column=1, value="　　".join(parts) or None).alignment = LEFT
+        d = round_.deadline
+        lines.append(f"报送轮次：{round_.title}　　截止日期：{d.year}年{d.month}月{d.day}日")
+    text = "\n".join(lines)
+    ws.cell(row=ROUND_ROW, column=1, value=text or None).alignment = LEFT
     merge_cells(ws, ROUND_ROW, 1, ROUND_ROW, width)
+    ws.row_dimensions[ROUND_ROW].height = height_for(text, sum(widths))
+
+
+def _column_widths(ws, lay: TemplateLayout) -> list[float]:
+    """Width of every column in units, wide enough for its header in two lines, its longest
+    choice and its longest row label; set on the sheet and returned (index 0 = column A)."""
+    form = lay.form
+    if form.layout == Layout.fixed:
+        longest = max(text_width(r.label) for r in form.rows)
+        widths = [min(max(longest + 2, text_width(form.row_header) + 2, 14), 28)]
+    else:
+        widths = [max(6, text_width(form.row_header) + 2)]
+    if form.row_units:
+        widths.append(max(text_width(UNIT_OF_MEASURE) + 2, 8))
+    for col in form.columns:
+        head = text_width(col.header) / 2 + 2
+        if col.type == ColumnType.text:
+            w = max(16, head)
+        elif col.type == ColumnType.choice:
+            w = min(max(max(text_width(c) for c in col.choices) + 2, head, 8), 20)
+        elif col.type == ColumnType.date:
+            w = max(12, head)
+        else:  # the label on one line and its unit below when that stays narrow, or 3 lines
+            label = text_width(col.label) + 2
+            w = label if label <= 13 else min(max(text_width(col.header) / 3 + 2, 10), 13)
+            w = max(w, 10)
+        widths.append(round(w, 1))
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    return widths
+
+
+def _header_heights(ws, lay: TemplateLayout, widths: list[float]) -> None:
+    """Header texts broken into lines that fit their columns, and rows tall enough for them."""
+    form = lay.form
+    top, bottom = HEADER_ROW, HEADER_ROW + lay.header_rows - 1
+    need = {top: 1.0, bottom: 1.0}
+
+    def place(row: int, col: int, span: int) -> float:
+        cell = ws.cell(row=row, column=col)
+        width = sum(widths[col - 1 : col - 1 + span])
+        cell.value = wrap(str(cell.value), width)
+        return height_for(cell.value, width)
+
+    done: set[str] = set()
+    for col in form.columns:
+        c = lay.col(col.key)
+        group = form.group_of(col.key)
+        if group:
+            need[bottom] = max(need[bottom], place(bottom, c, 1))
+            if group.label not in done:
+                done.add(group.label)
+                need[top] = max(need[top], place(top, c, len(group.columns)))
+        elif top == bottom:
+            need[top] = max(need[top], place(top, c, 1))
+        else:  # a column header merged over both rows shares their height
+            half = place(top, c, 1) / 2
+            need[top], need[bottom] = max(need[top], half), max(need[bottom], half)
+    for r, h in need.items():
+        ws.row_dimensions[r].height = max(h, row_height(1) + 6)
+
+
+def _print_setup(ws, units: float, *, one_page: bool) -> None:
+    """A4, portrait when the table fits the width, centred, scaled to the page width."""
+    a4_page_setup(ws, landscape=units > PORTRAIT_UNITS, one_page=one_page)
 
 
 def _header_cell(ws, row: int, col: int, value: str) -> None:
@@ -197,7 +283,7 @@ def draw_headers(ws, lay: TemplateLayout) -> None:
         ws.column_dimensions[get_column_letter(lay.col(col.key))].width = width
 
 
-def _body(ws, lay: TemplateLayout) -> None:
+def _body(ws, lay: TemplateLayout, widths: list[float]) -> None:
     form = lay.form
     labels: list[tuple[str, str | None]]
     if form.layout == Layout.fixed:
@@ -206,6 +292,7 @@ def _body(ws, lay: TemplateLayout) -> None:
         labels = [(str(i), None) for i in range(1, len(lay.row_keys) + 1)]
     for key, (label, unit) in zip(lay.row_keys, labels, strict=True):
         r = lay.row(key)
+        label = wrap(label, widths[0])
         cell = ws.cell(row=r, column=1, value=int(label) if label.isdigit() else label)
         cell.alignment = LEFT if form.layout == Layout.fixed else CENTER
         cell.border = BORDER
@@ -214,8 +301,10 @@ def _body(ws, lay: TemplateLayout) -> None:
             u.alignment, u.border = CENTER, BORDER
         for col in form.columns:
             _input_cell(ws, r, lay.col(col.key), col)
+        ws.row_dimensions[r].height = height_for(label, widths[0])
     if lay.total_row:
         _total_row(ws, lay)
+        ws.row_dimensions[lay.total_row].height = row_height(1)
 
 
 def _input_cell(ws, row: int, col: int, spec: Column) -> None:
@@ -258,7 +347,7 @@ def _total_row(ws, lay: TemplateLayout) -> None:
             cell.font = Font(bold=True)
 
 
-def _footer(ws, lay: TemplateLayout) -> None:
+def _footer(ws, lay: TemplateLayout, units: float) -> None:
     r = lay.last_table_row + 2
     ws.cell(row=r, column=1, value="填报人：").alignment = Alignment(horizontal="right")
     ws.cell(row=r, column=2).protection = UNLOCKED
@@ -267,12 +356,14 @@ def _footer(ws, lay: TemplateLayout) -> None:
         ws.cell(row=r, column=3, value="联系电话：").alignment = Alignment(horizontal="right")
         ws.cell(row=r, column=4).protection = UNLOCKED
         ws.cell(row=r, column=4).border = Border(bottom=THIN)
-    notes = ["填表说明：", *(f"{i}. {n}" for i, n in enumerate(lay.form.notes, 1))]
+    ws.row_dimensions[r].height = row_height(1) + 6
+    notes = ["填表说明：", *(f"{i}. {n}" for i, n in enumerate(table_notes(lay.form), 1))]
     for i, note in enumerate(notes, start=r + 2):
         cell = ws.cell(row=i, column=1, value=note)
-        cell.alignment = LEFT
-        cell.font = Font(size=9, color="555555")
+        cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        cell.font = NOTE_FONT
         merge_cells(ws, i, 1, i, lay.width)
+        ws.row_dimensions[i].height = height_for(note, units, NOTE_FONT.sz)
 
 
 def _validations(ws, lay: TemplateLayout) -> None:
@@ -332,41 +423,6 @@ def _validation(col: Column) -> DataValidation:
 
 
 # ---- other sheets -------------------------------------------------------------------------
-
-
-def _instructions(ws, form: FormSpec, campaign, round_, unit) -> None:
-    lines: list[tuple[str, str]] = [(f"{form.title} 填表说明", "")]
-    if campaign:
-        lines.append(("专项行动", f"{campaign.title}（{campaign.authority}）"))
-    if round_:
-        lines.append(("报送轮次", f"{round_.title}，截止日期 {round_.deadline:%Y年%m月%d日}"))
-    if unit:
-        lines.append(("填报单位", unit.name))
-    lines.append(("表单版本", f"{form.id} 第{form.version}版"))
-    lines.append(("", ""))
-    lines.append(("栏目", "填写要求"))
-    for col in form.columns:
-        lines.append((col.header, column_requirement(col)))
-    lines.append(("", ""))
-    lines.append(("核对规则", ""))
-    lines += [("", t) for t in rule_texts(form)]
-    lines.append(("", ""))
-    lines.append(("注意事项", ""))
-    general = [
-        *form.notes,
-        "只在白色单元格中填写；灰色单元格和表头已锁定（不设密码），请不要改动表头、行名称和合计公式。",
-        "空白不等于 0：没有发生的请填 0；空白会被视为未填写而退回。",
-        "请保存为 .xlsx 格式直接报送，不要加密码，不要另存为 .xls。",
-        "报送前可用 campaign-ops check 命令或联系市局预先检查。",
-    ]
-    lines += [("", f"{i}. {t}") for i, t in enumerate(general, 1)]
-    for r, (a, b) in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=a or None).alignment = LEFT
-        ws.cell(row=r, column=2, value=b or None).alignment = LEFT
-    ws["A1"].font = Font(size=14, bold=True)
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 90
-    ws.protection.sheet = True
 
 
 def _metadata(ws, form: FormSpec, campaign, round_, unit) -> None:

@@ -1,4 +1,5 @@
-"""Chinese wording shared by the template's instructions, the suite's notes and the report."""
+"""Chinese wording shared by the template's instructions (``instructions``), the suite's notes
+and the report."""
 
 from __future__ import annotations
 
@@ -42,25 +43,3 @@ def rule_text(form: FormSpec, rule: Rule) -> str:
     parts = "、".join(label(p) for p in rule.parts)
     op = "之和应等于" if rule.kind == "sum_eq" else "之和不能大于"
     return f"{parts}{op}{label(rule.total or '')}"
-
-
-def rule_texts(form: FormSpec) -> list[str]:
-    """Every rule of the form in words, for the instructions sheet."""
-    out = [f"每一行：{rule_text(form, r)}。" for r in form.rules]
-    for row in form.rows:
-        if row.part_of:
-            parent = form.rows_by_key[row.part_of].label
-            out.append(f"“{row.label}”各栏不能大于“{parent}”。")
-    if form.total_row:
-        what = "各明细行" if form.layout == "fixed" else "各案件"
-        out.append(f"“{form.total_row.label}”行等于{what}之和（模板已设公式）。")
-    cumulative = [c.label for c in form.columns if c.cumulative]
-    if cumulative:
-        out.append(f"{'、'.join(cumulative)}为累计数，不得小于上一轮报送的数。")
-    if form.cross_round.growth_warning_factor:
-        out.append(
-            f"某项数值达到上一轮的 {plain_number(form.cross_round.growth_warning_factor)} 倍"
-            "及以上时会提示核实"
-            "（提醒，不退回）。"
-        )
-    return out
