@@ -48,6 +48,9 @@ CHECK_VERDICT_LABELS: dict[str, str] = {
     "not_ready": ROUND_STATUS_LABELS["not_ready"],
 }
 
+# A finding in a file: an error sends it back, a warning only asks the unit to look.
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "提醒"}
+
 # Kinds of email, by the ledger's kind (and the remind policy's purposes).
 MAIL_KIND_LABELS: dict[str, str] = {
     "notice": "动员部署通知",

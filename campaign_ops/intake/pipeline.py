@@ -1,6 +1,6 @@
-"""The scan engine: one scan of a drop zone, list → settle → archive → identify → validate →
-store. Which unit, round and deliverable a file is lives in ``routing``; validating and
-writing the outcomes in ``recording``.
+"""The scan engine: one scan of a drop zone, list → wait until copied → archive → identify →
+validate → store. Which unit, round and deliverable a file is lives in ``routing``;
+validating and writing the outcomes in ``recording``.
 
 The same functions serve the collect DAG (``pending`` in one task, ``process`` mapped over
 batches) and ``campaign-ops ingest``. Work is split so that nothing is lost and nothing is
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SETTLE_SECONDS = 60  # a file modified this recently may still be being copied
+QUIET_SECONDS = 60  # a file modified this recently may still be being copied
 
 
 # ---- listing --------------------------------------------------------------------------------
@@ -72,13 +72,13 @@ def pending(
     ``now`` is the scan's moment (the DAG run's logical date, so a replayed calendar gets the
     on-time/late decisions of its own time); readiness is judged on the real clock."""
     from campaign_ops.store import log_outcome, session_scope, sync_campaign
-    from campaign_ops.store.intake_log import settled_paths
+    from campaign_ops.store.intake_log import finished_paths
 
     entries = list(source.entries())
     matcher = matcher_for(campaign)
     with session_scope() as session:
         sync_campaign(session, campaign)
-        done = settled_paths(session, campaign.id, source.name)
+        done = finished_paths(session, campaign.id, source.name)
         todo: list[Entry] = []
         waiting: list[FileOutcome] = []
         for e in entries:
@@ -115,11 +115,11 @@ def _current_round(campaign: Campaign, now: dt.datetime) -> Round | None:
 
 def _not_ready_reason(entry: Entry, wall_clock: dt.datetime) -> str | None:
     """Why a file cannot be read yet. Always judged on the real clock (a replayed run's
-    logical time must never make a file that is being copied look settled)."""
+    logical time must never make a file that is being copied look complete)."""
     if entry.size == 0:
         return "文件为空（0 字节），可能仍在复制中，系统会在下次收取时再检查。"
     age = (wall_clock - entry.mtime).total_seconds()
-    if 0 <= age < SETTLE_SECONDS:
+    if 0 <= age < QUIET_SECONDS:
         return "文件刚刚被修改，可能仍在复制中，系统会在下次收取时再处理。"
     return None
 
@@ -156,8 +156,8 @@ HELD_BYTES = 32 * 1024 * 1024  # table bytes in one parse group, at most (about)
 # bounded by the group, not the batch, and a fault only costs its group. A Great Expectations
 # run costs about 0.1 s whatever its size, so a group holds many files; as many are read ahead
 # so that the parse workers have work while this process validates and stores.
-SETTLE_FILES = 750
-AHEAD_FILES = SETTLE_FILES
+GROUP_FILES = 750
+AHEAD_FILES = GROUP_FILES
 
 
 def process(
@@ -214,7 +214,7 @@ def _process(
     outcomes: list[FileOutcome] = []
     failed: list[str] = []
 
-    def settle() -> None:
+    def store_group() -> None:
         if not ready:
             return
         flush_archive()  # the bytes are safe before anything about them is recorded
@@ -225,8 +225,8 @@ def _process(
     def identify_oldest() -> None:
         ready.extend(_identified(scan, reading[0]))
         reading.popleft()  # only now: had identifying it failed, it would be archived below
-        if len(ready) >= SETTLE_FILES:
-            settle()  # while the chunks after it are still being parsed
+        if len(ready) >= GROUP_FILES:
+            store_group()  # while the chunks after it are still being parsed
 
     try:
         for start in range(0, len(entries), CHUNK):
@@ -238,7 +238,7 @@ def _process(
                 progress(len(chunk))
         while reading:
             identify_oldest()
-        settle()
+        store_group()
     except BaseException:
         for c in reading:  # every file read is archived, also when the scan fails
             c.archive_here()

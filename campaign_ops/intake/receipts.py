@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.remind import Message
-from campaign_ops.vocabulary import FILE_OUTCOME_LABELS
+from campaign_ops.vocabulary import FILE_OUTCOME_LABELS, SEVERITY_LABELS
 
 MAX_FINDINGS = 10
 RECEIPT_OUTCOMES = ("accepted", "rejected", "refused", "unidentified", "duplicate")
@@ -58,9 +58,10 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
             "findings": [],
         }
         if sub is not None:  # errors of a rejected file; notes and warnings of an accepted one
-            item["findings"] = [_finding_text(f) for f in findings_of(session, sub.id)][
-                :MAX_FINDINGS
-            ]
+            item["findings"] = [
+                f"{SEVERITY_LABELS[f.severity]}：{_finding_text(f)}"
+                for f in findings_of(session, sub.id)
+            ][:MAX_FINDINGS]
         by_unit[e.unit_code].append(item)
     local = moment.astimezone(ZoneInfo(campaign.timezone))
     messages = []
@@ -186,6 +187,7 @@ def correction_receipt(
         recipient_key=unit.code,
         to=tuple(unit.emails),
         subject=f"【{campaign.display_title}】报送回执（更正）：材料改为计入“{now_for}”",
+        round=submission.round_id,  # its own key beside the scan's receipt of the same moment
         unit=unit.code,
         context={"files": [item], "rejected": 0, "correction": True},
     )

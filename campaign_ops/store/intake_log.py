@@ -121,7 +121,7 @@ def log_outcomes(
     session.execute(stmt, list(rows.values()))
 
 
-def settled_paths(
+def finished_paths(
     session: Session, campaign_id: str, source: str
 ) -> dict[str, tuple[int, dt.datetime | None]]:
     """path → (size, mtime) of every file at this source with a final outcome, so a scan can

@@ -171,7 +171,7 @@ def test_a_total_typed_by_hand_that_does_not_add_up_is_still_the_units_error(
 
     assert main(["check", CAMPAIGN.id, str(path)]) == 1
     out = capsys.readouterr().out
-    assert f"【退回】{path.name}" in out
+    assert f"【退回待改】{path.name}" in out
     assert f"（单元格 {ref}）：合计填的是 {typed}，但各行之和是 {rows_sum(values, 'staff')}" in out
     # the 罚没款 合计 is still the template's formula: recomputed, only a warning
     assert f"{cell('total', 'fines')} 是表格自动计算的公式" in out

@@ -26,7 +26,7 @@ def small_scans_like_big_ones(monkeypatch, workers: int) -> None:
     monkeypatch.setattr(pool, "POOL_FROM", 1)
     monkeypatch.setattr(pool, "_shared", [])
     monkeypatch.setattr(pipeline, "CHUNK", 2)
-    monkeypatch.setattr(pipeline, "SETTLE_FILES", 3)
+    monkeypatch.setattr(pipeline, "GROUP_FILES", 3)
     monkeypatch.setattr(pipeline, "AHEAD_FILES", 4)
 
 

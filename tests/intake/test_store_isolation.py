@@ -34,13 +34,13 @@ def _counts() -> dict[str, tuple[int, int]]:
         return {unit: (subs, cells) for unit, subs, cells in rows}
 
 
-@pytest.mark.parametrize("group", [pipeline.SETTLE_FILES, 2], ids=["one_group", "groups_of_two"])
+@pytest.mark.parametrize("group", [pipeline.GROUP_FILES, 2], ids=["one_group", "groups_of_two"])
 def test_a_file_that_cannot_be_stored_does_not_block_the_others(
     tmp_path, monkeypatch, warehouse_url, group
 ):
     monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(tmp_path / "state"))
     # files are stored a group at a time: the failure must not stop the groups after it
-    monkeypatch.setattr(pipeline, "SETTLE_FILES", group)
+    monkeypatch.setattr(pipeline, "GROUP_FILES", group)
     monkeypatch.setattr(pipeline, "AHEAD_FILES", group)
     monkeypatch.setattr(pipeline, "CHUNK", 1)
     c = get_campaign(CAMPAIGN)
