@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from campaign_ops.campaign import Campaign, Round, Unit
 from campaign_ops.mail import Attachment, Draft, render_mail
 from campaign_ops.remind.decide import due_at
+from campaign_ops.remind.location import ROUND_FOLDER_HINT, drop_location
 from campaign_ops.remind.message import OPS_GROUP, Message
 from campaign_ops.remind.state import deliverable_label
 from campaign_ops.store.ledger import message_id_for
@@ -45,6 +46,9 @@ def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
         "attachments": [a.filename for a in attachments],
         **message.context,
     }
+    if unit is not None:
+        context["drop"] = drop_location(campaign, unit)
+        context["round_folder"] = ROUND_FOLDER_HINT
     if message.kind == "phase":
         context["phase"] = next(p for p in campaign.phases if p.id == message.context["phase"])
     if message.kind == "digest":
