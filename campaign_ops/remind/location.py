@@ -65,8 +65,14 @@ def _smb_host(connection_id: str) -> str:
         return UNKNOWN_SERVER
 
 
-def drop_location(campaign: Campaign, unit: Unit, root: str | None = None) -> DropLocation:
-    """Where ``unit`` puts its files; ``root`` saves looking the share up once per unit."""
+def drop_location(
+    campaign: Campaign, unit: Unit, root: str | None = None, precheck_file: str | None = None
+) -> DropLocation:
+    """Where ``unit`` puts its files; ``root`` saves looking the share up once per unit.
+
+    ``precheck_file`` (a drop-zone path inside a 预检 folder): the folder the unit actually
+    used, so the answer sends the file back to where the clerk already looks (``汉阴县局``
+    as they named it, not the unit's full name)."""
     zone = campaign.drop_zone
     root = root or share_root(campaign)
     sep = "\\" if zone.kind == "smb" else "/"
@@ -74,6 +80,12 @@ def drop_location(campaign: Campaign, unit: Unit, root: str | None = None) -> Dr
     base = root + sep + ROUND_FOLDER_HINT if per_round else root
     folder = unit.name if zone.layout in ("per_unit", "per_round_unit") else None
     unit_path = base + sep + folder if folder else base
+    parts = precheck_file.split("/") if precheck_file else []
+    if PRECHECK_FOLDER in parts[:-1]:
+        used = parts[: parts.index(PRECHECK_FOLDER)]
+        unit_path = sep.join([root, *used])
+        folder = used[-1] if used else None
+        per_round = False
     return DropLocation(
         root=root,
         unit_folder=folder,

@@ -47,7 +47,8 @@ def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
         **message.context,
     }
     if unit is not None:
-        context["drop"] = drop_location(campaign, unit)
+        found = message.context.get("path") if message.kind == "precheck" else None
+        context["drop"] = drop_location(campaign, unit, precheck_file=found)
         context["round_folder"] = ROUND_FOLDER_HINT
     if message.kind == "phase":
         context["phase"] = next(p for p in campaign.phases if p.id == message.context["phase"])
