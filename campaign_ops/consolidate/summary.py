@@ -14,10 +14,11 @@ from typing import Any
 
 import jinja2
 
+from campaign_ops import vocabulary
 from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.figures import FormFigures, ReportData, UnitLine
 from campaign_ops.mail.render import TEMPLATES_DIR, cn_date
-from campaign_ops.vocabulary import FORM_STATUS_LABELS, ROUND_STATUS_LABELS
+from campaign_ops.vocabulary import FORM_STATUS_LABELS, MAIL_KIND_LABELS, ROUND_STATUS_LABELS
 
 MAX_TOTALS = 8  # figures listed per form; the attachment has them all
 BAR_MAX_PERCENT = 100
@@ -216,7 +217,11 @@ def revision_note(changes: dict[str, Any] | None) -> str:
 
 
 def subject_for(campaign: Campaign, round_id: str | None, revised: bool) -> str:
-    mark = "【汇总报告·更正版】" if revised else "【汇总报告】"
+    mark = (
+        f"【{MAIL_KIND_LABELS['report']}·更正版】"
+        if revised
+        else f"【{MAIL_KIND_LABELS['report']}】"
+    )
     if round_id is None:
         return f"{mark}{campaign.display_title}：行动总结汇总"
     return f"{mark}{campaign.display_title}：{campaign.round(round_id).title}"
@@ -248,6 +253,13 @@ def render_summary(
         "revised": revised,
         "revision_note": revision_note,
         "changes": changes,
+        "words": {
+            "expected": vocabulary.EXPECTED,
+            "actual": vocabulary.ACTUAL,
+            "on_time": vocabulary.ON_TIME,
+            "reporting_rate": vocabulary.REPORTING_RATE,
+            "on_time_rate": vocabulary.ON_TIME_RATE,
+        },
     }
     html = _env(True).get_template("report_summary.html").render(context)
     text = _env(False).get_template("report_summary.txt").render(context)

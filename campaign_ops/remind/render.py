@@ -19,6 +19,22 @@ from campaign_ops.remind.message import OPS_GROUP, Message
 from campaign_ops.remind.state import deliverable_label
 from campaign_ops.store.ledger import message_id_for
 from campaign_ops.store.models import MailLedgerEntry, MailStatus
+from campaign_ops.vocabulary import (
+    MAIL_KIND_LABELS,
+    MISSING_AFTER_DEADLINE,
+    MISSING_BEFORE_DEADLINE,
+    ROUND_STATUS_LABELS,
+)
+
+# The digest's columns (decide._DIGEST_COLUMNS) in the words the board and status use.
+DIGEST_COLUMNS = (
+    ("on_time", ROUND_STATUS_LABELS["accepted_on_time"]),
+    ("late", ROUND_STATUS_LABELS["accepted_late"]),
+    ("rejected", ROUND_STATUS_LABELS["rejected"]),
+    ("not_ready", ROUND_STATUS_LABELS["not_ready"]),
+    ("pending", ROUND_STATUS_LABELS["received"]),
+    ("missing", MISSING_BEFORE_DEADLINE),
+)
 
 # A reservation older than this without an outcome: the sender died mid-send.
 STALE_RESERVATION = dt.timedelta(minutes=30)
@@ -57,6 +73,9 @@ def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
             {**r, "info": campaign.round(r["round"])} for r in message.context["rounds"]
         ]
         context["attention"] = _attention(campaign, message)
+        context["columns"] = DIGEST_COLUMNS
+        context["missing_after"] = MISSING_AFTER_DEADLINE
+        context["kind_labels"] = MAIL_KIND_LABELS
     template = "reminder" if message.kind == "overdue" else message.kind
     html, text = render_mail(template, context)
     return Draft(

@@ -14,6 +14,7 @@ from campaign_ops.mail import OutboxTransport, compose_mail
 from campaign_ops.remind import Message, draft_for, messages_due, send_messages
 from campaign_ops.store import message_id_for, session_scope
 from campaign_ops.store.models import MailLedgerEntry
+from campaign_ops.vocabulary import MAIL_KIND_LABELS, MISSING_AFTER_DEADLINE, ROUND_STATUS_LABELS
 from mail.conftest import DEMO
 from mail.helpers import Desk, beijing
 
@@ -193,11 +194,12 @@ def test_digest_tells_ops_who_submitted_who_is_late_and_who_was_rejected(
     ]
     assert r1["reminded"] == 9  # the rejected unit and the eight missing ones; 紫阳 is half-done
     text = text_of(ankang, digest, tmp_path)
-    assert "按时报齐（1）：汉滨区局" in text
-    assert "逾期后补齐（1）：汉阴县局" in text
-    assert "文件被退回（1）：石泉县局" in text
-    assert "逾期未报送（8）：宁陕县局" in text
-    assert "本时刻已向其中 9 个单位发送逾期催报" in text
+    # the board's and the status command's words (campaign_ops.vocabulary)
+    assert f"{ROUND_STATUS_LABELS['accepted_on_time']}（1）：汉滨区局" in text
+    assert f"{ROUND_STATUS_LABELS['accepted_late']}（1）：汉阴县局" in text
+    assert f"{ROUND_STATUS_LABELS['rejected']}（1）：石泉县局" in text
+    assert f"{MISSING_AFTER_DEADLINE}（8）：宁陕县局" in text
+    assert f"本时刻已向其中 9 个单位发送{MAIL_KIND_LABELS['overdue']}" in text
 
 
 # ---- sending through the ledger --------------------------------------------------------------
