@@ -168,7 +168,7 @@ def _attention(campaign: Campaign, digest: Message) -> list[dict[str, Any]]:
                 "subject": row.subject or row.kind,
                 "who": _who(campaign, row.recipient_key),
                 "recipients": row.recipients or "",
-                "moment": _local_moment_text(campaign, row.moment),
+                "moment": _local_moment_text(campaign, row.moment, row.created_at),
                 "error": row.last_error or "",
                 "attempts": row.attempts,
             }
@@ -183,11 +183,14 @@ def _who(campaign: Campaign, recipient_key: str) -> str:
     return "市局工作人员" if recipient_key == OPS_GROUP else recipient_key
 
 
-def _local_moment_text(campaign: Campaign, moment: str) -> str:
-    """A ledger moment (UTC ISO, or another token such as ``submission-42``) for people."""
+def _local_moment_text(campaign: Campaign, moment: str, created: dt.datetime | None = None) -> str:
+    """A ledger moment (UTC ISO) for people; a token moment (a pre-check's sha256, a
+    ``submission-42``) reads as the time the email was first decided."""
     try:
         when = dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     except ValueError:
-        return moment
+        if created is None:
+            return moment
+        when = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
     local = when.astimezone(ZoneInfo(campaign.timezone))
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
