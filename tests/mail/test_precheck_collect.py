@@ -144,6 +144,17 @@ def test_precheck_folder_answers_each_content_once_and_stores_nothing(
     assert "可以接收" in str(new[0]["Subject"])
     assert stored(os.environ["CAMPAIGN_OPS_DATABASE_URL"])[0] == {"shiquan"}
 
+    # the clerk then puts the checked file into the unit folder itself: it counts, as a new
+    # submission (not a "duplicate" of the pre-checked content), and gets its receipt
+    moved = drop / "汉阴县局/统计表（试填）.xlsx"
+    moved.write_bytes(good)
+    os.utime(moved, (RUN_AT.timestamp(), RUN_AT.timestamp()))
+    before = len(smtp.received)
+    collect(RUN_AT + dt.timedelta(minutes=90))
+    assert stored(os.environ["CAMPAIGN_OPS_DATABASE_URL"])[0] == {"shiquan", "hanyin"}
+    [receipt] = smtp.messages()[before:]
+    assert RECEIPT in str(receipt["Subject"]) and "全部接收" in str(receipt["Subject"])
+
 
 def test_precheck_on_a_samba_share_and_the_notice_names_the_share(
     state, smtp, airflow_db, samba_share, tmp_path, monkeypatch
