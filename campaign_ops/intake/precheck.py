@@ -8,7 +8,8 @@ it in your unit folder itself". The file never becomes a submission: no intake e
 status, no report changes.
 
 The mail ledger key is (campaign, "precheck", unit, sha256): every later scan that still sees
-the file finds its answer sent and does not even parse it again; a changed file (new content)
+the file finds its answer sent and does not even read it again (same size and time as the
+sighting recorded when it was archived); a changed file (new content)
 gets a new answer; an answer that definitely failed to go out is tried again next scan.
 """
 
@@ -40,6 +41,7 @@ def prechecks_due(
     """One answer per pre-check file whose content has not been answered yet (archived and
     checked here; nothing is stored but the archived bytes)."""
     from campaign_ops.intake.identify import matcher_for, unit_from_path
+    from campaign_ops.store.archive import known_content
 
     matcher = matcher_for(campaign)
     local = moment.astimezone(ZoneInfo(campaign.timezone))
@@ -56,6 +58,11 @@ def prechecks_due(
         if not to:
             log.warning("单位 %s 没有邮箱地址，预检结果无法发送：%s", unit.name, entry.path)
             continue
+        known = known_content(
+            session, source=source.name, path=entry.path, size=entry.size, mtime=entry.mtime
+        )
+        if known and _already_answered(session, campaign, unit, known):
+            continue  # unchanged since it was answered: not even read again
         try:
             data = source.read(entry)
         except FileNotFoundError:

@@ -34,6 +34,16 @@ def smtp(mailbox, monkeypatch):
     return mailbox
 
 
+class Counting(FolderSource):
+    """A folder drop zone that counts the files it reads."""
+
+    reads = 0
+
+    def read(self, entry):
+        self.reads += 1
+        return super().read(entry)
+
+
 def put(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -48,10 +58,10 @@ def test_an_old_xls_a_document_and_a_half_copied_file_in_the_precheck_folder(ank
     put(drop / unit.name / "预检/工作总结.docx", b"PK\x03\x04 a summary")
     empty = drop / unit.name / "预检/还在复制.xlsx"
     put(empty, b"")
-    source = FolderSource(drop)
+    source = Counting(drop)
     assert list(source.entries()) == []  # nothing in 预检 is ever a submission
 
-    sent = send_prechecks(ankang, MOMENT)
+    sent = send_prechecks(ankang, MOMENT, source)
     assert sorted(d.status for d in sent) == ["sent", "sent"]  # the empty file waits
     by_file = {d.message.context["file"]: d for d in sent}
     [xls, doc] = [
@@ -64,7 +74,9 @@ def test_an_old_xls_a_document_and_a_half_copied_file_in_the_precheck_folder(ank
     assert by_file["统计表.xls"].message.context["status"] == "refused"
     text = doc.get_body(("plain",)).get_content()
     assert "预检只检查 Excel 统计表" in text and f"{drop}/{unit.name}" in text
-    assert send_prechecks(ankang, MOMENT + dt.timedelta(minutes=30)) == []
+    source.reads = 0
+    assert send_prechecks(ankang, MOMENT + dt.timedelta(minutes=30), source) == []
+    assert source.reads == 0  # answered and unchanged: not even read again
 
 
 def test_where_mails_send_a_clerk_for_each_kind_of_drop_zone(state, monkeypatch, tmp_path):
