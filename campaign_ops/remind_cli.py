@@ -15,14 +15,8 @@ import sys
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign, get_campaign
+from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
-KIND_LABELS = {
-    "notice": "动员部署通知",
-    "phase": "阶段转换通知",
-    "reminder": "催报提醒",
-    "overdue": "逾期催报",
-    "digest": "报送情况汇总",
-}
 STATUS_LABELS = {
     "sent": "已发送",
     "skipped": "未重复发送",
@@ -142,7 +136,7 @@ def _print_table(campaign: Campaign, moment: dt.datetime, rows: list, *, dry_run
     print(f"{campaign.display_title} {when}：{action} {len(rows)} 封邮件")
     for m, d in rows:
         who = campaign.unit(m.unit).short_name if m.unit else "市局工作人员"
-        head = f"  [{KIND_LABELS.get(m.kind, m.kind)}]{' ' + m.round if m.round else ''} {who}"
+        head = f"  [{MAIL_KIND_LABELS.get(m.kind, m.kind)}]{' ' + m.round if m.round else ''} {who}"
         if d is not None:
             head += f"  {STATUS_LABELS.get(d.status, d.status)}"
         print(head)

@@ -80,21 +80,28 @@ def process_files(campaign_id: str, batch: dict, moment: dt.datetime | None) -> 
 
 
 def send_receipts(campaign_id: str, moment: dt.datetime | None) -> int:
-    """Tell each unit what happened to the files this scan processed; returns mails sent.
+    """Tell each unit what happened to the files this scan processed, and answer the files
+    in its 预检 folder; returns mails sent.
 
     A receipt that definitely did not go out (server down or refusing) fails the task, as
     reminders and reports do: Airflow retries it, the ledger resends only those, and ops get
     the failure alert; if the outage outlasts the retries, the next scan sends them."""
+    from campaign_ops.intake.precheck import send_prechecks
     from campaign_ops.intake.receipts import send_receipts as send
 
-    deliveries = send(get_campaign(campaign_id), _moment(moment))
+    campaign = get_campaign(campaign_id)
+    deliveries = send(campaign, _moment(moment))
     for d in deliveries:
         log.info("回执 %s → %s：%s %s", d.message.unit, d.message.to, d.status, d.detail)
-    failed = [d for d in deliveries if d.status == "failed"]
+    # the 预检 folders' answers: checked like `campaign-ops check`, never stored as submissions
+    answers = send_prechecks(campaign, _moment(moment))
+    for d in answers:
+        log.info("预检结果 %s → %s：%s %s", d.message.unit, d.message.to, d.status, d.detail)
+    failed = [d for d in deliveries + answers if d.status == "failed"]
     if failed:
         lines = "\n".join(f"  - {d.message.subject}：{d.detail}" for d in failed)
-        raise RuntimeError(f"{len(failed)} 封回执发送失败，任务重试时将只重发这些回执：\n{lines}")
-    return sum(d.status == "sent" for d in deliveries)
+        raise RuntimeError(f"{len(failed)} 封邮件发送失败，任务重试时将只重发这些邮件：\n{lines}")
+    return sum(d.status == "sent" for d in deliveries + answers)
 
 
 def accepted_data_changed(outcomes: list[dict]) -> bool:

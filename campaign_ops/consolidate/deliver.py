@@ -9,12 +9,15 @@ corrected submission). What each sent report contained is remembered as a finger
     (campaign, "report",         round | "final" | "extra", "recipients", moment)
     (campaign, "report_revised", round,                     "recipients", moment)
 
-so a retried or re-run task never sends the same report twice.
+so a retried or re-run task never sends the same report twice. For each sent report a
+snapshot of what it showed is kept (``$CAMPAIGN_OPS_HOME/report-snapshots``): a revision
+says, in its mail and its title area, which units and which totals changed since then.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -27,7 +30,13 @@ from sqlalchemy.orm import Session
 from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.figures import ReportData, report_data, today_in
 from campaign_ops.consolidate.report import report_filename, write_report
-from campaign_ops.consolidate.summary import render_summary, subject_for
+from campaign_ops.consolidate.summary import (
+    render_summary,
+    revision_changes,
+    revision_note,
+    snapshot,
+    subject_for,
+)
 from campaign_ops.mail import Attachment, Draft, Outcome, Transport, compose_mail
 from campaign_ops.store.ledger import (
     MailKey,
@@ -41,7 +50,7 @@ from campaign_ops.timeline import build_timeline
 log = logging.getLogger(__name__)
 
 RECIPIENTS = "recipients"
-REVISION_NOTE = "上次报告发出后，有单位补报或更正了本轮数据，合计等数据已更新。"
+REVISION_NOTE = revision_note(None)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class Due:
     kind: str  # report | report_revised
     round_id: str | None
     ledger_round: str  # the round, or "final" / "extra"
+    previous: str | None = None  # a revision: the file of the version it corrects
 
     @property
     def revised(self) -> bool:
@@ -88,11 +98,12 @@ def reports_due(session: Session, campaign: Campaign, moment: dt.datetime) -> li
     if not due:
         return []
     now_reported = {d.round_id for d in due}
+    paths = _last_paths(session, campaign, before=moment)
     for round_id, fingerprint in last_issues(session, campaign, before=moment).items():
         if round_id in now_reported or round_id in ("final", "extra"):
             continue
         if report_data(session, campaign, round_id).fingerprint() != fingerprint:
-            due.append(Due("report_revised", round_id, round_id))
+            due.append(Due("report_revised", round_id, round_id, paths.get(round_id)))
     return due
 
 
@@ -106,6 +117,38 @@ def last_issues(session: Session, campaign: Campaign, before: dt.datetime) -> di
         {"c": campaign.id, "m": _moment_text(before)},
     )
     return {round_id: fingerprint for round_id, _, fingerprint in rows}
+
+
+def _last_paths(session: Session, campaign: Campaign, before: dt.datetime) -> dict[str, str]:
+    """Each round's report file as last sent before ``before``."""
+    rows = session.execute(
+        sa.text(
+            "SELECT round_id, path FROM report_issues"
+            " WHERE campaign_id = :c AND moment < :m ORDER BY moment"
+        ),
+        {"c": campaign.id, "m": _moment_text(before)},
+    )
+    return {round_id: path for round_id, path in rows}
+
+
+def snapshot_path(report: Path) -> Path:
+    """Where the snapshot of a sent report lives: under the state folder, not beside the
+    report (the reports folder holds exactly the reports that went out)."""
+    from campaign_ops.settings import settings
+
+    folder = settings().home / "report-snapshots" / report.parent.parent.name
+    return folder / f"{report.parent.name}_{report.stem}.json"
+
+
+def _snapshot_of(report: str | None) -> dict | None:
+    """What the report at ``report`` showed (None for one sent before snapshots existed)."""
+    if not report:
+        return None
+    try:
+        return json.loads(snapshot_path(Path(report)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("未找到上次报告的内容快照：%s，更正说明只能笼统说明", report)
+        return None
 
 
 def _moment_text(moment: dt.datetime) -> str:
@@ -130,8 +173,10 @@ def build_report_file(
     *,
     moment: dt.datetime | None = None,
     revised: bool = False,
+    note: str | None = None,
 ) -> tuple[ReportData, Path]:
-    """Write one report (from the merged tables as they are) and return its data and path."""
+    """Write one report (from the merged tables as they are) and return its data and path;
+    ``note`` says what a revision changed (a general sentence without it)."""
     data = report_data(session, campaign, round_id)
     path = Path(path) if path else reports_folder(campaign, moment) / report_filename(data, revised)
     write_report(
@@ -139,7 +184,7 @@ def build_report_file(
         path,
         made_on=today_in(campaign, moment),
         revised=revised,
-        revision_note=REVISION_NOTE if revised else None,
+        revision_note=(note or REVISION_NOTE) if revised else None,
     )
     return data, path
 
@@ -167,11 +212,21 @@ def _send_one(campaign: Campaign, moment: dt.datetime, due: Due, transport: Tran
             return Sent(due, "skipped", None, f"邮件台账状态：{entry.status if entry else '?'}")
     data, path = None, None
     try:
+        changes, note = None, ""
+        if due.revised:
+            with session_scope(readonly=True) as s:
+                changes = revision_changes(
+                    _snapshot_of(due.previous), report_data(s, campaign, due.round_id)
+                )
+            note = revision_note(changes)
         with session_scope() as s:
             data, path = build_report_file(
-                s, campaign, due.round_id, moment=moment, revised=due.revised
+                s, campaign, due.round_id, moment=moment, revised=due.revised, note=note
             )
-        message = _message(campaign, moment, due, key, data, path, to, subject)
+        keep = snapshot_path(path)
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        keep.write_text(json.dumps(snapshot(data), ensure_ascii=False), encoding="utf-8")
+        message = _message(campaign, moment, due, key, data, path, to, subject, changes, note)
         local = moment.astimezone(ZoneInfo(campaign.timezone))
         name = f"{campaign.id}/{local:%Y-%m-%d_%H%M}/{due.kind}-{due.ledger_round}-{RECIPIENTS}.eml"
         outcome = transport.deliver(
@@ -197,13 +252,16 @@ def _message(
     path: Path,
     to: tuple[str, ...],
     subject: str,
+    changes: dict | None = None,
+    note: str = "",
 ) -> EmailMessage:
     html, text = render_summary(
         data,
         attachment=path.name,
         made_on=today_in(campaign, moment),
         revised=due.revised,
-        revision_note=REVISION_NOTE if due.revised else "",
+        revision_note=note or REVISION_NOTE if due.revised else "",
+        changes=changes,
     )
     return compose_mail(
         Draft(

@@ -1,4 +1,5 @@
-"""The report email's body: key totals, reporting rate, who is missing, and bar charts.
+"""The report email's body: key totals, reporting rate, who is missing, and bar charts; for
+a revised report, what changed since the version that went out (which units, which figures).
 
 Rendered from ``include/templates/report_summary.html`` / ``.txt``. The charts are table
 cells with a background colour and a width: no images, scripts or CSS layout, so they render
@@ -13,10 +14,11 @@ from typing import Any
 
 import jinja2
 
+from campaign_ops import vocabulary
 from campaign_ops.campaign import Campaign
-from campaign_ops.consolidate.figures import FormFigures, ReportData
+from campaign_ops.consolidate.figures import FormFigures, ReportData, UnitLine
 from campaign_ops.mail.render import TEMPLATES_DIR, cn_date
-from campaign_ops.vocabulary import ROUND_STATUS_LABELS
+from campaign_ops.vocabulary import FORM_STATUS_LABELS, MAIL_KIND_LABELS, ROUND_STATUS_LABELS
 
 MAX_TOTALS = 8  # figures listed per form; the attachment has them all
 BAR_MAX_PERCENT = 100
@@ -47,16 +49,18 @@ def _change(now: float | None, before: float | None) -> str:
     return ("+" if diff >= 0 else "") + _show(diff)
 
 
-def form_context(figures: FormFigures) -> dict[str, Any]:
+def _column_label(figures: FormFigures, col) -> str:
+    label = f"{col.group}·{col.label}" if col.group and not figures.form.total_row else col.label
+    return label + (f"（{col.unit}）" if col.unit else "")
+
+
+def form_context(figures: FormFigures, data: ReportData | None = None) -> dict[str, Any]:
     totals = []
     for col in figures.columns[:MAX_TOTALS]:
         now = figures.totals.get(col.cell)
-        label = (
-            f"{col.group}·{col.label}" if col.group and not figures.form.total_row else col.label
-        )
         totals.append(
             {
-                "label": label + (f"（{col.unit}）" if col.unit else ""),
+                "label": _column_label(figures, col),
                 "value": _show(now),
                 "change": _change(now, figures.previous.get(col.cell)),
             }
@@ -84,8 +88,28 @@ def form_context(figures: FormFigures) -> dict[str, Any]:
         "has_change": bool(figures.previous),
         "bars": bars,
         "bar_label": bar_label,
-        "not_counted": [{"name": u.name, "label": u.status_label} for u in figures.not_counted],
+        "not_counted": [
+            {"name": u.name, "label": not_counted_label(data, figures, u)}
+            for u in figures.not_counted
+        ],
     }
+
+
+# A unit without figures in the campaign summary: the worst thing its rounds say, so a unit
+# whose file was sent back reads 退回待改, not 未报送.
+_SUMMARY_ORDER = ("rejected", "not_ready", "received", "partial")
+
+
+def not_counted_label(data: ReportData | None, figures: FormFigures, unit: UnitLine) -> str:
+    """Why a unit's figures are not in the 合计, in the vocabulary's words."""
+    if data is None or data.round is not None:
+        return FORM_STATUS_LABELS.get(unit.status, unit.status_label)
+    asked = [r.id for r in data.campaign.rounds if figures.form.id in r.forms and r.asks(unit.code)]
+    seen = {data.matrix.get((unit.code, r)) for r in asked}
+    for status in _SUMMARY_ORDER:
+        if status in seen:
+            return ROUND_STATUS_LABELS[status]
+    return ROUND_STATUS_LABELS["missing"]
 
 
 def missing_units(data: ReportData) -> list[dict[str, str]]:
@@ -97,13 +121,107 @@ def missing_units(data: ReportData) -> list[dict[str, str]]:
         status = data.matrix.get((unit.code, data.round.id))
         if status not in ("accepted_on_time", "accepted_late"):
             out.append(
-                {"name": unit.short_name, "label": ROUND_STATUS_LABELS.get(status or "missing", "")}
+                {
+                    "name": unit.short_name,
+                    "label": ROUND_STATUS_LABELS.get(status or "missing", status or ""),
+                }
             )
     return out
 
 
+# ---- what a revised report changed ----------------------------------------------------------
+
+MAX_CHANGED_FIGURES = 20  # listed in the mail; the attachment has them all
+
+
+def unit_label(unit: UnitLine) -> str:
+    """A unit's standing in one form, in the vocabulary's words (timeliness when known)."""
+    if unit.status == "accepted" and unit.on_time is not None:
+        return ROUND_STATUS_LABELS["accepted_on_time" if unit.on_time else "accepted_late"]
+    return FORM_STATUS_LABELS.get(unit.status, unit.status)
+
+
+def snapshot(data: ReportData) -> dict[str, Any]:
+    """What a report showed, kept beside the sent file: the next revision of it says what
+    changed against exactly this (units' standing and versions, each figure's 合计)."""
+    forms = {}
+    for f in data.forms:
+        forms[f.form.id] = {
+            "title": f.form.title,
+            "units": {
+                u.code: {
+                    "name": u.name,
+                    "label": unit_label(u),
+                    "version": u.version,
+                    "values": {f"{r}|{c}": v for (r, c), v in sorted(u.values.items())},
+                }
+                for u in f.units
+            },
+            "totals": {
+                f"{col.cell[0]}|{col.cell[1]}": [_column_label(f, col), f.totals.get(col.cell)]
+                for col in f.columns
+            },
+        }
+    return {"forms": forms}
+
+
+def revision_changes(before: dict[str, Any] | None, data: ReportData) -> dict[str, Any] | None:
+    """Units whose standing or figures changed, and the totals that moved, against the
+    report that went out (None when that report's snapshot is not available)."""
+    if before is None:
+        return None
+    units: dict[str, list[str]] = {}
+    figures = []
+    for f in data.forms:
+        old = before["forms"].get(f.form.id, {"units": {}, "totals": {}})
+        now = snapshot(ReportData(data.campaign, data.round, [f], [], {}))["forms"][f.form.id]
+        for code, unit in now["units"].items():
+            was = old["units"].get(code)
+            if was is not None and was == unit:
+                continue
+            if was is not None and was["label"] == unit["label"]:
+                what = f"《{f.form.title}》数据更正" + (
+                    f"（第 {unit['version']} 版）" if unit["version"] else ""
+                )
+            else:
+                label = was["label"] if was else ROUND_STATUS_LABELS["missing"]
+                what = f"《{f.form.title}》{label} → {unit['label']}"
+            units.setdefault(unit["name"], []).append(what)
+        for cell, (label, value) in now["totals"].items():
+            previous = old["totals"].get(cell, [label, None])[1]
+            if previous != value:
+                figures.append(
+                    {
+                        "form": f.form.title,
+                        "label": label,
+                        "before": _show(previous),
+                        "after": _show(value),
+                    }
+                )
+    return {
+        "units": [{"name": name, "what": "；".join(whats)} for name, whats in units.items()],
+        "figures": figures[:MAX_CHANGED_FIGURES],
+        "more_figures": max(0, len(figures) - MAX_CHANGED_FIGURES),
+    }
+
+
+def revision_note(changes: dict[str, Any] | None) -> str:
+    """One sentence for the revised report's title area and the mail's first line."""
+    if not changes or not changes["units"]:
+        return "上次报告发出后，有单位补报或更正了本轮数据，合计等数据已更新。"
+    names = "、".join(u["name"] for u in changes["units"])
+    moved = len(changes["figures"]) + changes["more_figures"]
+    return f"上次报告发出后，{names}补报或更正了数据，" + (
+        f"{moved} 项合计随之变动。" if moved else "合计未变。"
+    )
+
+
 def subject_for(campaign: Campaign, round_id: str | None, revised: bool) -> str:
-    mark = "【汇总报告·更正版】" if revised else "【汇总报告】"
+    mark = (
+        f"【{MAIL_KIND_LABELS['report']}·更正版】"
+        if revised
+        else f"【{MAIL_KIND_LABELS['report']}】"
+    )
     if round_id is None:
         return f"{mark}{campaign.display_title}：行动总结汇总"
     return f"{mark}{campaign.display_title}：{campaign.round(round_id).title}"
@@ -116,6 +234,7 @@ def render_summary(
     made_on: dt.date,
     revised: bool = False,
     revision_note: str = "",
+    changes: dict[str, Any] | None = None,
 ) -> tuple[str, str]:
     """``(html, text)`` of the report email."""
     if data.round is None:
@@ -129,10 +248,18 @@ def render_summary(
         "attachment": attachment,
         "rate": data.rate,
         "missing": missing_units(data),
-        "forms": [form_context(f) for f in data.forms],
+        "forms": [form_context(f, data) for f in data.forms],
         "made_on": cn_date(made_on),
         "revised": revised,
         "revision_note": revision_note,
+        "changes": changes,
+        "words": {
+            "expected": vocabulary.EXPECTED,
+            "actual": vocabulary.ACTUAL,
+            "on_time": vocabulary.ON_TIME,
+            "reporting_rate": vocabulary.REPORTING_RATE,
+            "on_time_rate": vocabulary.ON_TIME_RATE,
+        },
     }
     html = _env(True).get_template("report_summary.html").render(context)
     text = _env(False).get_template("report_summary.txt").render(context)

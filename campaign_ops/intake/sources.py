@@ -21,6 +21,9 @@ from campaign_ops.settings import settings
 # Office's lock files and OS droppings are never submissions.
 IGNORED_PREFIXES = ("~$", ".~", "._")
 IGNORED_NAMES = {"Thumbs.db", "desktop.ini", ".DS_Store"}
+# A unit's folder for files to be checked only (campaign_ops.intake.precheck): never a submission.
+PRECHECK_FOLDER = "预检"
+_PRECHECK_PART = f"/{PRECHECK_FOLDER}/"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,11 @@ class Entry:
     def folders(self) -> tuple[str, ...]:
         return PurePosixPath(self.path).parts[:-1]
 
+    @property
+    def precheck(self) -> bool:
+        """In a 预检 folder: checked and answered by mail, never stored as a submission."""
+        return _PRECHECK_PART in f"/{self.path}"
+
 
 class Source(Protocol):
     """What intake needs from a drop zone."""
@@ -46,6 +54,8 @@ class Source(Protocol):
     name: str  # recorded with every sighting, so equal paths in two zones never collide
 
     def entries(self) -> Iterator[Entry]: ...
+
+    def precheck_entries(self) -> Iterator[Entry]: ...
 
     def read(self, entry: Entry) -> bytes: ...
 
@@ -86,7 +96,11 @@ class FolderSource:
 
     def entries(self) -> Iterator[Entry]:
         if self.root.exists():
-            yield from self._walk(str(self.root), "")
+            yield from (e for e in self._walk(str(self.root), "") if not e.precheck)
+
+    def precheck_entries(self) -> Iterator[Entry]:
+        if self.root.exists():
+            yield from (e for e in self._walk(str(self.root), "") if e.precheck)
 
     def _walk(self, folder: str, rel: str) -> Iterator[Entry]:
         """Depth first, names sorted (``os.scandir``: a drop zone of 3,000 unit folders is
@@ -188,7 +202,13 @@ class SmbSource:
         import smbclient
 
         self._session()
-        yield from self._walk(smbclient, self._unc_root, "")
+        yield from (e for e in self._walk(smbclient, self._unc_root, "") if not e.precheck)
+
+    def precheck_entries(self) -> Iterator[Entry]:
+        import smbclient
+
+        self._session()
+        yield from (e for e in self._walk(smbclient, self._unc_root, "") if e.precheck)
 
     def _walk(self, smbclient, unc: str, rel: str) -> Iterator[Entry]:
         items = sorted(smbclient.scandir(unc, port=self.login.port), key=lambda e: e.name)

@@ -15,6 +15,7 @@ from campaign_ops.remind.message import OPS_GROUP, Message
 from campaign_ops.remind.state import DeliveryState
 from campaign_ops.store.matrix import MatrixStatus
 from campaign_ops.timeline import Event, build_timeline, escalates
+from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def _for_unit(unit: Unit, **fields: Any) -> Message | None:
 
 
 def _notices(campaign: Campaign, moment: dt.datetime) -> list[Message]:
-    subject = f"{_prefix(campaign)}动员部署通知：工作日程及报表模板"
+    subject = f"{_prefix(campaign)}{MAIL_KIND_LABELS['notice']}：工作日程及报表模板"
     msgs = [
         _for_unit(u, kind="notice", moment=moment.isoformat(), subject=f"{subject}（{u.name}）")
         for u in campaign.units
@@ -69,7 +70,7 @@ def _phase_notices(campaign: Campaign, event: Event, moment: dt.datetime) -> lis
     phase = next(p for p in campaign.phases if p.id == event.phase)
     label = "年度阶段" if phase.kind == "stage" else "阶段"
     subject = (
-        f"{_prefix(campaign)}阶段转换通知：{phase.start.month}月{phase.start.day}日起"
+        f"{_prefix(campaign)}{MAIL_KIND_LABELS['phase']}：{phase.start.month}月{phase.start.day}日起"
         f"进入“{phase.name}”{label}"
     )
     msgs = [
@@ -101,12 +102,14 @@ def _chasers(
             continue
         if overdue:
             subject = (
-                f"{_prefix(campaign)}逾期催报：“{round_.title}”已逾期 {days} 个工作日，"
+                f"{_prefix(campaign)}{MAIL_KIND_LABELS['overdue']}："
+                f"“{round_.title}”已逾期 {days} 个工作日，"
                 f"{unit.short_name}尚缺 {len(missing)} 项材料"
             )
         else:
             subject = (
-                f"{_prefix(campaign)}催报提醒：“{round_.title}”将于{due}截止，"
+                f"{_prefix(campaign)}{MAIL_KIND_LABELS['reminder']}："
+                f"“{round_.title}”将于{due}截止，"
                 f"{unit.short_name}尚缺 {len(missing)} 项材料"
             )
         cc = tuple(e for e in unit.leader_emails if e not in _unit_recipients(unit))
@@ -169,7 +172,7 @@ def _digest(
         moment=moment.isoformat(),
         recipient_key=OPS_GROUP,
         to=to,
-        subject=f"{_prefix(campaign)}报送情况汇总（{moment.month}月{moment.day}日{moment:%H:%M}）",
+        subject=f"{_prefix(campaign)}{MAIL_KIND_LABELS['digest']}（{moment.month}月{moment.day}日{moment:%H:%M}）",
         context={"rounds": rounds, "notified": notified},
     )
 

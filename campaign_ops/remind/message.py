@@ -22,7 +22,7 @@ class Message:
     time (what is missing, why a file was rejected, the digest table); the rest of the body
     is rendered from the campaign when it is sent."""
 
-    kind: str  # notice | phase | reminder | overdue | digest
+    kind: str  # notice | phase | reminder | overdue | digest | receipt | precheck
     moment: str  # ISO 8601 in the campaign's time zone
     recipient_key: str  # unit code, or "ops"
     to: tuple[str, ...]
@@ -31,6 +31,9 @@ class Message:
     round: str | None = None
     unit: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    # The ledger's moment when the email belongs to a thing rather than a time: a pre-check
+    # answer is keyed by the file's sha256, so every scan that sees the file finds it sent.
+    token: str = ""
 
     def key(self, campaign_id: str) -> MailKey:
         """The natural key (campaign, kind, round or '', unit or group, moment)."""
@@ -38,7 +41,7 @@ class Message:
             campaign_id,
             self.kind,
             self.recipient_key,
-            dt.datetime.fromisoformat(self.moment),
+            self.token or dt.datetime.fromisoformat(self.moment),
             round_id=self.round or "",
         )
 

@@ -14,10 +14,27 @@ import sqlalchemy as sa
 from campaign_ops.campaign import Campaign, Round, Unit
 from campaign_ops.mail import Attachment, Draft, render_mail
 from campaign_ops.remind.decide import due_at
+from campaign_ops.remind.location import ROUND_FOLDER_HINT, drop_location
 from campaign_ops.remind.message import OPS_GROUP, Message
 from campaign_ops.remind.state import deliverable_label
 from campaign_ops.store.ledger import message_id_for
 from campaign_ops.store.models import MailLedgerEntry, MailStatus
+from campaign_ops.vocabulary import (
+    MAIL_KIND_LABELS,
+    MISSING_AFTER_DEADLINE,
+    MISSING_BEFORE_DEADLINE,
+    ROUND_STATUS_LABELS,
+)
+
+# The digest's columns (decide._DIGEST_COLUMNS) in the words the board and status use.
+DIGEST_COLUMNS = (
+    ("on_time", ROUND_STATUS_LABELS["accepted_on_time"]),
+    ("late", ROUND_STATUS_LABELS["accepted_late"]),
+    ("rejected", ROUND_STATUS_LABELS["rejected"]),
+    ("not_ready", ROUND_STATUS_LABELS["not_ready"]),
+    ("pending", ROUND_STATUS_LABELS["received"]),
+    ("missing", MISSING_BEFORE_DEADLINE),
+)
 
 # A reservation older than this without an outcome: the sender died mid-send.
 STALE_RESERVATION = dt.timedelta(minutes=30)
@@ -45,6 +62,10 @@ def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
         "attachments": [a.filename for a in attachments],
         **message.context,
     }
+    if unit is not None:
+        found = message.context.get("path") if message.kind == "precheck" else None
+        context["drop"] = drop_location(campaign, unit, precheck_file=found)
+        context["round_folder"] = ROUND_FOLDER_HINT
     if message.kind == "phase":
         context["phase"] = next(p for p in campaign.phases if p.id == message.context["phase"])
     if message.kind == "digest":
@@ -52,6 +73,9 @@ def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
             {**r, "info": campaign.round(r["round"])} for r in message.context["rounds"]
         ]
         context["attention"] = _attention(campaign, message)
+        context["columns"] = DIGEST_COLUMNS
+        context["missing_after"] = MISSING_AFTER_DEADLINE
+        context["kind_labels"] = MAIL_KIND_LABELS
     template = "reminder" if message.kind == "overdue" else message.kind
     html, text = render_mail(template, context)
     return Draft(
@@ -144,7 +168,7 @@ def _attention(campaign: Campaign, digest: Message) -> list[dict[str, Any]]:
                 "subject": row.subject or row.kind,
                 "who": _who(campaign, row.recipient_key),
                 "recipients": row.recipients or "",
-                "moment": _local_moment_text(campaign, row.moment),
+                "moment": _local_moment_text(campaign, row.moment, row.created_at),
                 "error": row.last_error or "",
                 "attempts": row.attempts,
             }
@@ -159,11 +183,14 @@ def _who(campaign: Campaign, recipient_key: str) -> str:
     return "市局工作人员" if recipient_key == OPS_GROUP else recipient_key
 
 
-def _local_moment_text(campaign: Campaign, moment: str) -> str:
-    """A ledger moment (UTC ISO, or another token such as ``submission-42``) for people."""
+def _local_moment_text(campaign: Campaign, moment: str, created: dt.datetime | None = None) -> str:
+    """A ledger moment (UTC ISO) for people; a token moment (a pre-check's sha256, a
+    ``submission-42``) reads as the time the email was first decided."""
     try:
         when = dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     except ValueError:
-        return moment
+        if created is None:
+            return moment
+        when = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
     local = when.astimezone(ZoneInfo(campaign.timezone))
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

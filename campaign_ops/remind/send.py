@@ -43,7 +43,9 @@ def outbox_name(campaign: Campaign, message: Message) -> str:
     moment = dt.datetime.fromisoformat(message.moment)
     return (
         f"{campaign.id}/{moment:%Y-%m-%d_%H%M%S}/"
-        f"{message.kind}-{message.round or 'all'}-{message.recipient_key}.eml"
+        f"{message.kind}-{message.round or 'all'}-{message.recipient_key}"
+        + (f"-{message.token[:12]}" if message.token else "")
+        + ".eml"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -14,6 +15,7 @@ from campaign_ops.mail import OutboxTransport, compose_mail
 from campaign_ops.remind import Message, draft_for, messages_due, send_messages
 from campaign_ops.store import message_id_for, session_scope
 from campaign_ops.store.models import MailLedgerEntry
+from campaign_ops.vocabulary import MAIL_KIND_LABELS, MISSING_AFTER_DEADLINE, ROUND_STATUS_LABELS
 from mail.conftest import DEMO
 from mail.helpers import Desk, beijing
 
@@ -193,11 +195,12 @@ def test_digest_tells_ops_who_submitted_who_is_late_and_who_was_rejected(
     ]
     assert r1["reminded"] == 9  # the rejected unit and the eight missing ones; 紫阳 is half-done
     text = text_of(ankang, digest, tmp_path)
-    assert "按时报齐（1）：汉滨区局" in text
-    assert "逾期后补齐（1）：汉阴县局" in text
-    assert "文件被退回（1）：石泉县局" in text
-    assert "逾期未报送（8）：宁陕县局" in text
-    assert "本时刻已向其中 9 个单位发送逾期催报" in text
+    # the board's and the status command's words (campaign_ops.vocabulary)
+    assert f"{ROUND_STATUS_LABELS['accepted_on_time']}（1）：汉滨区局" in text
+    assert f"{ROUND_STATUS_LABELS['accepted_late']}（1）：汉阴县局" in text
+    assert f"{ROUND_STATUS_LABELS['rejected']}（1）：石泉县局" in text
+    assert f"{MISSING_AFTER_DEADLINE}（8）：宁陕县局" in text
+    assert f"本时刻已向其中 9 个单位发送{MAIL_KIND_LABELS['overdue']}" in text
 
 
 # ---- sending through the ledger --------------------------------------------------------------
@@ -301,7 +304,14 @@ def test_digest_also_lists_other_failed_mail_of_the_campaign(ankang, tmp_path):
     text = text_of(ankang, digest, tmp_path)
 
     assert "- [发送失败] 收件回执" in text
-    assert "收件：汉阴县局（hanyin@ankang-amr.example.invalid），应发时刻 submission-42" in text
+    # a mail keyed by a token (a submission, a pre-checked file's sha256) shows when it was
+    # decided, in the campaign's time, not the token
+    assert re.search(
+        r"收件：汉阴县局（hanyin@ankang-amr\.example\.invalid），"
+        r"应发时刻 \d{4}年\d+月\d+日 \d\d:\d\d",
+        text,
+    )
+    assert "submission-42" not in text
     assert "原因：550 mailbox unavailable" in text
 
 
