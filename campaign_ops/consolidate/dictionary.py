@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from campaign_ops.forms.spec import FormSpec, Layout
+from campaign_ops.vocabulary import (
+    FORM_STATUS_LABELS,
+    ON_TIME_RATE,
+    REPORTING_RATE,
+    ROUND_STATUS_LABELS,
+)
 
 ROW_COUNT = "row_count"  # derived column of a list form's 合计 row: rows filled in
 ALL_UNITS = "*"  # unit_code of the all-units figures in merged_to_date and merged_changes
@@ -126,8 +132,8 @@ TABLES: tuple[TableDoc, ...] = (
             ("unit_position", "单位在行动配置中的顺序（报表按此排序）"),
             (
                 "status",
-                "accepted=已采用；rejected=退回待改；not_ready=文件未就绪；"
-                "received=待校验；missing=未报送。只有 accepted 的数据计入汇总",
+                "；".join(f"{k}={label}" for k, label in FORM_STATUS_LABELS.items())
+                + "。只有 accepted 的数据计入汇总",
             ),
             ("submission_id / version", "采用的报送版本（同一单位多次报送时取最新通过校验的版本）"),
             ("on_time", "采用的版本是否在截止时间前收到（1/0）"),
@@ -193,7 +199,7 @@ TABLES: tuple[TableDoc, ...] = (
             ("on_time", "按时报齐单位数"),
             (
                 "reporting_rate / on_time_rate",
-                "报送率 = actual/expected；按时报送率 = on_time/expected",
+                f"{REPORTING_RATE} = actual/expected；{ON_TIME_RATE} = on_time/expected",
             ),
         ),
     ),
@@ -203,7 +209,7 @@ TABLES: tuple[TableDoc, ...] = (
         "每轮次 × 应报单位一行",
         (
             *_keys("campaign_id", "round_id", "unit_code"),
-            ("status / status_label", "按时报送、逾期报送、退回待改、文件未就绪、待校验、未报送"),
+            ("status / status_label", "、".join(ROUND_STATUS_LABELS.values())),
             ("submitted_at", "最近一次收到材料的时间（UTC）"),
             ("version", "最近的版本号"),
         ),
@@ -215,7 +221,7 @@ TABLES: tuple[TableDoc, ...] = (
         (
             *_keys("campaign_id", "unit_code"),
             ("expected / actual / on_time", "应报轮次数 / 报齐轮次数 / 按时报齐轮次数"),
-            ("reporting_rate / on_time_rate", "报送率 / 按时报送率"),
+            ("reporting_rate / on_time_rate", f"{REPORTING_RATE} / {ON_TIME_RATE}"),
         ),
     ),
     TableDoc(

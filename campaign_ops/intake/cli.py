@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("campaign_id", metavar="ID")
     p.add_argument("--source", type=Path, help="从这个文件夹收取（缺省为行动配置的共享目录）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出每个文件的处理结果")
-    p.add_argument("--no-receipts", action="store_true", help="不给报送单位发回执")
+    p.add_argument("--no-receipts", action="store_true", help="不给报送单位发回执和预检结果")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("assign", help="把一份报送材料改为计入另一轮次（或确认当前轮次）")
@@ -85,11 +85,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     outcomes = process(campaign, source, todo, now, progress=progress)
     progress.close()
     if not args.no_receipts:
+        from campaign_ops.intake.precheck import send_prechecks
         from campaign_ops.intake.receipts import send_receipts
 
         sent = send_receipts(campaign, now)
-        if sent and not args.json:
-            print(f"已发送回执 {sum(d.status == 'sent' for d in sent)} 封")
+        answered = send_prechecks(campaign, now, source)
+        if not args.json:
+            if sent:
+                print(f"已发送回执 {sum(d.status == 'sent' for d in sent)} 封")
+            if answered:
+                print(f"已回复预检 {sum(d.status == 'sent' for d in answered)} 封")
     outcomes = waiting + outcomes
     if args.json:
         print(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))

@@ -84,7 +84,7 @@ def pending(
         for e in entries:
             if done.get(e.path) == (e.size, e.mtime):
                 continue  # unchanged since it got its final outcome
-            reason = _not_ready_reason(e, dt.datetime.now(dt.UTC))
+            reason = not_ready_reason(e, dt.datetime.now(dt.UTC))
             if reason is None:
                 todo.append(e)
                 continue
@@ -113,7 +113,7 @@ def _current_round(campaign: Campaign, now: dt.datetime) -> Round | None:
     return min(upcoming, key=lambda r: r.deadline) if upcoming else None
 
 
-def _not_ready_reason(entry: Entry, wall_clock: dt.datetime) -> str | None:
+def not_ready_reason(entry: Entry, wall_clock: dt.datetime) -> str | None:
     """Why a file cannot be read yet. Always judged on the real clock (a replayed run's
     logical time must never make a file that is being copied look complete)."""
     if entry.size == 0:

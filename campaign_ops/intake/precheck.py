@@ -2,9 +2,10 @@
 
 A unit drops a file into ``<its folder>/预检/``. At the next collect scan the file is archived
 by its sha256 (nothing received is ever lost), checked exactly as ``campaign-ops check``
-checks it (that command's own function is called: one answer for both), and the unit gets one
-email: every problem with its sheet, row and column, or "this file would be accepted — now put
-it in your unit folder itself". The file never becomes a submission: no intake event, no
+checks it (intake's own preview, as if the file were in the unit folder: one answer for
+both), and the unit gets one email: what the file would count for, and every problem with its
+sheet, row and column, or "this file would be accepted — now put it in your unit folder
+itself". The file never becomes a submission: no intake event, no
 status, no report changes.
 
 The mail ledger key is (campaign, "precheck", unit, sha256): every later scan that still sees
@@ -15,18 +16,16 @@ gets a new answer; an answer that definitely failed to go out is tried again nex
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
-import json
 import logging
-import tempfile
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign, Unit
-from campaign_ops.intake.sources import Entry, Source
+from campaign_ops.intake.sources import PRECHECK_FOLDER, Entry, Source
 from campaign_ops.remind.message import Message
 
 log = logging.getLogger(__name__)
@@ -35,17 +34,45 @@ KIND = "precheck"
 MAX_FINDINGS_SHOWN = 30  # per file; a file with more problems is usually the wrong template
 
 
-def prechecks_due(
+@dataclass(frozen=True)
+class _Asked:
+    """A pre-check file to answer: archived, not yet answered."""
+
+    unit: Unit
+    entry: Entry
+    sha256: str
+    data: bytes
+    to: tuple[str, ...]
+
+
+def prechecks_due(campaign: Campaign, source: Source, moment: dt.datetime) -> list[Message]:
+    """One answer per pre-check file whose content has not been answered yet. The files are
+    archived in one transaction; each is then checked as intake would (nothing is stored but
+    the archived bytes)."""
+    from campaign_ops.store import session_scope
+
+    with session_scope() as session:
+        asked = _files_to_answer(campaign, source, moment, session)
+    local = moment.astimezone(ZoneInfo(campaign.timezone))
+    out: list[Message] = []
+    for a in asked:
+        try:
+            result = check_file(campaign, a.entry, a.data, moment)
+        except Exception:  # one file the checker cannot handle must not stop the others
+            log.exception("预检 %s 失败，下次收取时重试", a.entry.path)
+            continue
+        out.append(_message(campaign, a.unit, a.entry, a.sha256, result, local, a.to))
+    return out
+
+
+def _files_to_answer(
     campaign: Campaign, source: Source, moment: dt.datetime, session: Any
-) -> list[Message]:
-    """One answer per pre-check file whose content has not been answered yet (archived and
-    checked here; nothing is stored but the archived bytes)."""
+) -> list[_Asked]:
     from campaign_ops.intake.identify import matcher_for, unit_from_path
     from campaign_ops.store.archive import known_content
 
     matcher = matcher_for(campaign)
-    local = moment.astimezone(ZoneInfo(campaign.timezone))
-    out: list[Message] = []
+    out: list[_Asked] = []
     answered: set[tuple[str, str]] = set()
     for entry in source.precheck_entries():
         if not _settled(entry):
@@ -71,21 +98,15 @@ def prechecks_due(
         if (unit.code, sha) in answered or _already_answered(session, campaign, unit, sha):
             continue
         answered.add((unit.code, sha))
-        try:
-            result = check_file(campaign, entry.name, data)
-        except Exception:  # one file the checker cannot handle must not stop the others
-            log.exception("预检 %s 失败，下次收取时重试", entry.path)
-            continue
-        out.append(_message(campaign, unit, entry, sha, result, local, to))
+        out.append(_Asked(unit, entry, sha, data, to))
     return out
 
 
 def _settled(entry: Entry) -> bool:
     """As intake judges readiness: an empty or just-modified file may still be copying."""
-    from campaign_ops.intake.pipeline import SETTLE_SECONDS
+    from campaign_ops.intake.pipeline import not_ready_reason
 
-    age = (dt.datetime.now(dt.UTC) - entry.mtime).total_seconds()
-    return entry.size > 0 and not (0 <= age < SETTLE_SECONDS)
+    return not_ready_reason(entry, dt.datetime.now(dt.UTC)) is None
 
 
 def _archive(
@@ -122,25 +143,44 @@ def _already_answered(session: Any, campaign: Campaign, unit: Unit, sha: str) ->
     return entry is not None and entry.status != MailStatus.failed.value
 
 
-def check_file(campaign: Campaign, name: str, data: bytes) -> dict[str, Any]:
-    """What ``campaign-ops check`` says about this file (its JSON result for one file).
+class _AsIfSubmitted:
+    """One pre-check file, seen where it would be submitted (its unit folder, without 预检),
+    so that it is identified and routed exactly as intake will identify and route it."""
 
-    The command itself runs, through the command line's own parser, so the pre-check can
-    never drift from the check county staff or ops run by hand."""
-    from campaign_ops.cli import build_parser
-    from campaign_ops.intake.identify import is_spreadsheet
+    name = "precheck"
 
-    if not is_spreadsheet(name):
-        return {"status": "document", "errors": [], "warnings": []}
-    with tempfile.TemporaryDirectory(prefix="campaign-ops-precheck-") as tmp:
-        path = Path(tmp) / PurePosixPath(name).name
-        path.write_bytes(data)
-        args = build_parser().parse_args(["check", campaign.id, str(path), "--json"])
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            args.func(args)
-    [result] = json.loads(printed.getvalue())["files"]
-    return result
+    def __init__(self, entry: Entry, data: bytes):
+        parts = [p for p in PurePosixPath(entry.path).parts if p != PRECHECK_FOLDER]
+        self._entry = Entry(str(PurePosixPath(*parts)), entry.size, entry.mtime)
+        self._data = data
+
+    def entries(self) -> Iterator[Entry]:
+        yield self._entry
+
+    def read(self, entry: Entry) -> bytes:
+        return self._data
+
+
+def check_file(campaign: Campaign, entry: Entry, data: bytes, now: dt.datetime) -> dict[str, Any]:
+    """What intake would make of this file were it put in the unit folder now: the same
+    preview ``campaign-ops check`` runs (nothing stored), as the mail needs it."""
+    from campaign_ops.intake.pipeline import preview
+    from campaign_ops.intake.receipts import counted_for
+
+    (seen,) = preview(campaign, _AsIfSubmitted(entry, data), now, warehouse=True)
+    outcome, result = seen.outcome, seen.result
+    status = outcome.outcome
+    if status == "rejected" and result is not None and result.status == "refused":
+        status = "refused"
+    return {
+        "status": status,
+        "message": outcome.message,
+        "counted_for": counted_for(campaign, outcome.round, outcome.deliverable),
+        "form_title": result.form_title if result else None,
+        "refusal_message": result.refusal_message if result else None,
+        "errors": outcome.errors,
+        "warnings": outcome.warnings,
+    }
 
 
 def _message(
@@ -155,14 +195,12 @@ def _message(
     errors = [_finding(f) for f in result.get("errors") or []]
     warnings = [_finding(f) for f in result.get("warnings") or []]
     status = result["status"]
-    if status == "accepted":
-        verdict = "可以接收" + (f"，另有 {len(warnings)} 处请核实" if warnings else "")
-    elif status == "rejected":
-        verdict = f"有 {len(errors)} 处问题需要修改"
-    elif status == "refused":
-        verdict = "无法读取，需要重新制作"
-    else:
-        verdict = "文档无需预检"
+    verdict = {
+        "accepted": "可以接收" + (f"，另有 {len(warnings)} 处请核实" if warnings else ""),
+        "rejected": f"有 {len(errors)} 处问题需要修改",
+        "refused": "无法读取，需要重新制作",
+        "duplicate": "与贵单位此前报送的文件相同",
+    }.get(status, "无法确定计入哪个单位或哪项材料")
     return Message(
         kind=KIND,
         moment=moment.isoformat(),
@@ -175,6 +213,8 @@ def _message(
             "file": entry.name,
             "path": entry.path,
             "status": status,
+            "message": result["message"],
+            "counted_for": result["counted_for"],
             "form_title": result.get("form_title"),
             "refusal": result.get("refusal_message"),
             "errors": errors[:MAX_FINDINGS_SHOWN],
@@ -213,11 +253,9 @@ def send_prechecks(campaign: Campaign, moment: dt.datetime, source: Source | Non
     from campaign_ops.intake.sources import source_for
     from campaign_ops.mail.transport import open_transport
     from campaign_ops.remind import send_messages
-    from campaign_ops.store import session_scope
 
     source = source or source_for(campaign)
-    with session_scope() as session:
-        messages = prechecks_due(campaign, source, moment, session)
+    messages = prechecks_due(campaign, source, moment)
     if not messages:
         return []
     transport = open_transport()

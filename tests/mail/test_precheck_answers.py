@@ -70,10 +70,13 @@ def test_an_old_xls_a_document_and_a_half_copied_file_in_the_precheck_folder(ank
     ]
     assert MAIL_KIND_LABELS["precheck"] in str(xls["Subject"])
     text = xls.get_body(("plain",)).get_content()
-    assert "系统无法读取这个文件" in text and ".xlsx" in text  # says what to do instead
-    assert by_file["统计表.xls"].message.context["status"] == "refused"
+    # intake's answer: an old .xls is not read, and the name does not say which table it is
+    assert "另存为" in text and ".xlsx" in text  # says what to do instead
+    assert by_file["统计表.xls"].message.context["status"] == "unidentified"
     text = doc.get_body(("plain",)).get_content()
-    assert "预检只检查 Excel 统计表" in text and f"{drop}/{unit.name}" in text
+    # a document is identified and routed as intake will: what it would count for
+    assert "检查通过" in text and f"{drop}/{unit.name}" in text
+    assert "将计入：工作总结及企业自查整改书面报告（12月10日前） · 工作总结" in text
     source.reads = 0
     assert send_prechecks(ankang, MOMENT + dt.timedelta(minutes=30), source) == []
     assert source.reads == 0  # answered and unchanged: not even read again
