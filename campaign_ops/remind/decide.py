@@ -134,6 +134,7 @@ def _chasers(
 _DIGEST_COLUMNS = {
     MatrixStatus.accepted_on_time: "on_time",
     MatrixStatus.accepted_late: "late",
+    MatrixStatus.partial: "partial",
     MatrixStatus.rejected: "rejected",
     MatrixStatus.received: "pending",
     MatrixStatus.not_ready: "not_ready",
@@ -162,7 +163,7 @@ def _digest(
         table: dict[str, list[str]] = {v: [] for v in _DIGEST_COLUMNS.values()}
         for unit in campaign.units_for(round_):
             table[_DIGEST_COLUMNS[state.status(unit, round_)]].append(unit.short_name)
-        incomplete = any(table[k] for k in ("rejected", "pending", "not_ready", "missing"))
+        incomplete = any(names for k, names in table.items() if k not in ("on_time", "late"))
         if round_.id in chased or (past and incomplete):
             reminded = [m.unit for m in decided if m.round == round_.id]
             rounds.append({"round": round_.id, "past": past, "reminded": len(reminded), **table})
@@ -173,7 +174,7 @@ def _digest(
         recipient_key=OPS_GROUP,
         to=to,
         subject=f"{_prefix(campaign)}{MAIL_KIND_LABELS['digest']}（{moment.month}月{moment.day}日{moment:%H:%M}）",
-        context={"rounds": rounds, "notified": notified},
+        context={"rounds": rounds, "notified": notified, "to_confirm": state.to_confirm},
     )
 
 

@@ -30,6 +30,7 @@ from campaign_ops.vocabulary import (
 DIGEST_COLUMNS = (
     ("on_time", ROUND_STATUS_LABELS["accepted_on_time"]),
     ("late", ROUND_STATUS_LABELS["accepted_late"]),
+    ("partial", ROUND_STATUS_LABELS["partial"]),
     ("rejected", ROUND_STATUS_LABELS["rejected"]),
     ("not_ready", ROUND_STATUS_LABELS["not_ready"]),
     ("pending", ROUND_STATUS_LABELS["received"]),

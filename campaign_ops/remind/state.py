@@ -41,11 +41,19 @@ class DeliveryState:
     (with the rejection reasons). Requirements come from the YAML, so a round the warehouse
     has not heard of yet counts as "nothing delivered" rather than "nothing required"."""
 
-    def __init__(self, campaign: Campaign, matrix: SubmissionMatrix, latest: dict, findings: dict):
+    def __init__(
+        self,
+        campaign: Campaign,
+        matrix: SubmissionMatrix,
+        latest: dict,
+        findings: dict,
+        to_confirm: list[dict[str, Any]] | None = None,
+    ):
         self.campaign = campaign
         self.matrix = matrix
         self._latest: dict[tuple[str, str, str], Submission] = latest
         self._findings: dict[int, list[ValidationFinding]] = findings
+        self.to_confirm = to_confirm or []  # deliveries whose round ops should confirm
 
     @classmethod
     def load(cls, session: Session, campaign: Campaign) -> DeliveryState:
@@ -64,7 +72,8 @@ class DeliveryState:
                 .order_by(ValidationFinding.submission_id, ValidationFinding.position)
             ):
                 findings[f.submission_id].append(f)
-        return cls(campaign, matrix, latest, findings)
+        to_confirm = rounds_to_confirm_for_people(session, campaign)
+        return cls(campaign, matrix, latest, findings, to_confirm)
 
     def status(self, unit: Unit, round_: Round) -> MatrixStatus:
         """The matrix cell, except that a unit still owing something counts as missing it
@@ -73,9 +82,11 @@ class DeliveryState:
         if status.complete:
             return status
         states = {o.state for o in self.outstanding(unit, round_)}
-        for candidate in (MatrixStatus.rejected, MatrixStatus.not_ready, MatrixStatus.missing):
+        for candidate in (MatrixStatus.rejected, MatrixStatus.not_ready):
             if candidate.value in states:
                 return candidate
+        if MatrixStatus.missing.value in states:
+            return MatrixStatus.partial if status == MatrixStatus.partial else MatrixStatus.missing
         return MatrixStatus.received
 
     def outstanding(self, unit: Unit, round_: Round) -> list[Outstanding]:
@@ -128,3 +139,28 @@ def _finding_text(f: ValidationFinding) -> str:
     if f.value_found:
         text += f"（填报值：{f.value_found}）"
     return text
+
+
+def rounds_to_confirm_for_people(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
+    """Deliveries intake counted for the earliest of several rounds that still needed them,
+    as the digest and the board list them (with the command that moves one)."""
+    from campaign_ops.store.assign import rounds_to_confirm
+
+    out = []
+    for sub in rounds_to_confirm(session, campaign.id):
+        counted = campaign.round(sub.round_id)
+        others = [r for r in (sub.round_candidates or "").split(",") if r and r != sub.round_id]
+        labels = {d.key: d.label for d in counted.deliverables}
+        out.append(
+            {
+                "submission": sub.id,
+                "unit": campaign.unit(sub.unit_code).short_name,
+                "deliverable": labels.get(sub.deliverable_key, sub.deliverable_key),
+                "round": counted.title,
+                "others": [campaign.round(r).title for r in others],
+                "command": f"campaign-ops assign {campaign.id} {sub.id} --round {others[0]}"
+                if others
+                else "",
+            }
+        )
+    return out

@@ -89,6 +89,12 @@ def test_a_late_narrative_counts_for_the_round_that_still_needs_it(drop, capsys,
     assert "计入：第一次阶段性报送（5月10日前） · 典型案例" in text_of(receipt)
     assert "如应计入其他轮次请告知市局" in text_of(receipt)
 
+    # ops hear of it in their digest, with the command that moves it
+    digest = _digest_text(dt.datetime(2023, 5, 22, 9, tzinfo=TZ), tmp_path)
+    assert "需要确认计入轮次的材料（1 份）" in digest
+    assert "宁陕县局《典型案例》：已计入“第一次阶段性报送（5月10日前）”" in digest
+    assert "--round r3" in digest
+
     args = ["assign", CAMPAIGN, name, "--round", "r3", "--reason", "单位来电说明是第二次的案例"]
     assert main([*args, "--by", "wangruilan"]) == 0
     assert "改为计入“第二次阶段性报送（7月10日前）”" in capsys.readouterr().out
@@ -109,6 +115,20 @@ def test_a_late_narrative_counts_for_the_round_that_still_needs_it(drop, capsys,
         ).all()
     engine.dispose()
     assert rows == [("wangruilan", "r1", "r3", "单位来电说明是第二次的案例")]
+    # confirmed by a person: no longer in the digest
+    assert "需要确认计入轮次" not in _digest_text(dt.datetime(2023, 5, 22, 9, tzinfo=TZ), tmp_path)
+
+
+def _digest_text(moment: dt.datetime, tmp_path: Path) -> str:
+    """The ops digest of an overdue-reminder moment, as ops read it."""
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.remind import draft_for, messages_due
+    from campaign_ops.store import session_scope
+
+    campaign = get_campaign(CAMPAIGN)
+    with session_scope(readonly=True) as s:
+        (digest,) = [m for m in messages_due(campaign, moment, s) if m.kind == "digest"]
+    return draft_for(campaign, digest, tmp_path).text
 
 
 def test_a_date_in_the_name_still_wins(drop, capsys):
