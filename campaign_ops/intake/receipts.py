@@ -51,7 +51,7 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
             "outcome_label": FILE_OUTCOME_LABELS[e.outcome],
             "message": e.message or "",
             "round": round_id,
-            "counted_for": counted_for(campaign, round_id, sub.deliverable_key if sub else None),
+            "counted_for": counted_for(campaign, round_id, sub.deliverable_key) if sub else "",
             "round_to_confirm": bool(sub and sub.round_candidates),
             "version": sub.version if sub else None,
             "on_time": sub.on_time if sub else None,
@@ -73,6 +73,8 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
             verdict = f"{rejected} 个文件需要修改后重新报送"
         elif accepted == len(files):
             verdict = "全部接收"
+        elif accepted == 0:
+            verdict = "均为此前已报送过的相同文件"
         else:
             verdict = f"接收 {accepted} 个，其余为此前已报送过的相同文件"
         title = campaign.display_title
