@@ -7,7 +7,10 @@
 
 Airflow runs as ``airflow standalone`` on the embedded default (SQLite metadata database,
 LocalExecutor, examples off) with ``AIRFLOW_HOME=$CAMPAIGN_OPS_HOME/airflow`` — the home
-``make demo`` uses, so the UI and the campaign board show the demo's runs.
+``make demo`` uses, so the UI and the campaign board show the demo's runs. Before it starts,
+the DAGs of live campaigns that Airflow holds paused are unpaused
+(``campaign_ops.board.live_dags``), and Airflow's default time zone is the campaigns'
+(``CAMPAIGN_OPS_TIMEZONE``; the board plugin makes it the UI's default display zone too).
 
 Why it is written this way (DESIGN.md §4):
 
