@@ -31,7 +31,7 @@ from campaign_ops.store.models import (
     SubmissionStatus,
 )
 from campaign_ops.store.values import findings_of
-from campaign_ops.timeline import build_timeline
+from campaign_ops.timeline import Timeline, build_timeline
 from campaign_ops.vocabulary import (
     MAIL_KIND_LABELS,
     MISSING_AFTER_DEADLINE,
@@ -305,9 +305,10 @@ def build_board(
         authority=campaign.authority,
         period=f"{campaign.start}～{campaign.end}",
         phase=phase_text(campaign, local_now.date()),
-        live=is_live(build_timeline(campaign), now),
     )
-    _add_timeline(board, campaign, local_now)
+    timeline = build_timeline(campaign)
+    board.live = is_live(timeline, now)
+    _add_timeline(board, campaign, timeline, local_now)
     board.dags = [
         DagView(
             dag_id=dag_id(campaign.id, kind),
@@ -352,8 +353,9 @@ def _fmt(moment: dt.datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _add_timeline(board: CampaignBoard, campaign: Campaign, local_now: dt.datetime) -> None:
-    timeline = build_timeline(campaign)
+def _add_timeline(
+    board: CampaignBoard, campaign: Campaign, timeline: Timeline, local_now: dt.datetime
+) -> None:
     tz = local_now.tzinfo
     assert isinstance(tz, ZoneInfo)
     upcoming = [e for e in timeline.of_kind("deadline") if e.at(campaign.timezone) >= local_now]

@@ -255,7 +255,7 @@ def test_demo_runs_are_named_after_their_moments_and_last_seconds(
         assert runs
         for run in runs:
             moment = dt.datetime.fromisoformat(run["logical_date"]).astimezone(tz)
-            assert run["run_id"] == f"manual__{moment.isoformat()}"  # 2023-05-10T18:30:00+08:00
+            assert run["dag_run_id"] == f"manual__{moment.isoformat()}"  # 2023-05-10T18:30:00+08:00
             took = dt.datetime.fromisoformat(run["end_date"]) - dt.datetime.fromisoformat(
                 run["start_date"]
             )
