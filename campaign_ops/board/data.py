@@ -564,13 +564,22 @@ def attention(board: CampaignBoard) -> list[str]:
     for r_index, r in enumerate(board.rounds):
         overdue = [u.name for u in board.units if u.cells[r_index].style.css == "overdue"]
         if overdue and board.has_submissions_data:
-            names = "、".join(overdue[:5]) + ("等" if len(overdue) > 5 else "")
-            items.append(f"“{titles[r.id].title}”已截止，{len(overdue)} 个单位逾期未报：{names}")
+            items.append(
+                f"“{titles[r.id].title}”已截止，{len(overdue)} 个单位"
+                f"{MISSING_AFTER_DEADLINE}：{_names(overdue)}"
+            )
+        partial = [u.name for u in board.units if u.cells[r_index].style.css == "partial"]
+        if partial and r.passed:
+            items.append(
+                f"“{titles[r.id].title}”已截止，{len(partial)} 个单位"
+                f"{ROUND_STATUS_LABELS['partial']}、仍缺材料：{_names(partial)}"
+            )
     if board.rejections:
         items.append(f"{len(board.rejections)} 份材料被退回，等待单位修改后重报")
     pending = sum(1 for u in board.units for c in u.cells if c.style.css == "pending")
     if pending:
-        items.append(f"{pending} 份材料待审核或文件未就绪")
+        waiting = f"{ROUND_STATUS_LABELS['received']}或{ROUND_STATUS_LABELS['not_ready']}"
+        items.append(f"{pending} 份材料{waiting}")
     unsure = [m for m in board.mails if m.needs_human]
     if unsure:
         items.append(f"{len(unsure)} 封邮件发送失败或状态不明，请核实")
@@ -584,6 +593,10 @@ def attention(board: CampaignBoard) -> list[str]:
         if d.last_state == "failed":
             items.append(f"{d.kind_label}任务最近一次运行失败（{d.dag_id}）")
     return items
+
+
+def _names(names: list[str]) -> str:
+    return "、".join(names[:5]) + ("等" if len(names) > 5 else "")
 
 
 def broken_campaigns(items: Iterable[Campaign | CampaignFileError]) -> list[BrokenCampaign]:

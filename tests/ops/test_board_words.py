@@ -87,3 +87,23 @@ def test_a_finished_campaign_may_stay_paused() -> None:
     board = build_board(campaign, None, now=AFTER_THE_END, paused=_paused(campaign.id))
     assert not board.live
     assert not [a for a in board.attention if "暂停" in a]
+
+
+def test_units_still_partial_after_the_deadline_need_a_person() -> None:
+    from campaign_ops.board.data import CampaignBoard, Cell, RoundView, UnitLine, attention
+
+    def board(passed: bool) -> CampaignBoard:
+        partial = cell_style("partial", overdue=passed)
+        b = CampaignBoard(id="x", title="t", authority="a", period="p", phase="ph")
+        b.rounds = [RoundView("r1", "第一轮", "2023-05-10 18:00", passed, 2, 1, 1)]
+        b.units = [
+            UnitLine("a", "甲县局", (Cell("a", "r1", partial, "", None),)),
+            UnitLine(
+                "b", "乙县局", (Cell("b", "r1", cell_style("accepted_on_time", False), "", None),)
+            ),
+        ]
+        return b
+
+    [item] = attention(board(passed=True))
+    assert "第一轮" in item and ROUND_STATUS_LABELS["partial"] in item and "甲县局" in item
+    assert attention(board(passed=False)) == []  # before the deadline it is work in progress
