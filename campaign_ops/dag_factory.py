@@ -141,6 +141,9 @@ def _common(campaign: Campaign, timeline: Timeline, kind: str) -> dict:
         "max_active_runs": 1,
         "start_date": _start(campaign),
         "params": {},
+        # A live campaign's DAGs run as soon as Airflow registers them; a finished campaign's
+        # stay paused, or the scheduler would replay its last reminder or report moment.
+        "is_paused_upon_creation": not is_live(timeline),
     }
 
 
@@ -154,6 +157,13 @@ def collect_timetable(campaign: Campaign) -> BaseTimetable:
 def collect_window_end(timeline: Timeline) -> pendulum.DateTime:
     """Submissions keep arriving until the last overdue reminder and final report."""
     return pendulum.instance(max(timeline.moments("reminder", "report", "deadline")))
+
+
+def is_live(timeline: Timeline, now: dt.datetime | None = None) -> bool:
+    """The campaign still has something to do: a deadline, reminder or report ahead (also
+    before it starts, when its mobilization notice is still to go out)."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now <= collect_window_end(timeline)
 
 
 def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
@@ -190,7 +200,9 @@ def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
                 outlets=[accepted_data_asset(campaign.id)],
             )
             def publish(results: list[list[dict]]) -> int:
-                outcomes = [o for batch in results for o in batch]
+                # One slice read: iterating the lazy sequence asks for one item past the
+                # end, which Airflow logs as an "XCom not found" error on every run.
+                outcomes = [o for batch in results[:] for o in batch]
                 if not tasks.accepted_data_changed(outcomes):
                     raise AirflowSkipException("没有新接收的数据，不触发汇总")
                 return len(outcomes)

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +62,7 @@ COLLECT_WITHIN = dt.timedelta(days=1)
 COLLECT_DELAY = dt.timedelta(minutes=30)
 
 
-def _prepare_airflow(home: Path) -> Path:
+def _prepare_airflow(home: Path, timezone: str) -> Path:
     """Point Airflow at a home of its own under the demo state; must run before importing it."""
     airflow_home = home / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
@@ -68,8 +70,28 @@ def _prepare_airflow(home: Path) -> Path:
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     os.environ.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
+    os.environ.setdefault("AIRFLOW__CORE__DEFAULT_TIMEZONE", timezone)
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    quiet_known_warnings()
     return Path(os.environ["AIRFLOW_HOME"])
+
+
+def quiet_known_warnings() -> None:
+    """Two lines ``dag.test`` prints on a healthy replay, nothing a demo user can act on:
+    Starlette's test client (``dag.test``'s way to the execution API) warns that it will need
+    ``httpx2``, and when a collect run finds no new file, ``dag.test``'s loop says "No tasks
+    to run" for the one poll in which the follow-up tasks wait to be skipped."""
+    warnings.filterwarnings(
+        "ignore", message=r"Using `httpx` with `starlette.testclient` is deprecated"
+    )
+    dag_log = logging.getLogger("airflow.sdk.definitions.dag")
+    if not any(isinstance(f, _NoTasksToRun) for f in dag_log.filters):
+        dag_log.addFilter(_NoTasksToRun())
+
+
+class _NoTasksToRun(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("No tasks to run")
 
 
 def _say(text: str) -> None:
@@ -263,7 +285,7 @@ def replay(
             units.put(pending.pop(0))  # type: ignore[union-attr]
         dag = bag.dags[dag_id(campaign.id, kind)]
         t0 = time.monotonic()
-        run = dag.test(logical_date=moment)
+        run = run_at(dag, moment)
         counts[kind] = counts.get(kind, 0) + 1
         mark = "✓" if run.state == "success" else "✗"
         local = moment.astimezone(ZoneInfo(campaign.timezone))
@@ -271,6 +293,23 @@ def replay(
         if run.state != "success":
             raise RuntimeError(f"{dag.dag_id} @ {moment} 运行失败：{run.state}")
     return counts
+
+
+def run_at(dag: Any, moment: dt.datetime) -> Any:
+    """``dag.test`` for ``moment``, recorded so that the UI reads it sensibly: the run is
+    named after the moment it stands for (``manual__2023-05-10T18:30:00+08:00``, not the
+    wall clock), and its start is when it really started, so its duration is seconds, not
+    the years between the moment and the replay. Replaying the same moment replaces the
+    earlier run of it (``dag.test`` does so by logical date)."""
+    import sqlalchemy as sa
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    started = dt.datetime.now(dt.UTC)
+    run = dag.test(logical_date=moment, run_after=moment)
+    with create_session() as session:
+        session.execute(sa.update(DagRun).where(DagRun.id == run.id).values(start_date=started))
+    return run
 
 
 # ---- main ---------------------------------------------------------------------------------------
@@ -289,7 +328,7 @@ def main() -> int:
 
     cfg = settings()
     cfg.home.mkdir(parents=True, exist_ok=True)
-    airflow_home = _prepare_airflow(cfg.home)
+    airflow_home = _prepare_airflow(cfg.home, cfg.timezone)
     started = time.monotonic()
 
     from campaign_ops.campaign import CampaignFileError, get_campaign, load_campaigns
@@ -316,6 +355,7 @@ def main() -> int:
     _say("2) 准备 Airflow 元数据库（SQLite）和空的数据仓库")
     from airflow.utils.db import initdb
 
+    quiet_known_warnings()  # again: importing Airflow may have put its own filters first
     t0 = time.monotonic()
     initdb()
     _fresh(cfg)
@@ -370,8 +410,10 @@ def _summary(campaign) -> None:
     """What the outbox holds, by kind: the story in numbers."""
     import sqlalchemy as sa
 
+    from campaign_ops.board.data import MAIL_STATUS_LABELS
     from campaign_ops.store import session_scope
-    from campaign_ops.store.models import MailLedgerEntry
+    from campaign_ops.store.models import MailLedgerEntry, MailStatus
+    from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
     with session_scope() as s:
         rows: list[Any] = s.execute(
@@ -380,7 +422,8 @@ def _summary(campaign) -> None:
             .group_by(MailLedgerEntry.kind, MailLedgerEntry.status)
         ).all()
     for kind, status, n in rows:
-        _say(f"   邮件 {kind:<15} {status:<8} {n} 封")
+        what = MAIL_KIND_LABELS.get(kind, kind)
+        _say(f"   {what}：{MAIL_STATUS_LABELS.get(MailStatus(status), status)} {n} 封")
 
 
 if __name__ == "__main__":

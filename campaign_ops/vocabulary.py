@@ -62,6 +62,7 @@ MAIL_KIND_LABELS: dict[str, str] = {
     "receipt": "报送回执",
     "precheck": "预检结果",
     "report": "汇总报告",
+    "report_revised": "汇总报告（更正版）",  # a round's report re-sent after a late correction
     "digest": "报送情况汇总",
 }
 

@@ -7,7 +7,10 @@
 
 Airflow runs as ``airflow standalone`` on the embedded default (SQLite metadata database,
 LocalExecutor, examples off) with ``AIRFLOW_HOME=$CAMPAIGN_OPS_HOME/airflow`` — the home
-``make demo`` uses, so the UI and the campaign board show the demo's runs.
+``make demo`` uses, so the UI and the campaign board show the demo's runs. Before it starts,
+the DAGs of live campaigns that Airflow holds paused are unpaused
+(``campaign_ops.board.live_dags``), and Airflow's default time zone is the campaigns'
+(``CAMPAIGN_OPS_TIMEZONE``; the board plugin makes it the UI's default display zone too).
 
 Why it is written this way (DESIGN.md §4):
 
@@ -152,6 +155,9 @@ def airflow_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": env.get("CAMPAIGN_OPS_AIRFLOW_PARALLELISM") or "4",
+        # Airflow's time zone is the campaigns' (the UI's default follows it through the
+        # board plugin, campaign_ops.board.ui_timezone).
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": env.get("CAMPAIGN_OPS_TIMEZONE") or "Asia/Shanghai",
         # The UI and the task runners must agree on the port (DESIGN.md §4).
         "AIRFLOW__API__PORT": str(layout.port),
         "AIRFLOW__API__BASE_URL": layout.url,
@@ -346,6 +352,20 @@ def prepare_warehouse(env: dict[str, str]) -> None:
     )
 
 
+def unpause_live_campaigns(env: dict[str, str]) -> list[str]:
+    """Unpause the DAGs of live campaigns that an earlier demo or start registered paused
+    (``campaign_ops.board.live_dags``); the DAG ids it unpaused."""
+    done = subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "campaign_ops.board.live_dags"],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.split()
+
+
 def login_hint(layout: Layout) -> str:
     try:
         passwords = json.loads(layout.password_file.read_text())
@@ -384,6 +404,14 @@ def up(layout: Layout, timeout: float) -> int:
         return 1
     for line in connection_summary(env):
         _say(line)
+    try:
+        unpaused = unpause_live_campaigns(env)
+    except subprocess.CalledProcessError as exc:
+        _say(f"启用进行中专项行动的 DAG 失败：\n{exc.stdout}{exc.stderr}")
+        return 1
+    if unpaused:
+        _say(f"已启用进行中专项行动的 {len(unpaused)} 个 DAG（原为暂停）：{'、'.join(unpaused)}")
+    _say(f"时区：{env['AIRFLOW__CORE__DEFAULT_TIMEZONE']}（Airflow 默认时区和界面默认显示时区）")
     _say(f"启动 Airflow（AIRFLOW_HOME={layout.airflow_home}，端口 {layout.port}）")
     with layout.log_file.open("ab") as log:
         process = subprocess.Popen(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ from campaign_ops.board.data import (
     broken_campaigns,
     build_board,
     group_runs,
+    legend,
 )
 from campaign_ops.campaign import Campaign, load_campaigns
 from campaign_ops.dag_factory import DAG_KINDS, dag_id
@@ -106,31 +108,49 @@ def recent_runs(dag_ids: list[str], links: Links, per_dag: int = RUNS_PER_DAG) -
     ]
 
 
-def _runs_for(campaigns: list[Campaign], links: Links) -> tuple[dict[str, list[RunInfo]], str]:
+def paused_dags(dag_ids: list[str]) -> dict[str, bool]:
+    """Airflow's pause switch of each DAG it has registered."""
+    import sqlalchemy as sa
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+
+    query = sa.select(DagModel.dag_id, DagModel.is_paused).where(DagModel.dag_id.in_(dag_ids))
+    with create_session() as session:
+        return {row.dag_id: bool(row.is_paused) for row in session.execute(query)}
+
+
+@dataclass
+class AirflowState:
+    runs: dict[str, list[RunInfo]] = field(default_factory=dict)
+    paused: dict[str, bool] = field(default_factory=dict)
+    note: str = ""  # why it is empty, in Chinese
+
+
+def _airflow_state(campaigns: list[Campaign], links: Links) -> AirflowState:
     ids = [dag_id(c.id, kind) for c in campaigns for kind in DAG_KINDS]
     try:
-        return group_runs(recent_runs(ids, links)), ""
+        return AirflowState(group_runs(recent_runs(ids, links)), paused_dags(ids))
     except Exception as exc:  # the board must still show the warehouse side
         log.exception("reading DAG runs for the campaign board failed")
-        return {}, f"无法读取 Airflow 运行记录：{type(exc).__name__}"
+        return AirflowState(note=f"无法读取 Airflow 运行记录：{type(exc).__name__}")
 
 
 def _boards(campaigns: list[Campaign], links: Links) -> tuple[list[CampaignBoard], str]:
     from campaign_ops.store.db import session_scope
 
-    runs, runs_note = _runs_for(campaigns, links)
+    state = _airflow_state(campaigns, links)
     now = dt.datetime.now(dt.UTC)
+    common: dict[str, Any] = {"now": now, "runs": state.runs, "paused": state.paused}
     try:
         with session_scope() as session:
-            boards = [build_board(c, session, now=now, runs=runs, links=links) for c in campaigns]
+            boards = [build_board(c, session, links=links, **common) for c in campaigns]
     except Exception as exc:  # e.g. the warehouse server is down: still show the timelines
         log.exception("reading the warehouse for the campaign board failed")
         error = type(exc).__name__
         boards = [
-            build_board(c, None, now=now, runs=runs, links=links, warehouse_error=error)
-            for c in campaigns
+            build_board(c, None, links=links, warehouse_error=error, **common) for c in campaigns
         ]
-    return boards, runs_note
+    return boards, state.note
 
 
 def _load() -> tuple[list[Campaign], list[BrokenCampaign]]:
@@ -149,7 +169,7 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(board_name=BOARD_NAME, run_states=RUN_STATE_LABELS)
+    env.globals.update(board_name=BOARD_NAME, run_states=RUN_STATE_LABELS, legend=legend())
     return env
 
 

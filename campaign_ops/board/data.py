@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, CampaignFileError
-from campaign_ops.dag_factory import DAG_KINDS, dag_id
+from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import (
     CampaignRow,
@@ -31,20 +31,20 @@ from campaign_ops.store.models import (
     SubmissionStatus,
 )
 from campaign_ops.store.values import findings_of
-from campaign_ops.timeline import build_timeline
+from campaign_ops.timeline import Timeline, build_timeline
+from campaign_ops.vocabulary import (
+    MAIL_KIND_LABELS,
+    MISSING_AFTER_DEADLINE,
+    MISSING_BEFORE_DEADLINE,
+    ROUND_STATUS_LABELS,
+)
 
 DAG_KIND_LABELS = {"collect": "采集", "remind": "提醒", "consolidate": "汇总"}
-
-MAIL_KIND_LABELS = {
-    "notice": "动员部署通知",
-    "phase": "阶段转换通知",
-    "reminder": "催报提醒",
-    "before": "催报提醒",
-    "overdue": "逾期催报",
-    "rejection": "退回通知",
-    "receipt": "收件回执",
-    "report": "汇总报告",
-    "digest": "报送情况汇总（市局）",
+# What stops while a DAG of a live campaign is paused.
+PAUSED_CONSEQUENCE = {
+    "collect": "收取共享盘上的报送文件、发送回执",
+    "remind": "发送催报提醒和通知",
+    "consolidate": "生成和发送汇总报告",
 }
 
 # Recipient groups that are not units (campaign_ops.remind.OPS_GROUP and friends).
@@ -74,19 +74,38 @@ class CellStyle:
     css: str  # class name in the board's stylesheet
 
 
-def cell_style(status: MatrixStatus | None, overdue: bool) -> CellStyle:
+# The colour of each round status; a status added to MatrixStatus later reads as "pending"
+# (blue) until it gets a colour of its own, and its words come from the vocabulary anyway.
+STATUS_CSS: dict[str, str] = {
+    "accepted_on_time": "ok",
+    "accepted_late": "late",
+    "partial": "partial",
+    "rejected": "rejected",
+    "not_ready": "pending",
+    "received": "pending",
+}
+PENDING_CSS = "pending"
+NOT_ASKED = CellStyle("—", "none")
+NOT_ASKED_NOTE = "本轮不要求"
+
+
+def cell_style(status: MatrixStatus | str | None, overdue: bool) -> CellStyle:
     """How a matrix cell looks. ``missing`` reads differently before and after the deadline."""
     if status is None:
-        return CellStyle("—", "none")
+        return NOT_ASKED
     if status == MatrixStatus.missing:
-        return CellStyle("逾期未报", "overdue") if overdue else CellStyle("待报送", "waiting")
-    return {
-        MatrixStatus.accepted_on_time: CellStyle("按时报送", "ok"),
-        MatrixStatus.accepted_late: CellStyle("逾期报送", "late"),
-        MatrixStatus.rejected: CellStyle("已退回", "rejected"),
-        MatrixStatus.not_ready: CellStyle("文件未就绪", "pending"),
-        MatrixStatus.received: CellStyle("待审核", "pending"),
-    }[status]
+        if overdue:
+            return CellStyle(MISSING_AFTER_DEADLINE, "overdue")
+        return CellStyle(MISSING_BEFORE_DEADLINE, "waiting")
+    key = str(status)
+    return CellStyle(ROUND_STATUS_LABELS.get(key, key), STATUS_CSS.get(key, PENDING_CSS))
+
+
+def legend() -> list[CellStyle]:
+    """The matrix legend, one entry per word a cell can show, in the vocabulary's order."""
+    styles = [cell_style(s, False) for s in ROUND_STATUS_LABELS if s != MatrixStatus.missing]
+    styles += [cell_style(MatrixStatus.missing, True), cell_style(MatrixStatus.missing, False)]
+    return [*styles, CellStyle(f"{NOT_ASKED.label} {NOT_ASKED_NOTE}", NOT_ASKED.css)]
 
 
 # ---- the view model ------------------------------------------------------------------------
@@ -113,9 +132,11 @@ class RunView:
 @dataclass(frozen=True)
 class DagView:
     dag_id: str
+    kind: str
     kind_label: str
     url: str
     runs: tuple[RunView, ...]
+    paused: bool | None = None  # None: Airflow has not registered the DAG (yet)
 
     @property
     def last_state(self) -> str | None:
@@ -215,6 +236,7 @@ class CampaignBoard:
     mails: list[MailView] = field(default_factory=list)
     dags: list[DagView] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
+    live: bool = True  # the campaign still has deadlines, reminders or reports ahead
     data_note: str | None = None  # why the matrix is empty, in Chinese
 
     @property
@@ -267,12 +289,13 @@ def build_board(
     *,
     now: dt.datetime,
     runs: Mapping[str, Sequence[RunInfo]] | None = None,
+    paused: Mapping[str, bool] | None = None,
     links: Links | None = None,
     warehouse_error: str | None = None,
 ) -> CampaignBoard:
     """The board of one campaign. ``session`` is a warehouse session (None when the warehouse
     cannot be reached; ``warehouse_error`` then says why); ``runs`` maps DAG ids to their
-    latest runs, newest first."""
+    latest runs, newest first; ``paused`` maps DAG ids to Airflow's pause switch."""
     links = links or Links()
     tz = ZoneInfo(campaign.timezone)
     local_now = now.astimezone(tz)
@@ -283,16 +306,20 @@ def build_board(
         period=f"{campaign.start}～{campaign.end}",
         phase=phase_text(campaign, local_now.date()),
     )
-    _add_timeline(board, campaign, local_now)
+    timeline = build_timeline(campaign)
+    board.live = is_live(timeline, now)
+    _add_timeline(board, campaign, timeline, local_now)
     board.dags = [
         DagView(
             dag_id=dag_id(campaign.id, kind),
+            kind=kind,
             kind_label=DAG_KIND_LABELS[kind],
             url=links.dag(dag_id(campaign.id, kind)),
             runs=tuple(
                 RunView(_fmt(r.when, tz) if r.when else "—", r.state, r.url)
                 for r in (runs or {}).get(dag_id(campaign.id, kind), ())
             ),
+            paused=(paused or {}).get(dag_id(campaign.id, kind)),
         )
         for kind in DAG_KINDS
     ]
@@ -326,8 +353,9 @@ def _fmt(moment: dt.datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _add_timeline(board: CampaignBoard, campaign: Campaign, local_now: dt.datetime) -> None:
-    timeline = build_timeline(campaign)
+def _add_timeline(
+    board: CampaignBoard, campaign: Campaign, timeline: Timeline, local_now: dt.datetime
+) -> None:
     tz = local_now.tzinfo
     assert isinstance(tz, ZoneInfo)
     upcoming = [e for e in timeline.of_kind("deadline") if e.at(campaign.timezone) >= local_now]
@@ -536,20 +564,39 @@ def attention(board: CampaignBoard) -> list[str]:
     for r_index, r in enumerate(board.rounds):
         overdue = [u.name for u in board.units if u.cells[r_index].style.css == "overdue"]
         if overdue and board.has_submissions_data:
-            names = "、".join(overdue[:5]) + ("等" if len(overdue) > 5 else "")
-            items.append(f"“{titles[r.id].title}”已截止，{len(overdue)} 个单位逾期未报：{names}")
+            items.append(
+                f"“{titles[r.id].title}”已截止，{len(overdue)} 个单位"
+                f"{MISSING_AFTER_DEADLINE}：{_names(overdue)}"
+            )
+        partial = [u.name for u in board.units if u.cells[r_index].style.css == "partial"]
+        if partial and r.passed:
+            items.append(
+                f"“{titles[r.id].title}”已截止，{len(partial)} 个单位"
+                f"{ROUND_STATUS_LABELS['partial']}、仍缺材料：{_names(partial)}"
+            )
     if board.rejections:
         items.append(f"{len(board.rejections)} 份材料被退回，等待单位修改后重报")
     pending = sum(1 for u in board.units for c in u.cells if c.style.css == "pending")
     if pending:
-        items.append(f"{pending} 份材料待审核或文件未就绪")
+        waiting = f"{ROUND_STATUS_LABELS['received']}或{ROUND_STATUS_LABELS['not_ready']}"
+        items.append(f"{pending} 份材料{waiting}")
     unsure = [m for m in board.mails if m.needs_human]
     if unsure:
         items.append(f"{len(unsure)} 封邮件发送失败或状态不明，请核实")
     for d in board.dags:
+        if d.paused and board.live:
+            items.append(
+                f"{d.kind_label}任务已暂停（{d.dag_id}）：行动仍在进行，暂停期间不会"
+                f"{PAUSED_CONSEQUENCE[d.kind]}；请在 Airflow 中打开它并取消暂停"
+            )
+    for d in board.dags:
         if d.last_state == "failed":
             items.append(f"{d.kind_label}任务最近一次运行失败（{d.dag_id}）")
     return items
+
+
+def _names(names: list[str]) -> str:
+    return "、".join(names[:5]) + ("等" if len(names) > 5 else "")
 
 
 def broken_campaigns(items: Iterable[Campaign | CampaignFileError]) -> list[BrokenCampaign]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from campaign_ops.board.data import Links, RunInfo, build_board, phase_text
 from campaign_ops.campaign import get_campaign
+from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 from ops.seed import REJECTION_FINDING, REJECTION_SUMMARY, SEED_CAMPAIGN, seed_first_round
 
 AFTER_ROUND_1 = dt.datetime(2023, 5, 20, 12, tzinfo=dt.UTC)
@@ -52,7 +53,7 @@ def test_seeded_round_shows_statuses_rates_reasons_and_mails(session: Session, c
     assert _cell(board, "hanbin", "r1").style.label == "按时报送"
     assert _cell(board, "hanyin", "r1").style.label == "逾期报送"
     rejected = _cell(board, "shiquan", "r1")
-    assert rejected.style.label == "已退回"
+    assert rejected.style.label == ROUND_STATUS_LABELS["rejected"]
     assert rejected.link == board.rejections[0].anchor
     assert _cell(board, "ningshan", "r1").style.label == "逾期未报"
     assert _cell(board, "ningshan", "r2").style.label == "待报送"  # r2 is not due yet

@@ -8,21 +8,28 @@ runs ``make down`` and kills anything left, so a failing test never leaves proce
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from services._common import free_port
 
 from campaign_ops import PROJECT_ROOT
 from campaign_ops.campaign import get_campaign
+from campaign_ops.dag_factory import DAG_KINDS, dag_id
 from campaign_ops.demo import BROKEN, DEMO_CAMPAIGN, LATE, SILENT
+from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 from ops.procs import kill_all, processes_with_env
 
 pytestmark = pytest.mark.slow
@@ -36,6 +43,7 @@ class LocalAirflow:
     port: int
     env: dict[str, str]
     first_up: subprocess.CompletedProcess
+    demo: subprocess.CompletedProcess
 
     @property
     def airflow_home(self) -> Path:
@@ -96,12 +104,13 @@ def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAir
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
     }
     port = int(env["CAMPAIGN_OPS_AIRFLOW_PORT"])
-    airflow = LocalAirflow(home, port, env, subprocess.CompletedProcess([], 0))
+    none = subprocess.CompletedProcess([], 0)
+    airflow = LocalAirflow(home, port, env, none, none)
     demo = airflow.make("demo")
     assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
     try:
         first = airflow.make("up")
-        airflow = LocalAirflow(home, port, env, first)
+        airflow = LocalAirflow(home, port, env, first, demo)
         assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
         yield airflow
     finally:
@@ -200,7 +209,7 @@ def test_logged_in_user_sees_units_and_statuses_in_chromium(local_airflow: Local
                 assert unit.short_name in text
             assert cell(units[0].code) == "按时报送"
             assert cell(units[LATE].code) == "逾期报送"
-            assert cell(units[BROKEN].code) == "已退回"
+            assert cell(units[BROKEN].code) == ROUND_STATUS_LABELS["rejected"]
             assert cell(units[SILENT].code) == "逾期未报"
             rejected, reason = _demo_rejection(local_airflow.home)
             frame.locator(f"td[data-unit={rejected}][data-round=r1] a").click()
@@ -213,6 +222,138 @@ def test_logged_in_user_sees_units_and_statuses_in_chromium(local_airflow: Local
             assert "催报提醒" in text and "已发送" in text
         finally:
             browser.close()
+
+
+def _patch(url: str, payload: dict, token: str) -> dict:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="PATCH",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_a_successful_demo_prints_no_error_and_no_warning(local_airflow: LocalAirflow) -> None:
+    out = local_airflow.demo.stdout + local_airflow.demo.stderr
+    assert "演示完成" in out
+    noisy = re.compile(r"error|warn|deprecat|traceback|not found", re.IGNORECASE)
+    assert [line for line in out.splitlines() if noisy.search(line)] == []
+
+
+def test_demo_runs_are_named_after_their_moments_and_last_seconds(
+    local_airflow: LocalAirflow,
+) -> None:
+    token = _token(local_airflow)
+    tz = ZoneInfo(get_campaign(DEMO_CAMPAIGN).timezone)
+    for kind in DAG_KINDS:
+        url = f"{local_airflow.url}/api/v2/dags/{dag_id(DEMO_CAMPAIGN, kind)}/dagRuns?limit=100"
+        status, body = _get(url, token)
+        assert status == 200, body
+        runs = json.loads(body)["dag_runs"]
+        assert runs
+        for run in runs:
+            moment = dt.datetime.fromisoformat(run["logical_date"]).astimezone(tz)
+            assert run["dag_run_id"] == f"manual__{moment.isoformat()}"  # 2023-05-10T18:30:00+08:00
+            took = dt.datetime.fromisoformat(run["end_date"]) - dt.datetime.fromisoformat(
+                run["start_date"]
+            )
+            assert dt.timedelta(0) <= took < dt.timedelta(minutes=5), run
+
+
+def _chromium(p: Any) -> Any:
+    if not CHROMIUM.exists():
+        subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "install-browser.sh")], check=True)
+    return p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+
+
+def _log_in(page: Any, airflow: LocalAirflow) -> None:
+    page.set_default_timeout(60_000)
+    page.goto(f"{airflow.url}/")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", airflow.password())
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def test_board_links_open_in_the_airflow_window_which_shows_beijing_time(
+    local_airflow: LocalAirflow,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    remind = dag_id(DEMO_CAMPAIGN, "remind")
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        try:
+            # A browser in UTC, as on a server: the UI's zone must come from the campaigns.
+            page = browser.new_context(timezone_id="UTC").new_page()
+            _log_in(page, local_airflow)
+            page.get_by_text("专项行动", exact=False).first.click()
+            frame = page.wait_for_selector("iframe").content_frame()
+            assert frame is not None
+            frame.get_by_text("安康互联网广告治理").click()
+            frame.wait_for_selector("table.matrix")
+
+            row = frame.locator("tr", has=frame.get_by_role("link", name="提醒", exact=True))
+            run_link = row.locator("td").nth(1).locator("a").first
+            href, when = run_link.get_attribute("href"), run_link.inner_text().strip()
+            run_link.click()
+            # The Airflow window itself went to the run: no board frame left around it ...
+            page.wait_for_url(lambda url: urlsplit(url).path == href, timeout=15_000)
+            page.wait_for_selector(f"text={when}:00")  # ... showing its moment in Beijing time
+            assert page.locator("iframe").count() == 0
+            assert page.get_by_text("+08:00").count() >= 1  # the UI's time zone button
+
+            page.go_back()  # back to the board, where the link to the DAG works the same way
+            frame = page.wait_for_selector("iframe").content_frame()
+            assert frame is not None
+            frame.get_by_role("link", name="提醒", exact=True).click()
+            page.wait_for_url(lambda url: urlsplit(url).path == f"/dags/{remind}")
+            page.wait_for_selector(f"text={remind}")
+            assert page.locator("iframe").count() == 0
+
+            # A zone the person picks in the UI (it stores it under "timezone") is kept.
+            page.evaluate("localStorage.setItem('timezone', JSON.stringify('Europe/Berlin'))")
+            page.reload()
+            page.wait_for_selector("text=+01:00")
+        finally:
+            browser.close()
+
+
+def test_a_paused_live_campaign_needs_a_person_and_make_up_unpauses_it(
+    local_airflow: LocalAirflow,
+) -> None:
+    from campaign_ops.board.live_dags import live_dag_ids
+
+    live = [d for d in live_dag_ids() if d.endswith("__remind")]
+    if not live:
+        pytest.skip("no seed campaign is live today")
+    remind = live[0]
+    campaign_id = remind.removesuffix("__remind")
+    token = _token(local_airflow)
+    api = f"{local_airflow.url}/api/v2/dags/{remind}"
+    board = f"{local_airflow.url}/campaign-board/c/{campaign_id}"
+    assert json.loads(_get(api, token)[1])["is_paused"] is False  # running since make up
+
+    assert _patch(api, {"is_paused": True}, token)["is_paused"] is True  # someone pauses it
+    status, body = _get(board, token)
+    assert status == 200
+    attention = body[body.index("需要处理") : body.index("下一个截止日")]
+    assert "提醒任务已暂停" in attention and "取消暂停" in attention
+
+    down = local_airflow.make("down", timeout=120)
+    assert down.returncode == 0, down.stdout + down.stderr
+    up = local_airflow.make("up")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "已启用进行中专项行动" in up.stdout and remind in up.stdout
+    assert "时区：Asia/Shanghai" in up.stdout
+    token = _token(local_airflow)
+    assert json.loads(_get(api, token)[1])["is_paused"] is False
+    assert "提醒任务已暂停" not in _get(board, token)[1]
+    # A finished campaign's DAGs stay paused: unpaused, they would replay their last moment.
+    status, body = _get(f"{local_airflow.url}/api/v2/dags/{dag_id(DEMO_CAMPAIGN, 'remind')}", token)
+    assert json.loads(body)["is_paused"] is True
 
 
 def test_make_down_stops_everything_and_twice_is_harmless(local_airflow: LocalAirflow) -> None:
