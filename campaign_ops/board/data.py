@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, CampaignFileError
 from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
+from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import (
     CampaignRow,
@@ -236,6 +237,7 @@ class CampaignBoard:
     mails: list[MailView] = field(default_factory=list)
     dags: list[DagView] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
+    to_confirm: list[dict] = field(default_factory=list)  # rounds ops should confirm
     live: bool = True  # the campaign still has deadlines, reminders or reports ahead
     data_note: str | None = None  # why the matrix is empty, in Chinese
 
@@ -437,6 +439,7 @@ def _add_warehouse_data(
         return
     matrix = submission_matrix(session, campaign)
     board.rejections = rejection_views(session, campaign, tz)
+    board.to_confirm = confirmations_needed(session, campaign)
     first_rejection: dict[tuple[str, str], str] = {}
     for rejection in board.rejections:
         first_rejection.setdefault((rejection.unit_code, rejection.round_id), rejection.anchor)
@@ -576,6 +579,11 @@ def attention(board: CampaignBoard) -> list[str]:
             )
     if board.rejections:
         items.append(f"{len(board.rejections)} 份材料被退回，等待单位修改后重报")
+    for c in board.to_confirm:
+        items.append(
+            f"{c['unit']}的《{c['deliverable']}》未写明轮次，已计入“{c['round']}”，"
+            f"也可能属于“{'”“'.join(c['others'])}”：请确认，如需改计运行 {c['command']}"
+        )
     pending = sum(1 for u in board.units for c in u.cells if c.style.css == "pending")
     if pending:
         waiting = f"{ROUND_STATUS_LABELS['received']}或{ROUND_STATUS_LABELS['not_ready']}"

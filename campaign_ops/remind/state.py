@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, Deliverable, Round, Unit
+from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import Submission, SubmissionStatus, ValidationFinding
 
@@ -72,7 +73,7 @@ class DeliveryState:
                 .order_by(ValidationFinding.submission_id, ValidationFinding.position)
             ):
                 findings[f.submission_id].append(f)
-        to_confirm = rounds_to_confirm_for_people(session, campaign)
+        to_confirm = confirmations_needed(session, campaign)
         return cls(campaign, matrix, latest, findings, to_confirm)
 
     def status(self, unit: Unit, round_: Round) -> MatrixStatus:
@@ -139,28 +140,3 @@ def _finding_text(f: ValidationFinding) -> str:
     if f.value_found:
         text += f"（填报值：{f.value_found}）"
     return text
-
-
-def rounds_to_confirm_for_people(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
-    """Deliveries intake counted for the earliest of several rounds that still needed them,
-    as the digest and the board list them (with the command that moves one)."""
-    from campaign_ops.store.assign import rounds_to_confirm
-
-    out = []
-    for sub in rounds_to_confirm(session, campaign.id):
-        counted = campaign.round(sub.round_id)
-        others = [r for r in (sub.round_candidates or "").split(",") if r and r != sub.round_id]
-        labels = {d.key: d.label for d in counted.deliverables}
-        out.append(
-            {
-                "submission": sub.id,
-                "unit": campaign.unit(sub.unit_code).short_name,
-                "deliverable": labels.get(sub.deliverable_key, sub.deliverable_key),
-                "round": counted.title,
-                "others": [campaign.round(r).title for r in others],
-                "command": f"campaign-ops assign {campaign.id} {sub.id} --round {others[0]}"
-                if others
-                else "",
-            }
-        )
-    return out

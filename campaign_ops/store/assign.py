@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from campaign_ops.store.models import (
     SubmissionStatus,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from campaign_ops.campaign import Campaign
 
 ASSIGN_ROUND = "assign_round"
 
@@ -141,3 +145,26 @@ def _set(session: Session, where: list, status: SubmissionStatus, now: dt.dateti
         .values(status=status.value, status_changed_at=now)
         .execution_options(synchronize_session="fetch")
     )
+
+
+def confirmations_needed(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
+    """Deliveries intake counted for the earliest of several rounds that still needed them,
+    as the digest and the board list them (with the command that moves one)."""
+    out = []
+    for sub in rounds_to_confirm(session, campaign.id):
+        counted = campaign.round(sub.round_id)
+        others = [r for r in (sub.round_candidates or "").split(",") if r and r != sub.round_id]
+        labels = {d.key: d.label for d in counted.deliverables}
+        out.append(
+            {
+                "submission": sub.id,
+                "unit": campaign.unit(sub.unit_code).short_name,
+                "deliverable": labels.get(sub.deliverable_key, sub.deliverable_key),
+                "round": counted.title,
+                "others": [campaign.round(r).title for r in others],
+                "command": f"campaign-ops assign {campaign.id} {sub.id} --round {others[0]}"
+                if others
+                else "",
+            }
+        )
+    return out

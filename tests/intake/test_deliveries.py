@@ -94,6 +94,9 @@ def test_a_late_narrative_counts_for_the_round_that_still_needs_it(drop, capsys,
     assert "需要确认计入轮次的材料（1 份）" in digest
     assert "宁陕县局《典型案例》：已计入“第一次阶段性报送（5月10日前）”" in digest
     assert "--round r3" in digest
+    # and on the campaign board, under 需要处理
+    attention = _board_attention(dt.datetime(2023, 5, 22, 9, tzinfo=TZ))
+    assert any("宁陕县局的《典型案例》未写明轮次" in a and "--round r3" in a for a in attention)
 
     args = ["assign", CAMPAIGN, name, "--round", "r3", "--reason", "单位来电说明是第二次的案例"]
     assert main([*args, "--by", "wangruilan"]) == 0
@@ -117,6 +120,16 @@ def test_a_late_narrative_counts_for_the_round_that_still_needs_it(drop, capsys,
     assert rows == [("wangruilan", "r1", "r3", "单位来电说明是第二次的案例")]
     # confirmed by a person: no longer in the digest
     assert "需要确认计入轮次" not in _digest_text(dt.datetime(2023, 5, 22, 9, tzinfo=TZ), tmp_path)
+    assert not any("未写明轮次" in a for a in _board_attention(dt.datetime(2023, 5, 22, tzinfo=TZ)))
+
+
+def _board_attention(now: dt.datetime) -> list[str]:
+    from campaign_ops.board.data import build_board
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.store import session_scope
+
+    with session_scope(readonly=True) as s:
+        return build_board(get_campaign(CAMPAIGN), s, now=now).attention
 
 
 def _digest_text(moment: dt.datetime, tmp_path: Path) -> str:
