@@ -15,11 +15,10 @@ from campaign_ops.forms.layout import ROUND_ROW, TITLE_ROW, UNIT_ROW
 from campaign_ops.forms.spec import FormSpec
 from campaign_ops.forms.template import CENTER, LEFT, merge_cells
 from campaign_ops.mail.render import cn_date
-from campaign_ops.vocabulary import FORM_STATUS_LABELS
+from campaign_ops.vocabulary import EXPECTED, FORM_STATUS_LABELS
 
 REVISED_MARK = "【更正版】"
 RIGHT = Alignment(horizontal="right", vertical="center", wrap_text=True)
-NOTE_FONT = Font(size=10, color="333333")
 CHANGE_LABEL = "较上一轮增减"
 # Why a unit's figures are not in the 合计, by merged_units.status.
 NOT_COUNTED_WHY = {
@@ -57,40 +56,43 @@ def title_rows(
     width: int,
     made_on: dt.date,
     revised: bool,
+    first: int = 1,
 ) -> None:
-    """Title, 编制单位 / 制表日期 and scope over columns 1..``width`` (their widths set):
-    the date goes right of the unit when both fit on the line, else under it."""
+    """Title, 编制单位 / 制表日期 and scope over columns ``first``..``width`` (their widths
+    set): the date goes right of the unit when both fit on the line, else under it. A sheet
+    that repeats column A on every page starts them in column B, or each page would show
+    their first characters in A."""
     c = data.campaign
-    cell = put(ws, TITLE_ROW, 1, (REVISED_MARK if revised else "") + title)
+    cell = put(ws, TITLE_ROW, first, (REVISED_MARK if revised else "") + title)
     cell.font, cell.alignment = Font(size=16, bold=True), CENTER
-    merge_cells(ws, TITLE_ROW, 1, TITLE_ROW, width)
+    merge_cells(ws, TITLE_ROW, first, TITLE_ROW, width)
     unit = f"编制单位：{c.authority}（盖章）"
     date = f"制表日期：{made_on.year}年{made_on.month}月{made_on.day}日"
     split = next(
         (
             s
-            for s in range(2, width + 1)
-            if room_of(ws, 1, s - 1) >= text_width(unit)
+            for s in range(first + 1, width + 1)
+            if room_of(ws, first, s - 1) >= text_width(unit)
             and room_of(ws, s, width) >= text_width(date)
         ),
         None,
     )
     if split:
-        put(ws, UNIT_ROW, 1, unit).alignment = LEFT
-        merge_cells(ws, UNIT_ROW, 1, UNIT_ROW, split - 1)
+        put(ws, UNIT_ROW, first, unit).alignment = LEFT
+        merge_cells(ws, UNIT_ROW, first, UNIT_ROW, split - 1)
         put(ws, UNIT_ROW, split, date).alignment = RIGHT
         merge_cells(ws, UNIT_ROW, split, UNIT_ROW, width)
     else:
-        put(ws, UNIT_ROW, 1, f"{unit}\n{date}").alignment = LEFT
-        merge_cells(ws, UNIT_ROW, 1, UNIT_ROW, width)
+        put(ws, UNIT_ROW, first, f"{unit}\n{date}").alignment = LEFT
+        merge_cells(ws, UNIT_ROW, first, UNIT_ROW, width)
     parts = [f"专项行动：{c.title}"]
     if data.round is not None:
         r = data.round
         parts.append(f"报送轮次：{r.title}（截止日期 {cn_date(r.deadline)}）")
     else:
         parts.append("范围：行动开始至今各轮次")
-    put(ws, ROUND_ROW, 1, "　　".join(parts)).alignment = LEFT
-    merge_cells(ws, ROUND_ROW, 1, ROUND_ROW, width)
+    put(ws, ROUND_ROW, first, "　　".join(parts)).alignment = LEFT
+    merge_cells(ws, ROUND_ROW, first, ROUND_ROW, width)
     fit_rows(ws, (TITLE_ROW, UNIT_ROW, ROUND_ROW))
 
 
@@ -102,8 +104,10 @@ def notes(
     figures: FormFigures,
     revised: bool,
     revision_note: str | None,
+    first: int = 1,
 ) -> int:
-    """The notes from ``row`` down, each over columns 1..``width``; returns the last row."""
+    """The notes from ``row`` down, each over columns ``first``..``width``; returns the last
+    row."""
     lines = note_lines(data, figures)
     if revised:
         lines.insert(
@@ -111,10 +115,10 @@ def notes(
         )
     texts = ["说明：", *(f"{n}. {t}" for n, t in enumerate(lines, 1))]
     for i, text in enumerate(texts):
-        cell = put(ws, row + i, 1, text)
+        cell = put(ws, row + i, first, text)
         cell.alignment = LEFT
         cell.font = Font(size=10, color="333333", bold=i == 0)
-        merge_cells(ws, row + i, 1, row + i, width)
+        merge_cells(ws, row + i, first, row + i, width)
     fit_rows(ws, range(row, row + len(texts)))
     return row + len(texts) - 1
 
@@ -128,7 +132,8 @@ def note_lines(data: ReportData, figures: FormFigures) -> list[str]:
         ]
     else:
         lines = [
-            f"合计为已报送并通过校验的 {n} 个单位（共 {total} 个应报单位）之和；"
+            f"合计为{FORM_STATUS_LABELS['accepted']}并通过校验的 {n} 个单位"
+            f"（共 {total} 个{EXPECTED}）之和；"
             "空白表示未填报，不按 0 计。"
         ]
     for status, what in NOT_COUNTED_WHY.items():
@@ -139,8 +144,8 @@ def note_lines(data: ReportData, figures: FormFigures) -> list[str]:
         title = data.campaign.round(figures.previous_round).title
         lines.append(
             f"{CHANGE_LABEL}按同口径计算：只比较本轮和上一轮（{title}）都报送了该项数据的单位"
-            f"（{compared_text(figures).removeprefix('同口径 ')}），任一轮未报送或被退回的单位"
-            "不计入，所以它不等于两轮合计之差。"
+            f"（{compared_text(figures).removeprefix('同口径 ')}），"
+            f"任一轮{FORM_STATUS_LABELS['missing']}或被退回的单位不计入，所以它不等于两轮合计之差。"
         )
         if figures.columns and figures.columns[0].cell in figures.changes:
             col = figures.columns[0]

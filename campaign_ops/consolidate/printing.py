@@ -94,6 +94,7 @@ def room_of(ws: Worksheet, first: int, last: int) -> float:
 def fit_rows(ws: Worksheet, rows: Iterable[int], minimum: float = DEFAULT_ROW_PT) -> None:
     """Make each row tall enough for its wrapped text (merged cells measured over their full
     width; a cell merged over several rows shares its height among them)."""
+    rows = list(rows)
     spans = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
     covered = {
         (r, c)
@@ -102,22 +103,25 @@ def fit_rows(ws: Worksheet, rows: Iterable[int], minimum: float = DEFAULT_ROW_PT
         for c in range(m.min_col, m.max_col + 1)
         if (r, c) != (m.min_row, m.min_col)
     }
+    need = dict.fromkeys(rows, minimum)
     for r in rows:
-        need = minimum
         for cell in ws[r]:
             if cell.value is None or (r, cell.column) in covered:
                 continue
             span = spans.get((r, cell.column))
             last_col = span.max_col if span else cell.column
-            tall = span.max_row - span.min_row + 1 if span else 1
+            last_row = span.max_row if span else r
             size = float(cell.font.sz or BODY_PT) if cell.font else BODY_PT
             text = str(cell.value)
             if cell.alignment is not None and cell.alignment.wrap_text:
                 lines = lines_needed(text, room_of(ws, cell.column, last_col), size)
             else:
                 lines = text.count("\n") + 1
-            need = max(need, row_height(lines, size) / tall)
-        ws.row_dimensions[r].height = math.ceil(need)
+            share = row_height(lines, size) / (last_row - r + 1)
+            for covered_row in range(r, last_row + 1):
+                need[covered_row] = max(need.get(covered_row, minimum), share)
+    for r, height in need.items():
+        ws.row_dimensions[r].height = math.ceil(height)
 
 
 def row_pt(ws: Worksheet, row: int) -> float:

@@ -209,7 +209,10 @@ def _form_sheet(
     if wide:
         column_breaks(ws, width_of(ws, 1, 1), _column_groups(lay))
         page_width = min(b.id for b in ws.col_breaks.brk) if ws.col_breaks.brk else lay.width
-    title_rows(ws, data, form_title(form, data.round is None), page_width, made_on, revised)
+    first_col = 2 if wide else 1
+    title_rows(
+        ws, data, form_title(form, data.round is None), page_width, made_on, revised, first_col
+    )
     first = lay.first_data_row
     for i, unit in enumerate(figures.units):
         _unit_row(ws, first + i, lay, figures, unit, status_col)
@@ -236,7 +239,7 @@ def _form_sheet(
     for r in range(first, total_row):
         ws.row_dimensions[r].height = DATA_ROW_PT
     fit_rows(ws, range(total_row, last + 1), minimum=DATA_ROW_PT)
-    notes(ws, last + 2, page_width, data, figures, revised, revision_note)
+    notes(ws, last + 2, page_width, data, figures, revised, revision_note, first_col)
     if wide:
         print_setup(ws, title_rows=(HEADER_ROW, first - 1), title_cols="$A:$A", fit_width=False)
     else:

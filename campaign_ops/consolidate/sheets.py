@@ -6,8 +6,14 @@ import datetime as dt
 import math
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.text import RichText
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -241,11 +247,19 @@ ROW_CM = ROW_PT / 72 * 2.54
 def _chart(title: str, size: tuple[float, float] = CHART_CM) -> BarChart:
     chart = BarChart()
     chart.type = "col"
-    chart.title = title
+    chart.title = _title(title)
     chart.width, chart.height = size
     chart.x_axis.txPr = _axis_text()
     chart.y_axis.txPr = _axis_text()
     return chart
+
+
+def _title(text: str, size_pt: float = 12) -> Title:
+    """A chart title at 12 pt bold: Calc wraps a longer default (14 pt) title and prints
+    its two lines over each other."""
+    props = CharacterProperties(sz=int(size_pt * 100), b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)])
+    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
 
 
 def _axis_text(size_pt: float = 10) -> RichText:
