@@ -120,7 +120,8 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
         put(ws, i, 1, unit.short_name).border = BORDER
         for j, r in enumerate(rounds, start=2):
             status = data.matrix.get((unit.code, r.id))
-            cell = put(ws, i, j, ROUND_STATUS_LABELS.get(status or "", NOT_ASKED))
+            label = ROUND_STATUS_LABELS.get(status, status) if status else NOT_ASKED
+            cell = put(ws, i, j, label)
             cell.alignment, cell.border = CENTER, BORDER
             if status in FILLS:
                 cell.fill = PatternFill("solid", fgColor=FILLS[status])

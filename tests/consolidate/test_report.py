@@ -165,3 +165,28 @@ def test_a_round_without_statistics_reports_who_delivered(ankang_r1, tmp_path: P
     wb = load_workbook(report_file(campaign, "r2", tmp_path / "r2.xlsx"))  # 企业自查整改书面报告
     assert wb.sheetnames == [STATUS_SHEET, "图表"]
     assert wb[STATUS_SHEET]["C3"].value.startswith("企业自查整改书面报告")
+
+
+def test_status_words_come_from_the_vocabulary_so_a_new_status_just_works(
+    ankang_r1, tmp_path: Path
+):
+    """部分报送 (the round status the store adds) reads and colours like the others."""
+    from campaign_ops.consolidate.report import write_report
+    from campaign_ops.store import session_scope
+    from campaign_ops.vocabulary import ROUND_STATUS_LABELS
+
+    campaign, _ = ankang_r1
+    with session_scope() as s:
+        data = round_data(s, campaign, "r1")
+    unit = campaign.units[0]
+    data.matrix[(unit.code, "r1")] = "partial"
+    ws = load_workbook(write_report(data, tmp_path / "r1.xlsx"))[STATUS_SHEET]
+    cell = next(
+        c for c in ws["B"] if c.row > 3 and ws.cell(row=c.row, column=1).value == unit.short_name
+    )
+    assert cell.value == ROUND_STATUS_LABELS["partial"] == "部分报送"
+    assert cell.fill.fgColor.rgb.endswith("FCE4D6")
+    legend = {
+        c.value for row in ws.iter_rows() for c in row if c.fill.fgColor.rgb.endswith("FCE4D6")
+    }
+    assert "部分报送" in legend
