@@ -186,7 +186,6 @@ def test_status_words_come_from_the_vocabulary_so_a_new_status_just_works(
     )
     assert cell.value == ROUND_STATUS_LABELS["partial"] == "部分报送"
     assert cell.fill.fgColor.rgb.endswith("FCE4D6")
-    legend = {
-        c.value for row in ws.iter_rows() for c in row if c.fill.fgColor.rgb.endswith("FCE4D6")
-    }
+    legend_row = next(c.row for c in ws["A"] if c.value == "图例：")
+    legend = {c.value for r in (legend_row, legend_row + 1) for c in ws[r]}
     assert "部分报送" in legend
