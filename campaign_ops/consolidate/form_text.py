@@ -20,6 +20,7 @@ from campaign_ops.vocabulary import EXPECTED, FORM_STATUS_LABELS
 REVISED_MARK = "【更正版】"
 RIGHT = Alignment(horizontal="right", vertical="center", wrap_text=True)
 CHANGE_LABEL = "较上一轮增减"
+NOTE_PT = 10.5  # 五号: still 9 pt and more on a page shrunk to 90 %
 # Why a unit's figures are not in the 合计, by merged_units.status.
 NOT_COUNTED_WHY = {
     "missing": FORM_STATUS_LABELS["missing"],
@@ -117,7 +118,7 @@ def notes(
     for i, text in enumerate(texts):
         cell = put(ws, row + i, first, text)
         cell.alignment = LEFT
-        cell.font = Font(size=10, color="333333", bold=i == 0)
+        cell.font = Font(size=NOTE_PT, color="333333", bold=i == 0)
         merge_cells(ws, row + i, first, row + i, width)
     fit_rows(ws, range(row, row + len(texts)))
     return row + len(texts) - 1

@@ -31,7 +31,7 @@ MARGIN_IN = 0.4  # left/right page margins
 MARGIN_TB_IN = 0.5  # top/bottom page margins
 HEADER_FOOTER_IN = 0.25
 A4 = (595.0, 842.0)  # points, portrait
-# The most a sheet may be shrunk to fit the page width: 10 pt notes still print at 9 pt.
+# The most a sheet may be shrunk to fit the page width: 10.5 pt notes still print above 9 pt.
 FIT_SCALE = 0.9
 
 

@@ -56,6 +56,7 @@ from campaign_ops.vocabulary import (
 )
 
 TITLE_FONT = Font(size=14, bold=True)
+ROUND_WIDTH = 11.0  # a round's column on the status sheet: its title wraps above
 # Widths (characters) of a case list's columns by type: text wraps, the rest fits its value.
 LIST_WIDTHS = {ColumnType.text: 14.0, ColumnType.date: 10.0, ColumnType.decimal: 9.0}
 
@@ -102,9 +103,10 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
     """Unit × round, colour-coded, with each round's rates (campaign_ops.status)."""
     rounds = data.rounds
     width = len(rounds) + 3
-    ws.column_dimensions["A"].width = 16
+    names = [u.short_name for u in data.campaign.units]
+    ws.column_dimensions["A"].width = max(10.0, min(16.0, chars_for(max(map(text_width, names)))))
     for j in range(2, width + 1):
-        ws.column_dimensions[get_column_letter(j)].width = 14
+        ws.column_dimensions[get_column_letter(j)].width = ROUND_WIDTH if j < width - 1 else 9
     title = put(ws, 1, 1, f"{data.campaign.display_title}报送情况表")
     title.font, title.alignment = TITLE_FONT, CENTER
     merge_cells(ws, 1, 1, 1, width)
@@ -159,7 +161,10 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
     merge_cells(ws, row + 2, 1, row + 2, width)
     fit_rows(ws, (1, 2, header, row + 2))
     ws.freeze_panes = ws.cell(row=header + 1, column=2)
-    table_setup(ws, width_of(ws, 1, width), (header, header))
+    if fits(width_of(ws, 1, width)):
+        table_setup(ws, width_of(ws, 1, width), (header, header))
+    else:  # many rounds: slices of rounds, each with the unit column
+        print_setup(ws, title_rows=(header, header), title_cols="$A:$A", fit_width=False)
 
 
 def _unit_rates(ws: Worksheet, header: int, col: int, data: ReportData) -> None:
