@@ -149,7 +149,8 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
         cell = put(ws, row + 1 + k // slots, 2 + k % slots, ROUND_STATUS_LABELS[status])
         cell.fill = PatternFill("solid", fgColor=FILLS[status])
         cell.alignment, cell.border = CENTER, BORDER
-    row += (len(legend) + slots - 1) // slots
+    legend_rows = range(row + 1, row + 1 + (len(legend) + slots - 1) // slots)
+    row = legend_rows[-1]
     note = put(
         ws,
         row + 2,
@@ -159,7 +160,7 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
     )
     note.alignment = LEFT
     merge_cells(ws, row + 2, 1, row + 2, width)
-    fit_rows(ws, (1, 2, header, row + 2))
+    fit_rows(ws, (1, 2, header, *legend_rows, row + 2))
     ws.freeze_panes = ws.cell(row=header + 1, column=2)
     if fits(width_of(ws, 1, width)):
         table_setup(ws, width_of(ws, 1, width), (header, header))
