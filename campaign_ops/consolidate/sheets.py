@@ -29,6 +29,8 @@ from campaign_ops.consolidate.cells import (
 )
 from campaign_ops.consolidate.figures import FormFigures, ReportData
 from campaign_ops.consolidate.printing import (
+    BODY_PT,
+    DEFAULT_ROW_PT,
     chars_for,
     fit_rows,
     fits,
@@ -36,7 +38,6 @@ from campaign_ops.consolidate.printing import (
     print_setup,
     printable,
     room_of,
-    row_breaks,
     row_height,
     row_pt,
     table_setup,
@@ -196,11 +197,17 @@ def _figure_label(figures: FormFigures, j: int) -> str:
     return head + col.label
 
 
+def _height(ws: Worksheet, texts: list[object], size: float = BODY_PT) -> float:
+    """The height ``fit_rows`` gives a row holding ``texts`` in columns 1, 2, …"""
+    lines = [lines_needed(str(t), room_of(ws, j, j), size) for j, t in enumerate(texts, 1) if t]
+    return math.ceil(max(DEFAULT_ROW_PT, *(row_height(n, size) for n in lines or [1])))
+
+
 def phase_sheet(ws: Worksheet, data: ReportData) -> None:
     """Per phase or year stage, all units: each form's figures down the side, the phases
     across (a campaign has two to four phases and up to 34 figures, so the figures make the
-    rows and the sheet prints portrait; a form's block never splits across pages when it
-    fits on one)."""
+    rows and the sheet prints portrait). A form starts on a new page unless it fits on the
+    current one; a form longer than a page repeats its header row on the next."""
     phase_names = list(
         dict.fromkeys(name for f in data.forms for name, _ in data.phases.get(f.form.id) or [])
     )
@@ -212,23 +219,50 @@ def phase_sheet(ws: Worksheet, data: ReportData) -> None:
     title = put(ws, 1, 1, f"{data.campaign.display_title}分阶段汇总表")
     title.font, title.alignment = TITLE_FONT, CENTER
     merge_cells(ws, 1, 1, 1, width)
+    fit_rows(ws, (1,))
+    landscape = width_of(ws, 1, width) > printable(False)[0]  # many phases
+    room = printable(landscape)[1]
+    used = row_pt(ws, 1) + DEFAULT_ROW_PT
     row = 3
-    keep: set[int] = set()
+
+    def page_break() -> None:
+        nonlocal used
+        ws.row_breaks.append(Break(id=row - 1))
+        used = 0.0
+
+    def header(texts: list[str]) -> None:
+        nonlocal row, used
+        for j, text in enumerate(texts, 1):
+            cell = put(ws, row, j, text)
+            cell.font, cell.alignment, cell.border = BOLD, CENTER, BORDER
+        fit_rows(ws, (row,))
+        used += row_pt(ws, row)
+        row += 1
+
     for figures in data.forms:
         phases = data.phases.get(figures.form.id) or []
         if not phases:
             continue
+        head = ["项目", "计量单位", *(name for name, _ in phases)]
+        lines = [
+            [_figure_label(figures, j), col.unit, *(None for _ in phases)]
+            for j, col in enumerate(figures.columns)
+        ]
+        block = _height(ws, [figures.form.title]) + _height(ws, head)
+        block += sum(_height(ws, line) for line in lines)
+        if row > 3 and used + block > room and block <= room:
+            page_break()  # the whole form on the next page
         put(ws, row, 1, figures.form.title).font = BOLD
         merge_cells(ws, row, 1, row, width)
+        fit_rows(ws, (row,))
+        used += row_pt(ws, row)
         row += 1
-        keep.add(row)
-        for j, text in enumerate(["项目", "计量单位", *(name for name, _ in phases)], 1):
-            cell = put(ws, row, j, text)
-            cell.font, cell.alignment, cell.border = BOLD, CENTER, BORDER
+        header(head)
         for j, col in enumerate(figures.columns):
-            row += 1
-            keep.add(row)
-            label = put(ws, row, 1, _figure_label(figures, j))
+            if used + _height(ws, lines[j]) > room:
+                page_break()
+                header(head)
+            label = put(ws, row, 1, lines[j][0])
             label.border, label.alignment = BORDER, LEFT
             unit = put(ws, row, 2, col.unit)
             unit.border, unit.alignment = BORDER, CENTER
@@ -237,13 +271,16 @@ def phase_sheet(ws: Worksheet, data: ReportData) -> None:
                     ws, row, k, number(values.get(col.cell), col.decimal), number_format(col)
                 )
                 cell.border, cell.alignment = BORDER, CENTER
-        row += 2
+            fit_rows(ws, (row,))
+            used += row_pt(ws, row)
+            row += 1
+        row += 1
+        used += DEFAULT_ROW_PT
     note = put(ws, row, 1, "累计数列为阶段末的累计数，其他列为阶段内各轮之和。")
     note.alignment = LEFT
     merge_cells(ws, row, 1, row, width)
-    fit_rows(ws, range(1, row + 1))
-    row_breaks(ws, 3, row, 0.0, keep, first_page=row_pt(ws, 1) + row_pt(ws, 2), landscape=False)
-    print_setup(ws, title_rows=None, landscape=False, fit_width=fits(width_of(ws, 1, width), False))
+    fit_rows(ws, (row,))
+    print_setup(ws, title_rows=None, landscape=landscape, fit_width=True)
 
 
 CHART_CM = (24.0, 9.0)  # width, height: one chart and its figures per landscape page

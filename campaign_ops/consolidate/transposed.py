@@ -138,17 +138,17 @@ def transposed_sheet(
     _merge_group(ws, group_start, last, previous_group)
     fit_rows(ws, range(HEADER_ROW, last + 1), minimum=18.0)
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=FIRST_UNIT_COL)
+    end = notes(ws, last + 2, width, data, figures, revised, revision_note)
     repeated = sum(row_pt(ws, r) for r in (HEADER_ROW, STATUS_ROW))
     row_breaks(
         ws,
         FIRST_ROW,
-        last,
+        end,
         repeated,
-        keep,
+        keep | set(range(last + 1, end + 1)),  # the notes go with the last indicator
         first_page=sum(row_pt(ws, r) for r in range(TITLE_ROW, ROUND_ROW + 1)),
         scale=fit_scale(width_of(ws, 1, width)),
     )
-    notes(ws, last + 2, width, data, figures, revised, revision_note)
     print_setup(ws, title_rows=(HEADER_ROW, STATUS_ROW), fit_width=True)
     last_unit = FIRST_UNIT_COL + len(units) - 1
     return ChartSource(
