@@ -1,8 +1,12 @@
 """The consolidated report (.xlsx) in the layout a 市局 sends to the 省局.
 
 One sheet per form (title, compiling unit, date, the template's merged group headers drawn by
-``forms.template``, one row per unit, 合计, units of measure in the headers, frozen header, A4
-landscape), a list sheet for case-list forms, the submission status sheet and charts.
+``forms.template``, one row per unit, 合计, units of measure in the headers, frozen header), a
+list sheet for case-list forms, the submission status sheet and charts. Every sheet prints on
+A4 with its body at 9 pt or more (``printing``): a form that fits a page width prints so
+(portrait when narrow); one too wide with few units is turned, indicators as rows
+(``transposed``: ankang's 34-figure 工作情况统计表); one too wide either way prints in slices
+of whole column groups with the unit column repeated.
 
 Every figure is written as a value, never a formula, and text from a submission that Excel
 would run as a formula (``= + - @``) is stored as a text cell with a quote prefix (OWASP CSV
