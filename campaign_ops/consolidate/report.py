@@ -249,10 +249,9 @@ def _form_sheet(
     else:
         table_setup(ws, width_of(ws, 1, lay.width), (HEADER_ROW, first - 1))
     last_unit = first + len(figures.units) - 1
+    head = lay.col("c0") if figures.columns else status_col  # no figures: no chart drawn
     return ChartSource(
-        ws,
-        categories=(1, first, 1, last_unit),
-        values=(lay.col("c0"), first, lay.col("c0"), last_unit),
+        ws, categories=(1, first, 1, last_unit), values=(head, first, head, last_unit)
     )
 
 
