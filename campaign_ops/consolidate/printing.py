@@ -152,7 +152,7 @@ def print_setup(
     ws.page_margins.top = ws.page_margins.bottom = MARGIN_TB_IN + HEADER_FOOTER_IN
     ws.page_margins.header = ws.page_margins.footer = HEADER_FOOTER_IN
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 10
+    ws.oddFooter.center.size = 11  # whole points only; above 9 pt on a page fitted at 90 %
     if title_rows:
         ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
     if title_cols:
