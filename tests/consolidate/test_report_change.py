@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from campaign_ops.consolidate.dictionary import ALL_UNITS
 from campaign_ops.consolidate.merge import refresh
 from campaign_ops.consolidate.seeding import known_values, put_submission
-from campaign_ops.consolidate.summary import render_summary
+from campaign_ops.consolidate.summary import form_context, render_summary
 from campaign_ops.forms.spec import load_form
 
 from .conftest import REPORT_MOMENT
@@ -105,6 +105,8 @@ def test_the_mail_shows_the_same_change_as_the_attachment(ankang_r1):
     figures = data.forms[0]
     assert figures.changes[CELL].change == like
     assert figures.changes[CELL].units == len(both)
+    # the mail's totals list gives 举办《办法》学习培训·累计数 with the same change
+    line = next(t for t in form_context(figures)["totals"] if t["label"].endswith("累计数（期）"))
+    assert line["change"] == f"{'+' if like >= 0 else ''}{int(like)}"
     _, text = render_summary(data, attachment="r3.xlsx", made_on=REPORT_MOMENT.date())
-    sign = "+" if like >= 0 else ""
-    assert f"{sign}{int(like)}" in text
+    assert line["change"] in text
