@@ -283,7 +283,7 @@ def phase_sheet(ws: Worksheet, data: ReportData) -> None:
     print_setup(ws, title_rows=None, landscape=landscape, fit_width=True)
 
 
-CHART_CM = (24.0, 9.0)  # width, height: one chart and its figures per landscape page
+CHART_CM = (24.0, 13.0)  # the most a chart takes: lower when its figures share the page
 ROW_PT = 15.0  # rows under a chart, set so that the chart's rows are known
 ROW_CM = ROW_PT / 72 * 2.54
 
