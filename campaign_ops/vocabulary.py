@@ -22,6 +22,9 @@ ROUND_STATUS_LABELS: dict[str, str] = {
 MISSING_BEFORE_DEADLINE = "待报送"
 MISSING_AFTER_DEADLINE = "逾期未报"
 
+# A round that asks nothing of a unit (the report's status sheet).
+NOT_ASKED = "不需报送"
+
 # A unit's state for one form of one round (merged_units.status): no timeliness there.
 FORM_STATUS_LABELS: dict[str, str] = {
     "accepted": "已报送",

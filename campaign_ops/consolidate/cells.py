@@ -6,6 +6,7 @@ formula (``= + - @``, OWASP CSV injection) is stored as a text cell with a quote
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -19,6 +20,7 @@ FORMULA_START = ("=", "+", "-", "@")
 FILLS = {
     "accepted_on_time": "C6EFCE",
     "accepted_late": "FFEB9C",
+    "partial": "FCE4D6",
     "rejected": "F8CBAD",
     "not_ready": "DDEBF7",
     "received": "DDEBF7",
@@ -26,6 +28,20 @@ FILLS = {
 }
 NOT_COUNTED_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD = Font(bold=True)
+
+
+@dataclass(frozen=True)
+class ChartSource:
+    """Where a form sheet keeps the figures its chart plots: the unit names and the headline
+    figure, each as (min_col, min_row, max_col, max_row); a row when the sheet is transposed."""
+
+    sheet: Worksheet
+    categories: tuple[int, int, int, int]
+    values: tuple[int, int, int, int]
+
+    @property
+    def by_rows(self) -> bool:
+        return self.values[1] == self.values[3] and self.values[0] != self.values[2]
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None) -> Cell:
@@ -63,15 +79,3 @@ def sheet_name(title: str, used: set[str]) -> str:
         name, i = f"{base[:26]}{i}", i + 1
     used.add(name)
     return name
-
-
-def print_setup(ws: Worksheet, header_rows: str | None) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    if header_rows:
-        ws.print_title_rows = header_rows

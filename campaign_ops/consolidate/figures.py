@@ -16,17 +16,11 @@ from sqlalchemy.orm import Session
 from campaign_ops.campaign import Campaign, Round
 from campaign_ops.consolidate.dictionary import ALL_UNITS, ROW_COUNT, total_row_key
 from campaign_ops.forms.spec import FormSpec, Layout, load_form
+from campaign_ops.vocabulary import FORM_STATUS_LABELS, ROUND_STATUS_LABELS
 
 Cell = tuple[str, str]  # (row_key, column_key)
 
-# merged_units.status → what the report prints
-FORM_STATUS_LABELS = {
-    "accepted": "已报送",
-    "rejected": "退回待改",
-    "not_ready": "文件未就绪",
-    "received": "待校验",
-    "missing": "未报送",
-}
+__all__ = ["FORM_STATUS_LABELS", "Change", "FormFigures", "ReportData", "round_data"]
 
 
 @dataclass(frozen=True)
@@ -90,9 +84,32 @@ class UnitLine:
 
     @property
     def status_label(self) -> str:
+        return ROUND_STATUS_LABELS.get(self.status_key) or FORM_STATUS_LABELS.get(
+            self.status, self.status
+        )
+
+    @property
+    def status_key(self) -> str:
+        """The status as campaign_ops.vocabulary keys it: accepted splits into on time / late
+        when the round has a deadline."""
         if self.status == "accepted" and self.on_time is not None:
-            return "按时报送" if self.on_time else "逾期报送"
-        return FORM_STATUS_LABELS.get(self.status, self.status)
+            return "accepted_on_time" if self.on_time else "accepted_late"
+        return self.status
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure against the previous round, like with like: summed over the units that
+    reported it in both rounds (``units`` of them), so a unit rejected or missing in either
+    round moves neither side."""
+
+    value: float
+    previous: float
+    units: int
+
+    @property
+    def change(self) -> float:
+        return self.value - self.previous
 
 
 @dataclass
@@ -101,9 +118,26 @@ class FormFigures:
     columns: list[ReportColumn]
     units: list[UnitLine]
     totals: dict[Cell, float | None]
-    previous: dict[Cell, float | None] = field(default_factory=dict)
+    changes: dict[Cell, Change] = field(default_factory=dict)
     previous_round: str | None = None
     rows: list[tuple[str, dict[str, float | str | None]]] = field(default_factory=list)
+
+    @property
+    def previous(self) -> dict[Cell, float | None]:
+        """For callers that print the 合计 beside its change (the mail summary): the figure
+        that, taken from this round's 合计, gives the like-with-like change. Prefer
+        ``changes``, which also says how many units were compared."""
+        out: dict[Cell, float | None] = {}
+        for cell, ch in self.changes.items():
+            now = self.totals.get(cell)
+            out[cell] = None if now is None else now - ch.change
+        return out
+
+    @property
+    def compared_units(self) -> tuple[int, int] | None:
+        """Fewest and most units compared with the previous round, over the figures."""
+        counts = [ch.units for ch in self.changes.values()]
+        return (min(counts), max(counts)) if counts else None
 
     @property
     def reported(self) -> list[UnitLine]:
@@ -223,11 +257,26 @@ def _round_form(session: Session, campaign: Campaign, round_: Round, form_id: st
             **p,
         )
     }
-    changes = _q(
+    changes = {
+        (row, col): Change(float(now), float(before), int(units))
+        for row, col, now, before, units in _q(
+            session,
+            "SELECT c.row_key, c.column_key, c.value, c.previous_value, n.units"
+            " FROM merged_changes c JOIN (SELECT row_key, column_key, COUNT(*) AS units"
+            " FROM merged_changes WHERE campaign_id = :c AND round_id = :r AND form_id = :f"
+            " AND unit_code <> :all AND previous_value IS NOT NULL"
+            " GROUP BY row_key, column_key) n"
+            " ON n.row_key = c.row_key AND n.column_key = c.column_key"
+            " WHERE c.campaign_id = :c AND c.round_id = :r AND c.form_id = :f"
+            " AND c.unit_code = :all AND c.previous_value IS NOT NULL",
+            all=ALL_UNITS,
+            **p,
+        )
+    }
+    previous_round = _q(
         session,
-        "SELECT previous_round_id, row_key, column_key, previous_value FROM merged_changes"
-        " WHERE campaign_id = :c AND round_id = :r AND form_id = :f AND unit_code = :all",
-        all=ALL_UNITS,
+        "SELECT previous_round_id FROM dd_round_forms"
+        " WHERE campaign_id = :c AND round_id = :r AND form_id = :f",
         **p,
     )
     figures = FormFigures(
@@ -246,8 +295,8 @@ def _round_form(session: Session, campaign: Campaign, round_: Round, form_id: st
             for code, name, full, status, ot, ver in units
         ],
         totals,
-        previous={(row, col): v for _, row, col, v in changes},
-        previous_round=changes[0][0] if changes else None,
+        changes=changes,
+        previous_round=previous_round[0][0] if previous_round else None,
     )
     if form.layout == Layout.list:
         figures.rows = _list_rows(session, campaign, round_.id, form)

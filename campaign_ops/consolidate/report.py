@@ -1,8 +1,12 @@
 """The consolidated report (.xlsx) in the layout a 市局 sends to the 省局.
 
 One sheet per form (title, compiling unit, date, the template's merged group headers drawn by
-``forms.template``, one row per unit, 合计, units of measure in the headers, frozen header, A4
-landscape), a list sheet for case-list forms, the submission status sheet and charts.
+``forms.template``, one row per unit, 合计, units of measure in the headers, frozen header), a
+list sheet for case-list forms, the submission status sheet and charts. Every sheet prints on
+A4 with its body at 9 pt or more (``printing``): a form that fits a page width prints so
+(portrait when narrow); one too wide with few units is turned, indicators as rows
+(``transposed``: ankang's 34-figure 工作情况统计表); one too wide either way prints in slices
+of whole column groups with the unit column repeated.
 
 Every figure is written as a value, never a formula, and text from a submission that Excel
 would run as a formula (``= + - @``) is stored as a text cell with a quote prefix (OWASP CSV
@@ -16,7 +20,7 @@ import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -24,23 +28,48 @@ from campaign_ops.consolidate.cells import (
     BOLD,
     FILLS,
     NOT_COUNTED_FILL,
+    ChartSource,
     number,
     number_format,
-    print_setup,
     put,
     sheet_name,
 )
 from campaign_ops.consolidate.figures import FormFigures, ReportColumn, ReportData, UnitLine
+from campaign_ops.consolidate.form_text import (
+    CHANGE_LABEL,
+    REVISED_MARK,
+    compared_text,
+    form_title,
+    note_lines,
+    notes,
+    reported_text,
+    title_rows,
+)
+from campaign_ops.consolidate.printing import (
+    chars_for,
+    column_breaks,
+    column_pt,
+    fit_rows,
+    fits,
+    print_setup,
+    table_setup,
+    text_width,
+    width_of,
+)
 from campaign_ops.consolidate.sheets import chart_sheet, list_sheet, phase_sheet, status_sheet
-from campaign_ops.forms.layout import HEADER_ROW, ROUND_ROW, TITLE_ROW, UNIT_ROW, TemplateLayout
+from campaign_ops.consolidate.transposed import transposed_fits, transposed_sheet
+from campaign_ops.forms.layout import HEADER_ROW, TemplateLayout
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Group, Layout
-from campaign_ops.forms.template import BORDER, CENTER, LEFT, draw_headers, merge_cells
-from campaign_ops.mail.render import cn_date
+from campaign_ops.forms.template import BORDER, CENTER, LEFT, draw_headers
+
+__all__ = ["REVISED_MARK", "note_lines", "report_filename", "report_title", "write_report"]
 
 STATUS_SHEET = "报送情况"
 CHART_SHEET = "图表"
 PHASE_SHEET = "分阶段汇总"
-REVISED_MARK = "【更正版】"
+FIGURE_WIDTH = 9  # characters: a figure column, its header wrapped over a few lines
+STATUS_WIDTH = 14
+DATA_ROW_PT = 18.0  # a unit's row: 11 pt text with air above and below in every client
 
 
 def report_title(data: ReportData) -> str:
@@ -70,13 +99,13 @@ def write_report(
     wb = Workbook()
     wb.remove(wb.active)
     names: set[str] = set()
-    placed: dict[str, tuple[Worksheet, TemplateLayout]] = {}
+    placed: dict[str, ChartSource] = {}
     for figures in data.forms:
         ws = wb.create_sheet(sheet_name(figures.form.title, names))
-        placed[figures.form.id] = (
-            ws,
-            _form_sheet(ws, data, figures, made_on, revised, revision_note),
-        )
+        draw = _form_sheet
+        if figures.columns and not fits(_standard_width(figures)) and transposed_fits(figures):
+            draw = transposed_sheet
+        placed[figures.form.id] = draw(ws, data, figures, made_on, revised, revision_note)
         if figures.form.layout == Layout.list and data.round is not None:
             list_sheet(
                 wb.create_sheet(sheet_name(f"{figures.form.title}清单", names)), data, figures
@@ -93,7 +122,21 @@ def write_report(
     return path
 
 
-# ---- a form's sheet ---------------------------------------------------------------------------
+# ---- a form's sheet, one row per unit ---------------------------------------------------------
+
+
+def _standard_width(figures: FormFigures) -> float:
+    """Printed width (points) of the one-row-per-unit table."""
+    return (
+        column_pt(_name_width(figures))
+        + len(figures.columns) * column_pt(FIGURE_WIDTH)
+        + column_pt(STATUS_WIDTH)
+    )
+
+
+def _name_width(figures: FormFigures) -> float:
+    names = [u.name for u in figures.units] + [CHANGE_LABEL, "填报单位"]
+    return min(18.0, max(8.0, chars_for(max(text_width(n) for n in names))))
 
 
 def _table_spec(form: FormSpec, columns: list[ReportColumn]) -> FormSpec:
@@ -131,27 +174,19 @@ def _table_spec(form: FormSpec, columns: list[ReportColumn]) -> FormSpec:
     )
 
 
-def _title_rows(
-    ws: Worksheet, data: ReportData, title: str, width: int, made_on: dt.date, revised: bool
-) -> None:
-    c = data.campaign
-    cell = put(ws, TITLE_ROW, 1, (REVISED_MARK if revised else "") + title)
-    cell.font, cell.alignment = Font(size=16, bold=True), CENTER
-    merge_cells(ws, TITLE_ROW, 1, TITLE_ROW, width)
-    ws.row_dimensions[TITLE_ROW].height = 30
-    split = max(2, width - 2)
-    put(ws, UNIT_ROW, 1, f"编制单位：{c.authority}（盖章）").alignment = LEFT
-    merge_cells(ws, UNIT_ROW, 1, UNIT_ROW, split - 1)
-    put(ws, UNIT_ROW, split, f"制表日期：{made_on.year}年{made_on.month}月{made_on.day}日")
-    merge_cells(ws, UNIT_ROW, split, UNIT_ROW, max(split, width))
-    parts = [f"专项行动：{c.title}"]
-    if data.round is not None:
-        r = data.round
-        parts.append(f"报送轮次：{r.title}（截止日期 {cn_date(r.deadline)}）")
-    else:
-        parts.append("范围：行动开始至今各轮次")
-    put(ws, ROUND_ROW, 1, "　　".join(parts)).alignment = LEFT
-    merge_cells(ws, ROUND_ROW, 1, ROUND_ROW, width)
+def _column_groups(lay: TemplateLayout) -> list[tuple[int, int]]:
+    """Spans of columns that stay on one page: each merged group, else each column."""
+    spans = []
+    done: set[str] = set()
+    for col in lay.form.columns:
+        group = lay.form.group_of(col.key)
+        if group is None:
+            spans.append((lay.col(col.key), lay.col(col.key)))
+        elif group.label not in done:
+            done.add(group.label)
+            first = lay.col(group.columns[0])
+            spans.append((first, first + len(group.columns) - 1))
+    return spans
 
 
 def _form_sheet(
@@ -161,23 +196,28 @@ def _form_sheet(
     made_on: dt.date,
     revised: bool,
     revision_note: str | None,
-) -> TemplateLayout:
-    """Draw one form's table; returns where its cells are (the charts point at them)."""
+) -> ChartSource:
+    """One form's table, a row per unit. Too wide for a page at 9 pt, it prints in slices
+    of whole column groups, each with the unit column repeated. Returns where the chart's
+    figures are."""
     form = figures.form
-    spec = _table_spec(form, figures.columns)
-    lay = TemplateLayout(spec)
-    suffix = "汇总表" if data.round is not None else "行动累计汇总表"
-    _title_rows(
-        ws,
-        data,
-        f"{form.title.removesuffix('统计表').removesuffix('表')}{suffix}",
-        lay.width,
-        made_on,
-        revised,
-    )
+    lay = TemplateLayout(_table_spec(form, figures.columns))
     draw_headers(ws, lay)
-    first = lay.first_data_row
     status_col = lay.col("status")
+    ws.column_dimensions["A"].width = _name_width(figures)
+    for j in range(len(figures.columns)):
+        ws.column_dimensions[get_column_letter(lay.col(f"c{j}"))].width = FIGURE_WIDTH
+    ws.column_dimensions[get_column_letter(status_col)].width = STATUS_WIDTH
+    wide = not fits(width_of(ws, 1, lay.width))
+    page_width = lay.width
+    if wide:
+        column_breaks(ws, width_of(ws, 1, 1), _column_groups(lay))
+        page_width = min(b.id for b in ws.col_breaks.brk) if ws.col_breaks.brk else lay.width
+    first_col = 2 if wide else 1
+    title_rows(
+        ws, data, form_title(form, data.round is None), page_width, made_on, revised, first_col
+    )
+    first = lay.first_data_row
     for i, unit in enumerate(figures.units):
         _unit_row(ws, first + i, lay, figures, unit, status_col)
     total_row = first + len(figures.units)
@@ -192,38 +232,56 @@ def _form_sheet(
             number_format(col),
         )
         cell.font, cell.border, cell.alignment = BOLD, BORDER, CENTER
-    done = put(
-        ws, total_row, status_col, f"{len(figures.reported)}/{len(figures.units)} 个单位已报送"
-    )
+    done = put(ws, total_row, status_col, reported_text(figures))
     done.border, done.alignment = BORDER, CENTER
     last = total_row
-    if figures.previous:
+    if figures.previous_round:
         last += 1
         _change_row(ws, last, lay, figures)
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions[get_column_letter(status_col)].width = 16
     ws.freeze_panes = ws.cell(row=first, column=2)
-    _notes(ws, last + 2, lay.width, data, figures, revised, revision_note)
-    print_setup(ws, f"{HEADER_ROW}:{first - 1}")
-    return lay
+    fit_rows(ws, range(HEADER_ROW, first))
+    for r in range(first, total_row):
+        ws.row_dimensions[r].height = DATA_ROW_PT
+    fit_rows(ws, range(total_row, last + 1), minimum=DATA_ROW_PT)
+    notes(ws, last + 2, page_width, data, figures, revised, revision_note, first_col)
+    if wide:
+        print_setup(ws, title_rows=(HEADER_ROW, first - 1), title_cols="$A:$A", fit_width=False)
+    else:
+        table_setup(ws, width_of(ws, 1, lay.width), (HEADER_ROW, first - 1))
+    last_unit = first + len(figures.units) - 1
+    head = lay.col("c0") if figures.columns else status_col  # no figures: no chart drawn
+    return ChartSource(
+        ws, categories=(1, first, 1, last_unit), values=(head, first, head, last_unit)
+    )
 
 
 def _change_row(ws: Worksheet, row: int, lay: TemplateLayout, figures: FormFigures) -> None:
-    """合计 against the previous round that asked for this form (merged_changes)."""
-    label = put(ws, row, 1, "较上一轮增减")
+    """Each figure against the previous round that asked for this form, over the units that
+    reported it in both (merged_changes), with how many they are."""
+    label = put(ws, row, 1, CHANGE_LABEL)
     label.alignment, label.border = CENTER, BORDER
     for j, col in enumerate(figures.columns):
-        now, before = figures.totals.get(col.cell), figures.previous.get(col.cell)
-        change = None if now is None or before is None else now - before
+        ch = figures.changes.get(col.cell)
         cell = put(
             ws,
             row,
             lay.col(f"c{j}"),
-            number(change, col.decimal),
-            "+0.00##;-0.00##;0" if col.decimal else "+0;-0;0",
+            number(ch.change if ch else None, col.decimal),
+            change_format(col),
         )
         cell.border, cell.alignment = BORDER, CENTER
-    ws.cell(row=row, column=lay.col("status")).border = BORDER
+    units = put(ws, row, lay.col("status"), compared_text(figures))
+    units.border, units.alignment = BORDER, CENTER
+
+
+def change_format(col: ReportColumn) -> str:
+    return "+0.00##;-0.00##;0" if col.decimal else "+0;-0;0"
+
+
+def status_fill(unit: UnitLine) -> PatternFill | None:
+    """The status sheet's colour for a unit's state (none for plain 已报送)."""
+    colour = FILLS.get(unit.status_key)
+    return PatternFill("solid", fgColor=colour) if colour else None
 
 
 def _unit_row(
@@ -244,72 +302,6 @@ def _unit_row(
             cell.fill = NOT_COUNTED_FILL
     status = put(ws, row, status_col, unit.status_label)
     status.border, status.alignment = BORDER, CENTER
-    key = (
-        "accepted_on_time"
-        if unit.status_label == "按时报送"
-        else ("accepted_late" if unit.status_label == "逾期报送" else unit.status)
-    )
-    if key in FILLS and unit.status_label != "已报送":
-        status.fill = PatternFill("solid", fgColor=FILLS[key])
-
-
-def _notes(
-    ws: Worksheet,
-    row: int,
-    width: int,
-    data: ReportData,
-    figures: FormFigures,
-    revised: bool,
-    revision_note: str | None,
-) -> None:
-    lines = note_lines(data, figures)
-    if revised:
-        lines.insert(
-            0, f"本表为更正版：{revision_note or '上次报告发出后，有单位补报或更正了数据。'}"
-        )
-    for i, text in enumerate(["说明：", *(f"{n}. {t}" for n, t in enumerate(lines, 1))]):
-        cell = put(ws, row + i, 1, text)
-        cell.alignment = LEFT
-        cell.font = Font(size=10, color="333333", bold=i == 0)
-        merge_cells(ws, row + i, 1, row + i, width)
-
-
-def note_lines(data: ReportData, figures: FormFigures) -> list[str]:
-    """What the notes under a form's table say (also used by the mail summary)."""
-    n, total = len(figures.reported), len(figures.units)
-    if data.round is None:
-        lines = [
-            f"合计为 {n} 个报送过数据的单位之和；累计数列取各单位最近一轮的数，其他列为各轮之和。",
-        ]
-    else:
-        lines = [
-            f"合计为已报送并通过校验的 {n} 个单位（共 {total} 个应报单位）之和；"
-            "空白表示未填报，不按 0 计。"
-        ]
-    for status, what in (
-        ("missing", "未报送"),
-        ("rejected", "报送材料被退回待改"),
-        ("not_ready", "文件未就绪"),
-        ("received", "待校验"),
-    ):
-        names = [u.name for u in figures.with_status(status)]
-        if names:
-            lines.append(f"{what}（数据未计入合计）：{'、'.join(names)}。")
-    if figures.previous and figures.columns:
-        col = figures.columns[0]
-        now, before = figures.totals.get(col.cell), figures.previous.get(col.cell)
-        if now is not None and before is not None:
-            title = (
-                data.campaign.round(figures.previous_round).title
-                if figures.previous_round
-                else "上一轮"
-            )
-            lines.append(
-                f"与上一轮（{title}）相比，{col.label}合计由 {_fmt(before)} 变为 {_fmt(now)}"
-                f"（{'+' if now >= before else ''}{_fmt(now - before)}{col.unit or ''}）。"
-            )
-    return lines
-
-
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    fill = status_fill(unit)
+    if fill is not None:
+        status.fill = fill

@@ -7,7 +7,9 @@ test can compare the report against plain sums.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.dictionary import ROW_COUNT, total_row_key
@@ -87,3 +89,32 @@ def city_cell(form: FormSpec, by_unit: dict[str, Values], cell) -> float | None:
     numbers = [unit_cell(form, v, cell) for v in by_unit.values()]
     numbers = [n for n in numbers if n is not None]
     return sum(numbers) if numbers else None
+
+
+def report_file(
+    campaign: Campaign, round_id: str | None, path: Path, moment: dt.datetime | None = None
+) -> Path:
+    """The report as the consolidate DAG writes it (deliver.build_report_file)."""
+    from campaign_ops.consolidate.deliver import build_report_file
+    from campaign_ops.store import session_scope
+
+    from .conftest import REPORT_MOMENT
+
+    with session_scope() as s:
+        _, written = build_report_file(s, campaign, round_id, path, moment=moment or REPORT_MOMENT)
+    return written
+
+
+def unit_status(ws, name: str) -> str | None:
+    """A unit's 报送情况 on a form sheet of the report, in either layout: a row per unit
+    (name in column A, status in the last column) or turned (names across row 4, status
+    under each in row 5)."""
+    from campaign_ops.forms.layout import HEADER_ROW
+
+    for cell in ws[HEADER_ROW]:
+        if cell.value == name:
+            return ws.cell(row=HEADER_ROW + 1, column=cell.column).value
+    for cell in ws["A"]:
+        if cell.value == name:
+            return ws.cell(row=cell.row, column=ws.max_column).value
+    return None

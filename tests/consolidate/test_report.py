@@ -3,71 +3,27 @@ missing or rejected unit named, and nothing in it that Excel would run."""
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 import zipfile
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import pytest
 from openpyxl import load_workbook
 
-from campaign_ops.campaign import Campaign, get_campaign
-from campaign_ops.consolidate.deliver import build_report_file
 from campaign_ops.consolidate.figures import round_data
 from campaign_ops.consolidate.merge import refresh
 from campaign_ops.consolidate.report import STATUS_SHEET
 from campaign_ops.consolidate.summary import render_summary
 from campaign_ops.forms.spec import load_form
 
-from .helpers import Played, city_cell, known_values, seed_round
+from .conftest import ANKANG, ANKANG_INJECTION, REPORT_MOMENT
+from .helpers import city_cell, report_file, seed_round
 
-CAMPAIGN = "ankang-2023-internet-ads"
-REPORT_MOMENT = dt.datetime(2023, 5, 11, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-INJECTION = '=HYPERLINK("http://evil.example/x","点击查看")'
-
-
-@pytest.fixture
-def sqlite_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sqlite_template: Path, home: Path
-) -> Path:
-    from campaign_ops.store import dispose_engines
-
-    db = tmp_path / "warehouse.sqlite"
-    shutil.copyfile(_sqlite_template, db)
-    monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{db}")
-    yield home
-    dispose_engines()
-
-
-@pytest.fixture
-def ankang_r1(sqlite_home: Path) -> tuple[Campaign, Played]:
-    """Round 1 merged; the first unit's first case is named like a formula."""
-    from campaign_ops.store import session_scope
-
-    campaign = get_campaign(CAMPAIGN)
-    cases = known_values("ankang-ad-cases", 0)
-    cases["r1"]["case_name"] = INJECTION
-    cases["r2"]["party"] = "+86-123 @某公司"
-    first = campaign.units[0].code
-    with session_scope() as s:
-        played = seed_round(s, campaign, "r1", overrides={("ankang-ad-cases", first): cases})
-    with session_scope() as s:
-        refresh(s, campaign, as_of=REPORT_MOMENT)
-    return campaign, played
-
-
-def _report(campaign: Campaign, round_id: str | None, path: Path) -> Path:
-    from campaign_ops.store import session_scope
-
-    with session_scope() as s:
-        _, written = build_report_file(s, campaign, round_id, path, moment=REPORT_MOMENT)
-    return written
+CAMPAIGN = ANKANG
+INJECTION = ANKANG_INJECTION
 
 
 def test_form_sheet_has_the_bureau_layout_and_the_figures(ankang_r1, tmp_path: Path):
     campaign, played = ankang_r1
-    wb = load_workbook(_report(campaign, "r1", tmp_path / "r1.xlsx"))
+    wb = load_workbook(report_file(campaign, "r1", tmp_path / "r1.xlsx"))
     assert wb.sheetnames == [
         "工作情况统计表",
         "互联网广告案件查处情况统计表",
@@ -80,34 +36,46 @@ def test_form_sheet_has_the_bureau_layout_and_the_figures(ankang_r1, tmp_path: P
     assert ws["A2"].value == "编制单位：安康市市场监督管理局（盖章）"
     assert any(c.value == "制表日期：2023年5月11日" for c in ws[2])
     assert "第一次阶段性报送" in ws["A3"].value
-    # merged group headers (each row of the form over its two columns), units of measure
+    # 34 figures for 11 units: turned, as the county form reads (indicators down the side,
+    # 本期数/累计数 under one merged 项目 cell, units of measure), a column per unit
+    units = campaign.units_for(campaign.round("r1"))
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A4:A5", "B4:C4"} <= merged
-    assert (ws["B4"].value, ws["B5"].value, ws["C5"].value) == (
+    assert {"A4:B4", "A5:C5", "A6:A7"} <= merged
+    assert (ws["A4"].value, ws["C4"].value) == ("项目", "计量单位")
+    assert (ws["A6"].value, ws["B6"].value, ws["B7"].value, ws["C6"].value) == (
         "举办《办法》学习培训",
-        "本期数（期）",
-        "累计数（期）",
+        "本期数",
+        "累计数",
+        "期",
     )
-    # one row per unit in the campaign's order, then 合计
-    names = [ws.cell(row=6 + i, column=1).value for i in range(len(campaign.units))]
-    assert names == [u.short_name for u in campaign.units]
-    total_row = 6 + len(campaign.units)
-    assert ws.cell(row=total_row, column=1).value == "合计"
+    names = [ws.cell(row=4, column=4 + i).value for i in range(len(units))]
+    assert names == [u.short_name for u in units]
+    total_col = 4 + len(units)
+    assert ws.cell(row=4, column=total_col).value == "合计"
     form = load_form("ankang-work-stats")
     accepted = played.accepted["ankang-work-stats"]
-    assert ws.cell(row=total_row, column=3).value == city_cell(
+    assert ws.cell(row=7, column=total_col).value == city_cell(
         form, accepted, ("training_sessions", "cumulative")
     )
-    assert ws.freeze_panes == "B6"
+    late = campaign.unit(next(iter(played.late))).short_name
+    assert ws.cell(row=5, column=4 + names.index(late)).value == "逾期报送"
+    assert ws.freeze_panes == "D6"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$4:$5"
+    # a form with few figures keeps a row per unit, with its group headers
+    ws = wb["互联网广告案件查处情况统计表"]
+    assert ws["A4"].value == "填报单位"
+    rows = [ws.cell(row=5 + i, column=1).value for i in range(len(units))]
+    assert rows == [u.short_name for u in units]
+    assert ws.cell(row=5 + len(units), column=1).value == "合计"
+    assert ws.freeze_panes == "B5"
+    assert ws.print_title_rows == "$4:$4"
 
 
 def test_missing_and_rejected_units_are_shown_and_named_never_zero(ankang_r1, tmp_path: Path):
     campaign, played = ankang_r1
-    wb = load_workbook(_report(campaign, "r1", tmp_path / "r1.xlsx"))
+    wb = load_workbook(report_file(campaign, "r1", tmp_path / "r1.xlsx"))
     ws = wb["互联网广告案件查处情况统计表"]
     rows = {ws.cell(row=r, column=1).value: r for r in range(5, 5 + len(campaign.units))}
     status_col = ws.max_column
@@ -128,7 +96,7 @@ def test_missing_and_rejected_units_are_shown_and_named_never_zero(ankang_r1, tm
 
 def test_submitted_text_that_looks_like_a_formula_stays_text(ankang_r1, tmp_path: Path):
     campaign, _ = ankang_r1
-    path = _report(campaign, "r1", tmp_path / "r1.xlsx")
+    path = report_file(campaign, "r1", tmp_path / "r1.xlsx")
     ws = load_workbook(path)["互联网广告案件查处情况统计表清单"]
     cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     assert cells[INJECTION].data_type == "s"
@@ -140,7 +108,7 @@ def test_submitted_text_that_looks_like_a_formula_stays_text(ankang_r1, tmp_path
 
 def test_status_sheet_is_colour_coded_and_charts_are_there(ankang_r1, tmp_path: Path):
     campaign, _ = ankang_r1
-    path = _report(campaign, "r1", tmp_path / "r1.xlsx")
+    path = report_file(campaign, "r1", tmp_path / "r1.xlsx")
     ws = load_workbook(path)[STATUS_SHEET]
     labels = {
         ws.cell(row=4 + i, column=1).value: ws.cell(row=4 + i, column=2)
@@ -165,10 +133,10 @@ def test_campaign_summary_has_to_date_figures_and_phases(ankang_r1, tmp_path: Pa
         seed_round(s, campaign, "r3", seed=5)
     with session_scope() as s:
         refresh(s, campaign)
-    wb = load_workbook(_report(campaign, None, tmp_path / "summary.xlsx"))
+    wb = load_workbook(report_file(campaign, None, tmp_path / "summary.xlsx"))
     assert "分阶段汇总" in wb.sheetnames
     ws = wb["工作情况统计表"]
-    assert ws["A1"].value == "工作情况行动累计汇总表"
+    assert ws["A1"].value == "工作情况累计汇总表"
     assert "开始至今" in ws["A3"].value
 
 
@@ -187,33 +155,39 @@ def test_mail_summary_shows_totals_rate_and_who_is_missing(ankang_r1):
     assert "&lt;" not in text  # the text part is not HTML-escaped
 
 
-def test_a_later_round_shows_the_change_against_the_previous_one(ankang_r1, tmp_path: Path):
-    from campaign_ops.store import session_scope
-
-    campaign, first = ankang_r1
-    with session_scope() as s:
-        later = seed_round(s, campaign, "r3", seed=7)
-    with session_scope() as s:
-        refresh(s, campaign)
-    ws = load_workbook(_report(campaign, "r3", tmp_path / "r3.xlsx"))["工作情况统计表"]
-    rows = {c.value: c.row for c in ws["A"] if c.value}
-    form = load_form("ankang-work-stats")
-    cell = ("training_sessions", "cumulative")
-    now = city_cell(form, later.accepted[form.id], cell)
-    before = city_cell(form, first.accepted[form.id], cell)
-    assert ws.cell(row=rows["合计"], column=3).value == now
-    assert ws.cell(row=rows["较上一轮增减"], column=3).value == now - before
-
-
 def test_status_sheet_gives_each_units_rates(ankang_r1, tmp_path: Path):
     campaign, _ = ankang_r1
-    ws = load_workbook(_report(campaign, "r1", tmp_path / "r1.xlsx"))[STATUS_SHEET]
+    ws = load_workbook(report_file(campaign, "r1", tmp_path / "r1.xlsx"))[STATUS_SHEET]
     assert (ws["C3"].value, ws["D3"].value) == ("报送率", "按时报送率")
     assert ws["C4"].value == 0 and ws["C4"].number_format == "0.0%"
 
 
 def test_a_round_without_statistics_reports_who_delivered(ankang_r1, tmp_path: Path):
     campaign, _ = ankang_r1
-    wb = load_workbook(_report(campaign, "r2", tmp_path / "r2.xlsx"))  # 企业自查整改书面报告
+    wb = load_workbook(report_file(campaign, "r2", tmp_path / "r2.xlsx"))  # 企业自查整改书面报告
     assert wb.sheetnames == [STATUS_SHEET, "图表"]
     assert wb[STATUS_SHEET]["C3"].value.startswith("企业自查整改书面报告")
+
+
+def test_status_words_come_from_the_vocabulary_so_a_new_status_just_works(
+    ankang_r1, tmp_path: Path
+):
+    """部分报送 (the round status the store adds) reads and colours like the others."""
+    from campaign_ops.consolidate.report import write_report
+    from campaign_ops.store import session_scope
+    from campaign_ops.vocabulary import ROUND_STATUS_LABELS
+
+    campaign, _ = ankang_r1
+    with session_scope() as s:
+        data = round_data(s, campaign, "r1")
+    unit = campaign.units[0]
+    data.matrix[(unit.code, "r1")] = "partial"
+    ws = load_workbook(write_report(data, tmp_path / "r1.xlsx"))[STATUS_SHEET]
+    cell = next(
+        c for c in ws["B"] if c.row > 3 and ws.cell(row=c.row, column=1).value == unit.short_name
+    )
+    assert cell.value == ROUND_STATUS_LABELS["partial"] == "部分报送"
+    assert cell.fill.fgColor.rgb.endswith("FCE4D6")
+    legend_row = next(c.row for c in ws["A"] if c.value == "图例：")
+    legend = {c.value for r in (legend_row, legend_row + 1) for c in ws[r]}
+    assert "部分报送" in legend

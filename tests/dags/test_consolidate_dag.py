@@ -97,17 +97,19 @@ def test_files_dropped_become_one_report_email_at_the_report_moment(
     assert "第一次阶段性报送" in message["Subject"]
     [attachment] = list(message.iter_attachments())
     ws = load_workbook(io.BytesIO(attachment.get_content()))["工作情况统计表"]
-    rows = {ws.cell(row=r, column=1).value: r for r in range(6, 18)}
-    status = ws.max_column
+    # 34 figures for 11 units print turned: units across row 4 with their 报送情况 under them
+    # in row 5, the figures from row 6 down (举办《办法》学习培训: 本期数, then 累计数)
+    cols = {ws.cell(row=4, column=c).value: c for c in range(1, ws.max_column + 1)}
     campaign = get_campaign(CAMPAIGN)
     expect = {"hanbin": "按时报送", "hanyin": "逾期报送", "shiquan": "退回待改", "ziyang": "未报送"}
     for code, label in expect.items():
-        assert ws.cell(row=rows[campaign.unit(code).short_name], column=status).value == label
+        assert ws.cell(row=5, column=cols[campaign.unit(code).short_name]).value == label
     # 举办《办法》学习培训 累计数: per unit as typed, 合计 over the two accepted units
     hanbin = typed["hanbin"]["training_sessions"]["cumulative"]
     hanyin = typed["hanyin"]["training_sessions"]["cumulative"]
-    assert ws.cell(row=rows["汉滨区局"], column=3).value == hanbin
-    assert ws.cell(row=rows["合计"], column=3).value == hanbin + hanyin
+    assert (ws["A6"].value, ws["B7"].value) == ("举办《办法》学习培训", "累计数")
+    assert ws.cell(row=7, column=cols["汉滨区局"]).value == hanbin
+    assert ws.cell(row=7, column=cols["合计"]).value == hanbin + hanyin
 
     # the same moment again (a re-run): the ledger keeps it to one email
     assert consolidate.test(logical_date=REPORT_AT).state == "success"
