@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from campaign_ops import INCLUDE_DIR
+from campaign_ops import INCLUDE_DIR, vocabulary
 from campaign_ops.board import BOARD_NAME, BOARD_RESOURCE
 from campaign_ops.board.data import (
     RUN_STATE_LABELS,
@@ -169,7 +169,9 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(board_name=BOARD_NAME, run_states=RUN_STATE_LABELS, legend=legend())
+    env.globals.update(
+        board_name=BOARD_NAME, run_states=RUN_STATE_LABELS, legend=legend(), words=vocabulary
+    )
     return env
 
 

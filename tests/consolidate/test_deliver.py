@@ -18,7 +18,7 @@ from campaign_ops.consolidate.merge import refresh
 from campaign_ops.consolidate.seeding import known_values, put_submission
 from campaign_ops.mail import SmtpSettings, SmtpTransport
 
-from .helpers import Played, seed_round
+from .helpers import Played, seed_round, unit_status
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 R1_REPORT = dt.datetime(2023, 5, 11, 10, 0, tzinfo=BEIJING)
@@ -111,11 +111,7 @@ def test_a_late_file_brings_a_revised_report_at_the_next_moment(
     assert "更正版" in name
     ws = wb["工作情况统计表"]
     assert ws["A1"].value.startswith("【更正版】")
-    unit = campaign.unit(missing).short_name
-    row = next(
-        r for r in range(6, 6 + len(campaign.units)) if ws.cell(row=r, column=1).value == unit
-    )
-    assert ws.cell(row=row, column=ws.max_column).value == "逾期报送"
+    assert unit_status(ws, campaign.unit(missing).short_name) == "逾期报送"
     assert "更正版" in revised.get_body(("plain",)).get_content()
 
     # nothing changed since: the next moment sends its own report and no further revision
