@@ -1,8 +1,9 @@
 """``campaign-ops`` command line: the same operations the DAGs run, usable by hand.
 
-Each group of commands lives in the module that owns the domain and exposes
-``register(subparsers)``; this file only assembles them, so adding a command never means
-editing someone else's code. Heavy libraries are imported inside the commands that need them.
+Every command line lives in this package, one module per group (campaigns, forms, remind,
+intake, consolidate), each exposing ``register(subparsers)``; this file only assembles them.
+The commands call the domain modules and print; heavy libraries are imported inside the
+commands that need them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from collections.abc import Sequence
 
 # Modules that contribute sub-commands, in the order they appear in --help.
 COMMAND_MODULES = (
-    "campaign_ops.commands",
-    "campaign_ops.forms.cli",
-    "campaign_ops.remind_cli",
-    "campaign_ops.intake.cli",
-    "campaign_ops.consolidate.cli",
+    "campaign_ops.cli.campaigns",
+    "campaign_ops.cli.forms",
+    "campaign_ops.cli.remind",
+    "campaign_ops.cli.intake",
+    "campaign_ops.cli.consolidate",
 )
 
 
