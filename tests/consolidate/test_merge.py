@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from campaign_ops.campaign import Campaign, get_campaign, load_campaigns
 from campaign_ops.consolidate.dictionary import ALL_UNITS
 from campaign_ops.consolidate.figures import round_data
-from campaign_ops.consolidate.merge import MERGED_TABLES, drop_schema, refresh
+from campaign_ops.consolidate.merge import MERGED_TABLES, refresh
 from campaign_ops.forms.spec import load_form
 
 from .helpers import city_cell, seed_round, unit_cell
@@ -180,10 +180,7 @@ def test_sqlite_and_postgresql_give_the_same_merged_tables(
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     postgres = _postgres_warehouse.url.render_as_string(hide_password=False)
-    try:
-        on_sqlite, on_postgres = _play(f"sqlite:///{sqlite}"), _play(postgres)
-    finally:
-        drop_schema(_postgres_warehouse)
+    on_sqlite, on_postgres = _play(f"sqlite:///{sqlite}"), _play(postgres)
     assert on_sqlite["merged_values"], "nothing was merged"
     for table in MERGED_TABLES:
         assert on_sqlite[table] == on_postgres[table], table

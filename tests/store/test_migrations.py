@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from campaign_ops.consolidate.merge import MERGED_TABLES, MERGED_VIEWS, statements
 from campaign_ops.store import create_wide_view
 from campaign_ops.store.db import alembic_config, create_engine, current_revision, upgrade
 from campaign_ops.store.models import Base
@@ -34,7 +35,7 @@ def test_upgrade_twice_is_harmless_and_reaches_head(warehouse: sa.Engine) -> Non
 
 def test_analyst_views_exist(warehouse: sa.Engine) -> None:
     views = set(sa.inspect(warehouse).get_view_names())
-    assert {"v_submissions", "v_accepted_values"} <= views
+    assert {"v_submissions", "v_accepted_values", *MERGED_VIEWS} <= views
 
 
 def test_upgrade_keeps_wide_views_when_nothing_is_pending(warehouse: sa.Engine) -> None:
@@ -86,3 +87,48 @@ def test_workers_starting_together_migrate_a_new_database_once(empty_database: s
     assert "v_submissions" in sa.inspect(engines[0]).get_view_names()
     for engine in engines:
         engine.dispose()
+
+
+# What a refresh created before migration 0004 owned these tables (the SQL of that time).
+REFRESH_SCHEMA_BEFORE_0004 = Path(__file__).parent / "data" / "refresh_schema_before_0004.sql"
+SENT = {
+    "campaign_id": "ankang-2023-internet-ads",
+    "round_id": "r1",
+    "moment": "2023-05-11T10:00",
+    "kind": "report",
+    "fingerprint": "f" * 64,
+    "path": "reports/安康/第1轮.xlsx",
+}
+
+
+def test_upgrade_adopts_the_tables_a_refresh_made_and_keeps_what_was_sent(
+    empty_database: str,
+) -> None:
+    """A warehouse from before 0004: its report_issues rows decide when a report goes out
+    as 更正版, so upgrading must keep them, and leave the schema as a new warehouse has it."""
+    engine = create_engine(empty_database)
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        for stmt in statements(REFRESH_SCHEMA_BEFORE_0004):
+            conn.execute(sa.text(stmt))
+        names = ", ".join(SENT)
+        marks = ", ".join(f":{k}" for k in SENT)
+        conn.execute(sa.text(f"INSERT INTO report_issues ({names}) VALUES ({marks})"), SENT)
+
+    upgrade(engine)
+
+    with engine.connect() as conn:
+        kept = conn.execute(sa.text(f"SELECT {', '.join(SENT)} FROM report_issues")).all()
+        assert [tuple(r) for r in kept] == [tuple(SENT.values())]
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        for view in MERGED_VIEWS:
+            assert conn.execute(sa.text(f"SELECT COUNT(*) FROM {view}")).scalar_one() == 0
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert current_revision(engine) == head
+    engine.dispose()
+
+
+def test_a_new_warehouse_has_every_merged_table(warehouse: sa.Engine) -> None:
+    """Nothing creates a table at refresh time any more: the migrations made them all."""
+    tables = set(sa.inspect(warehouse).get_table_names())
+    assert {*MERGED_TABLES, "report_issues", "dd_forms", "dd_round_forms"} <= tables
