@@ -5,8 +5,8 @@ analysts can read, rerun and trust them; Python only supplies what lives in YAML
 specs (``dd_*`` tables) and the campaign's rounds and phases — and the reporting rates, which
 come from ``campaign_ops.status`` so every screen shows the same numbers. A refresh replaces
 one campaign's rows in one transaction: readers see the old figures or the new, never half.
-The tables and views are the migrations' (``campaign_ops/store/merged_tables.py``); this only
-fills them.
+The tables and views are the migrations' (``campaign_ops/store/merged_tables.py``, migrations
+0004 and 0005); this only fills them.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ MERGED_TABLES = (
     "reporting_units",
     "reporting_unit_rates",
 )
-# With the Chinese labels and units of measure joined in (migration 0004).
+# With the Chinese labels and units of measure joined in (migration 0005).
 MERGED_VIEWS = ("v_merged_round_totals", "v_merged_values")
 
 
@@ -67,7 +67,7 @@ def _has_code(sql: str) -> bool:
 
 
 def view_names() -> list[str]:
-    """The analyst views over the merged tables (migration 0004 creates them)."""
+    """The analyst views over the merged tables (migration 0005 creates them)."""
     return list(MERGED_VIEWS)
 
 

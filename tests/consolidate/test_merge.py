@@ -207,3 +207,23 @@ def test_analyst_views_carry_the_chinese_labels(warehouse_url: str, session: Ses
     ).scalars()
     accepted = played.accepted["huangshan-network-market"]
     assert set(names) == {campaign.unit(code).name for code in accepted}
+
+
+def test_a_refresh_only_fills_tables(warehouse: sa.Engine, session: Session):
+    """The migrations own the tables and views: a refresh (every consolidate task) creates,
+    drops or alters nothing, so readers of the views never wait on it."""
+    campaign = get_campaign("huangshan-2024-network-market")
+    seed_round(session, campaign, "r1")
+    session.commit()
+    run: list[str] = []
+
+    def record(_conn, _cursor, statement: str, *_args) -> None:
+        code = [line for line in statement.splitlines() if not line.lstrip().startswith("--")]
+        run.append("\n".join(code).lstrip().upper())
+
+    sa.event.listen(warehouse, "before_cursor_execute", record)
+    refresh(session, campaign)
+    session.commit()
+    sa.event.remove(warehouse, "before_cursor_execute", record)
+    assert any(s.startswith("INSERT INTO MERGED_VALUES") for s in run)
+    assert [s for s in run if s.startswith(("CREATE", "DROP", "ALTER"))] == []

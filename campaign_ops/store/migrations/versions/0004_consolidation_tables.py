@@ -1,13 +1,9 @@
-"""The consolidation's tables and analyst views, under migrations.
+"""The consolidation's tables, under migrations.
 
 Until now ``include/sql/merge/00_schema.sql`` created these tables at every refresh when they
-were missing, and ``01_views.sql`` rebuilt the two views. A warehouse that already has them keeps
-them as they are — same definitions, and ``report_issues`` holds which reports were sent (it
-decides when a report goes out as 更正版) — so each table is created only when missing.
-
-The views' SQL is fixed, so it lives here: change a view with a new migration. A later
-migration that alters a table these views read must drop them first on SQLite (batch mode
-rebuilds the table, and SQLite refuses to rename a table under a view that names it).
+were missing. A warehouse that already has them keeps them as they are — same definitions, and
+``report_issues`` holds which reports were sent (it decides when a report goes out as 更正版) —
+so each table is created only when missing.
 
 Revision ID: 0004
 Revises: 0003
@@ -22,59 +18,6 @@ revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
-
-# The analyst views: the merged tables with the forms' Chinese labels and units of measure
-# joined in (from the dd_* tables), so a query needs no form spec at hand.
-VIEWS = {
-    "v_merged_round_totals": """
-CREATE VIEW v_merged_round_totals AS
-SELECT
-    t.campaign_id,
-    t.round_id,
-    t.form_id,
-    f.title AS form_title,
-    t.row_key,
-    COALESCE(r.label, f.total_row_label) AS row_label,
-    t.column_key,
-    c.label AS column_label,
-    c.group_label,
-    COALESCE(r.unit, c.unit) AS unit,
-    t.value,
-    t.units_counted
-FROM merged_round_totals t
-JOIN dd_forms f ON f.form_id = t.form_id
-JOIN dd_columns c ON c.form_id = t.form_id AND c.column_key = t.column_key
-LEFT JOIN dd_rows r ON r.form_id = t.form_id AND r.row_key = t.row_key
-""",
-    "v_merged_values": """
-CREATE VIEW v_merged_values AS
-SELECT
-    v.campaign_id,
-    v.round_id,
-    v.form_id,
-    f.title AS form_title,
-    v.unit_code,
-    u.unit_name,
-    u.unit_position,
-    u.on_time,
-    v.row_key,
-    COALESCE(r.label, CASE WHEN v.is_total = 1 THEN f.total_row_label END) AS row_label,
-    v.column_key,
-    c.label AS column_label,
-    c.group_label,
-    COALESCE(r.unit, c.unit) AS unit,
-    v.value,
-    v.text
-FROM merged_values v
-JOIN merged_units u
-    ON u.campaign_id = v.campaign_id AND u.round_id = v.round_id
-    AND u.form_id = v.form_id AND u.unit_code = v.unit_code
-JOIN dd_forms f ON f.form_id = v.form_id
-JOIN dd_columns c ON c.form_id = v.form_id AND c.column_key = v.column_key
-LEFT JOIN dd_rows r ON r.form_id = v.form_id AND r.row_key = v.row_key
-""",
-}
-
 
 # 8-byte floats; REAL is SQLite's only float (what DOUBLE PRECISION there reads back as).
 _FLOAT = sa.Double().with_variant(sa.REAL(), "sqlite")
@@ -293,13 +236,8 @@ def upgrade() -> None:
             "campaign_id", "round_id", "unit_code", name=op.f("pk_reporting_units")
         ),
     )
-    for name, create in VIEWS.items():
-        op.execute(f"DROP VIEW IF EXISTS {name}")
-        op.execute(create)
 
 
 def downgrade() -> None:
-    """Drop the views; keep the tables, with their rows: the code of 0003 creates the views
-    again and takes the tables as it finds them (dropping them would lose ``report_issues``)."""
-    for name in reversed(VIEWS):
-        op.execute(f"DROP VIEW IF EXISTS {name}")
+    """Nothing: the code of 0003 creates these tables itself when missing and takes them as it
+    finds them (dropping them would lose ``report_issues``)."""

@@ -1,5 +1,55 @@
--- What a refresh created in the warehouse before migration 0004 (include/sql/merge/00_schema.sql
--- and 01_views.sql as they were then): the upgrade must adopt these tables and keep their rows.
+-- What the code before migrations 0004 and 0005 made in the warehouse by itself: upgrade()'s
+-- views (include/sql/views) and a refresh's tables and views (include/sql/merge/00_schema.sql,
+-- 01_views.sql) as they were then. Upgrading must adopt the tables and keep their rows.
+-- The cells of the accepted version of each unit's statistics, in long form. Per-form wide
+-- views (campaign_ops.store.views.create_wide_view) pivot this.
+CREATE VIEW v_accepted_values AS
+SELECT
+    s.campaign_id,
+    s.round_id,
+    s.unit_code,
+    u.name AS unit_name,
+    u.position AS unit_position,
+    s.deliverable_key,
+    s.id AS submission_id,
+    s.version,
+    v.row_key,
+    v.column_key,
+    v.value,
+    v.text
+FROM submissions s
+JOIN units u ON u.campaign_id = s.campaign_id AND u.code = s.unit_code
+JOIN submitted_values v ON v.submission_id = s.id
+WHERE s.status = 'accepted';
+-- Every version of every submission, with the unit's and round's names: the analysts' starting
+-- point for "who sent what, when, and what became of it".
+CREATE VIEW v_submissions AS
+SELECT
+    s.id AS submission_id,
+    s.campaign_id,
+    s.round_id,
+    r.title AS round_title,
+    r.due_at,
+    s.unit_code,
+    u.name AS unit_name,
+    u.short_name AS unit_short_name,
+    s.deliverable_key,
+    d.label AS deliverable_label,
+    s.version,
+    s.status,
+    s.received_at,
+    s.on_time,
+    s.identified_by,
+    s.rejection_summary,
+    s.sha256,
+    f.original_name
+FROM submissions s
+JOIN rounds r ON r.campaign_id = s.campaign_id AND r.round_id = s.round_id
+JOIN units u ON u.campaign_id = s.campaign_id AND u.code = s.unit_code
+JOIN archived_files f ON f.sha256 = s.sha256
+LEFT JOIN round_deliverables d
+    ON d.campaign_id = s.campaign_id AND d.round_id = s.round_id
+    AND d.deliverable_key = s.deliverable_key;
 -- Tables of the consolidation (campaign_ops.consolidate), created when missing. They are
 -- derived data, rebuilt per campaign by every refresh, except report_issues (what was sent).
 -- Column meanings: campaign_ops/consolidate/dictionary.py (and the generated 数据字典).
