@@ -5,6 +5,8 @@ analysts can read, rerun and trust them; Python only supplies what lives in YAML
 specs (``dd_*`` tables) and the campaign's rounds and phases — and the reporting rates, which
 come from ``campaign_ops.status`` so every screen shows the same numbers. A refresh replaces
 one campaign's rows in one transaction: readers see the old figures or the new, never half.
+The tables and views are the migrations' (``campaign_ops/store/merged_tables.py``, migrations
+0004 and 0005); this only fills them.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from campaign_ops.forms.spec import load_form
 log = logging.getLogger(__name__)
 
 MERGE_SQL_DIR = INCLUDE_DIR / "sql" / "merge"
-SCHEMA_FILE = "00_schema.sql"
-VIEWS_FILE = "01_views.sql"
 # Serialises refreshes on PostgreSQL: campaigns share the dd_forms rows of common forms.
 REFRESH_LOCK_KEY = 0x6D657267  # "merg"
 MERGED_TABLES = (
@@ -41,6 +41,8 @@ MERGED_TABLES = (
     "reporting_units",
     "reporting_unit_rates",
 )
+# With the Chinese labels and units of measure joined in (migration 0005).
+MERGED_VIEWS = ("v_merged_round_totals", "v_merged_values")
 
 
 @dataclass(frozen=True)
@@ -64,43 +66,17 @@ def _has_code(sql: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines())
 
 
-def ensure_schema(session: Session) -> None:
-    """Create the consolidation tables that do not exist yet, and (re)create the views
-    (dropped first: SQLite has no CREATE OR REPLACE VIEW, PostgreSQL no CREATE VIEW IF NOT
-    EXISTS; nothing else is built on them)."""
-    for stmt in statements(MERGE_SQL_DIR / SCHEMA_FILE):
-        session.execute(sa.text(stmt))
-    for name, stmt in zip(view_names(), statements(MERGE_SQL_DIR / VIEWS_FILE), strict=True):
-        session.execute(sa.text(f"DROP VIEW IF EXISTS {name}"))
-        session.execute(sa.text(stmt))
-
-
 def view_names() -> list[str]:
-    text = (MERGE_SQL_DIR / VIEWS_FILE).read_text(encoding="utf-8")
-    return re.findall(r"CREATE VIEW (\w+)", text)
-
-
-def schema_tables() -> list[str]:
-    """Names of the tables ``00_schema.sql`` creates."""
-    text = (MERGE_SQL_DIR / SCHEMA_FILE).read_text(encoding="utf-8")
-    return re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", text)
-
-
-def drop_schema(bind: sa.Engine) -> None:
-    """Drop every consolidation table (they are rebuilt by the next refresh, except
-    ``report_issues``: revisions are then judged from scratch)."""
-    with bind.begin() as connection:
-        for name in view_names():
-            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
-        for name in reversed(schema_tables()):
-            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    """The analyst views over the merged tables (migration 0005 creates them)."""
+    return list(MERGED_VIEWS)
 
 
 def refresh(
     session: Session, campaign: Campaign, *, as_of: dt.datetime | None = None
 ) -> RefreshResult:
     """Rebuild every merged table of ``campaign``; ``as_of`` bounds the rounds counted in the
-    per-unit reporting rates (default: now). The caller commits."""
+    per-unit reporting rates (default: now). The tables are the migrations' (``upgrade()``
+    first); this only fills them. The caller commits."""
     from campaign_ops.store import sync_campaign
 
     if session.get_bind().dialect.name == "postgresql":
@@ -113,16 +89,14 @@ def refresh(
         seconds[step] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
 
-    ensure_schema(session)
     sync_campaign(session, campaign)
     _write_dictionary(session, campaign)
     lap("dictionary")
     params = {"campaign_id": campaign.id}
     for path in sorted(MERGE_SQL_DIR.glob("*.sql")):
-        if path.name not in (SCHEMA_FILE, VIEWS_FILE):
-            for stmt in statements(path):
-                session.execute(sa.text(stmt), params)
-            lap(path.name)
+        for stmt in statements(path):
+            session.execute(sa.text(stmt), params)
+        lap(path.name)
     _write_reporting(session, campaign, as_of or dt.datetime.now(dt.UTC))
     lap("reporting (campaign_ops.status)")
     rows = {

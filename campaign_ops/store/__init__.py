@@ -58,7 +58,7 @@ from campaign_ops.store.values import (
     store_values,
     values_of,
 )
-from campaign_ops.store.views import create_views, create_wide_view
+from campaign_ops.store.views import create_wide_view
 
 __all__ = [
     "FileRecord",
@@ -78,7 +78,6 @@ __all__ = [
     "accepted_numbers",
     "already_sent",
     "create_engine",
-    "create_views",
     "create_wide_view",
     "dispose_engines",
     "findings_of",

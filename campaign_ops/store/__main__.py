@@ -1,6 +1,6 @@
 """Alembic from the command line without an ini file.
 
-python -m campaign_ops.store upgrade            # to head, plus analyst views
+python -m campaign_ops.store upgrade            # to head: every table and analyst view
 python -m campaign_ops.store current
 python -m campaign_ops.store revision -m "add x"   # autogenerate against the current DB
 """
@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m campaign_ops.store")
     parser.add_argument("--url", help="database URL (default: CAMPAIGN_OPS_DATABASE_URL)")
     sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser("upgrade", help="migrate to the latest schema and recreate views")
+    sub.add_parser("upgrade", help="migrate to the latest schema (tables and analyst views)")
     sub.add_parser("current", help="print the schema revision of the database")
     rev = sub.add_parser("revision", help="autogenerate a migration from models.py")
     rev.add_argument("-m", "--message", required=True)

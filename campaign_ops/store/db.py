@@ -146,16 +146,12 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(bind: sa.Engine | str | None = None, revision: str = "head") -> None:
-    """Bring the warehouse schema to ``revision`` and (re)create the analyst views.
+    """Bring the warehouse schema — every table and the analyst views — to ``revision``.
 
     Safe to call at every start and from several processes at once: one transaction, which on
     PostgreSQL first takes an advisory lock (SQLite's ``BEGIN IMMEDIATE`` already serializes);
-    Alembic skips migrations already applied. When migrations are pending the analyst views
-    are dropped first so they cannot block an ALTER; on PostgreSQL that also drops the views
-    built on them (per-form wide views): create those again after ``upgrade()``."""
+    Alembic skips migrations already applied, and with none pending nothing is touched."""
     from alembic import command
-
-    from campaign_ops.store.views import create_views, drop_views
 
     engine = bind if isinstance(bind, sa.Engine) else get_engine(bind)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -164,9 +160,7 @@ def upgrade(bind: sa.Engine | str | None = None, revision: str = "head") -> None
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         config.attributes["connection"] = connection
         if _migrations_pending(connection, config, revision):
-            drop_views(connection)
             command.upgrade(config, revision)
-        create_views(connection)
 
 
 def _migrations_pending(connection: sa.Connection, config: Config, revision: str) -> bool:

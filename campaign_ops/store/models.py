@@ -406,3 +406,8 @@ class AuditEvent(Base):
     round_id: Mapped[str | None] = mapped_column(sa.String(64))
     previous_round_id: Mapped[str | None] = mapped_column(sa.String(64))
     reason: Mapped[str | None] = mapped_column(sa.Text)
+
+
+# The consolidation's tables live in their own module; importing it here puts them on
+# Base.metadata wherever the models are (migrations, the schema-drift test).
+from campaign_ops.store import merged_tables as _merged_tables  # noqa: E402, F401

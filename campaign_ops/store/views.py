@@ -1,54 +1,28 @@
-"""Analyst views: plain SQL files in ``include/sql/views`` plus generated per-form wide views.
+"""Per-form wide views, generated from a form's column keys.
 
-Views are derived, not migrated: ``upgrade()`` recreates them from the files every time, so a
-view is changed by editing its ``.sql`` file. Each file holds one ``CREATE VIEW <file stem>``
-statement in SQL that both SQLite and PostgreSQL accept.
-
-Wide views (``create_wide_view``) are made by whoever owns the form specs, after ``upgrade()``;
-calling it again is harmless. A migration drops them on PostgreSQL (they depend on
-``v_accepted_values``), so create them after every ``upgrade()``.
+The analyst views whose SQL is fixed (``v_submissions``, ``v_accepted_values``,
+``v_merged_values``, ``v_merged_round_totals``) belong to the migrations (``0005``): they are
+created once with the schema, not at every start. A wide view follows a form spec, which changes
+with the YAML and not with the schema, so it is made here by whoever owns the form specs, after
+``upgrade()``; calling it again replaces it. Wide views read ``v_accepted_values``: a migration
+that drops it on PostgreSQL drops them too (create them again after such an ``upgrade()``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from campaign_ops import INCLUDE_DIR
-
-VIEWS_DIR = INCLUDE_DIR / "sql" / "views"
-# include/sql/views/v_accepted_values.sql, for queries: the columns wide views pivot and
-# intake reads (numbers as floats, as the table they come from gives them)
+# The analysts' v_accepted_values (migration 0005), for queries: the columns wide views pivot
+# and intake reads (numbers as floats, as the table they come from gives them)
 ACCEPTED_VALUES = sa.table(
     "v_accepted_values",
     *map(sa.column, ("campaign_id", "round_id", "unit_code", "unit_name", "unit_position")),
     *map(sa.column, ("deliverable_key", "submission_id", "row_key", "column_key", "text")),
     sa.column("value", sa.Numeric(asdecimal=False)),
 )
-
-
-def view_files(directory: Path = VIEWS_DIR) -> list[Path]:
-    return sorted(directory.glob("*.sql"))
-
-
-def create_views(bind: sa.Engine | sa.Connection, directory: Path = VIEWS_DIR) -> list[str]:
-    """(Re)create every view defined in ``directory``; returns their names."""
-    with _transaction(bind) as connection:
-        for path in view_files(directory):
-            _replace_view(connection, path.stem, path.read_text(encoding="utf-8"))
-    return [path.stem for path in view_files(directory)]
-
-
-def drop_views(bind: sa.Engine | sa.Connection, directory: Path = VIEWS_DIR) -> None:
-    """Drop the views defined in ``directory`` (on PostgreSQL with the views built on them)."""
-    cascade = " CASCADE" if bind.dialect.name == "postgresql" else ""
-    with _transaction(bind) as connection:
-        for path in reversed(view_files(directory)):
-            quoted = connection.dialect.identifier_preparer.quote(path.stem)
-            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {quoted}{cascade}")
 
 
 @contextmanager

@@ -24,25 +24,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "state"
 
 
-@pytest.fixture(autouse=True)
-def _no_tables_left_on_postgres(request: pytest.FixtureRequest):
-    """The PostgreSQL warehouse is shared by the whole session and only its model tables are
-    emptied between tests; drop the consolidation tables so the store's schema-drift test
-    sees the warehouse as migrations made it."""
-    url = ""
-    if "warehouse_url" in request.fixturenames:
-        url = request.getfixturevalue("warehouse_url")
-    yield
-    if url.startswith("postgresql"):
-        import sqlalchemy as sa
-
-        from campaign_ops.consolidate.merge import drop_schema
-
-        engine = sa.create_engine(url)
-        drop_schema(engine)
-        engine.dispose()
-
-
 # ---- a report to look at: ankang round 1 on SQLite (test_report*, the print test) ------------
 
 ANKANG = "ankang-2023-internet-ads"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from campaign_ops.campaign import Campaign, get_campaign, load_campaigns
 from campaign_ops.consolidate.dictionary import ALL_UNITS
 from campaign_ops.consolidate.figures import round_data
-from campaign_ops.consolidate.merge import MERGED_TABLES, drop_schema, refresh
+from campaign_ops.consolidate.merge import MERGED_TABLES, refresh
 from campaign_ops.forms.spec import load_form
 
 from .helpers import city_cell, seed_round, unit_cell
@@ -180,10 +180,7 @@ def test_sqlite_and_postgresql_give_the_same_merged_tables(
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     postgres = _postgres_warehouse.url.render_as_string(hide_password=False)
-    try:
-        on_sqlite, on_postgres = _play(f"sqlite:///{sqlite}"), _play(postgres)
-    finally:
-        drop_schema(_postgres_warehouse)
+    on_sqlite, on_postgres = _play(f"sqlite:///{sqlite}"), _play(postgres)
     assert on_sqlite["merged_values"], "nothing was merged"
     for table in MERGED_TABLES:
         assert on_sqlite[table] == on_postgres[table], table
@@ -210,3 +207,23 @@ def test_analyst_views_carry_the_chinese_labels(warehouse_url: str, session: Ses
     ).scalars()
     accepted = played.accepted["huangshan-network-market"]
     assert set(names) == {campaign.unit(code).name for code in accepted}
+
+
+def test_a_refresh_only_fills_tables(warehouse: sa.Engine, session: Session):
+    """The migrations own the tables and views: a refresh (every consolidate task) creates,
+    drops or alters nothing, so readers of the views never wait on it."""
+    campaign = get_campaign("huangshan-2024-network-market")
+    seed_round(session, campaign, "r1")
+    session.commit()
+    run: list[str] = []
+
+    def record(_conn, _cursor, statement: str, *_args) -> None:
+        code = [line for line in statement.splitlines() if not line.lstrip().startswith("--")]
+        run.append("\n".join(code).lstrip().upper())
+
+    sa.event.listen(warehouse, "before_cursor_execute", record)
+    refresh(session, campaign)
+    session.commit()
+    sa.event.remove(warehouse, "before_cursor_execute", record)
+    assert any(s.startswith("INSERT INTO MERGED_VALUES") for s in run)
+    assert [s for s in run if s.startswith(("CREATE", "DROP", "ALTER"))] == []

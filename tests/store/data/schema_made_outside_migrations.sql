@@ -1,3 +1,55 @@
+-- What the code before migrations 0004 and 0005 made in the warehouse by itself: upgrade()'s
+-- views (include/sql/views) and a refresh's tables and views (include/sql/merge/00_schema.sql,
+-- 01_views.sql) as they were then. Upgrading must adopt the tables and keep their rows.
+-- The cells of the accepted version of each unit's statistics, in long form. Per-form wide
+-- views (campaign_ops.store.views.create_wide_view) pivot this.
+CREATE VIEW v_accepted_values AS
+SELECT
+    s.campaign_id,
+    s.round_id,
+    s.unit_code,
+    u.name AS unit_name,
+    u.position AS unit_position,
+    s.deliverable_key,
+    s.id AS submission_id,
+    s.version,
+    v.row_key,
+    v.column_key,
+    v.value,
+    v.text
+FROM submissions s
+JOIN units u ON u.campaign_id = s.campaign_id AND u.code = s.unit_code
+JOIN submitted_values v ON v.submission_id = s.id
+WHERE s.status = 'accepted';
+-- Every version of every submission, with the unit's and round's names: the analysts' starting
+-- point for "who sent what, when, and what became of it".
+CREATE VIEW v_submissions AS
+SELECT
+    s.id AS submission_id,
+    s.campaign_id,
+    s.round_id,
+    r.title AS round_title,
+    r.due_at,
+    s.unit_code,
+    u.name AS unit_name,
+    u.short_name AS unit_short_name,
+    s.deliverable_key,
+    d.label AS deliverable_label,
+    s.version,
+    s.status,
+    s.received_at,
+    s.on_time,
+    s.identified_by,
+    s.rejection_summary,
+    s.sha256,
+    f.original_name
+FROM submissions s
+JOIN rounds r ON r.campaign_id = s.campaign_id AND r.round_id = s.round_id
+JOIN units u ON u.campaign_id = s.campaign_id AND u.code = s.unit_code
+JOIN archived_files f ON f.sha256 = s.sha256
+LEFT JOIN round_deliverables d
+    ON d.campaign_id = s.campaign_id AND d.round_id = s.round_id
+    AND d.deliverable_key = s.deliverable_key;
 -- Tables of the consolidation (campaign_ops.consolidate), created when missing. They are
 -- derived data, rebuilt per campaign by every refresh, except report_issues (what was sent).
 -- Column meanings: campaign_ops/consolidate/dictionary.py (and the generated 数据字典).
@@ -153,3 +205,49 @@ CREATE TABLE IF NOT EXISTS report_issues (
     path TEXT NOT NULL,
     PRIMARY KEY (campaign_id, round_id, moment, kind)
 );
+-- Analyst views over the merged tables, with the forms' Chinese labels and units of measure
+-- joined in (from the dd_* tables), so a query needs no form spec at hand.
+CREATE VIEW v_merged_round_totals AS
+SELECT
+    t.campaign_id,
+    t.round_id,
+    t.form_id,
+    f.title AS form_title,
+    t.row_key,
+    COALESCE(r.label, f.total_row_label) AS row_label,
+    t.column_key,
+    c.label AS column_label,
+    c.group_label,
+    COALESCE(r.unit, c.unit) AS unit,
+    t.value,
+    t.units_counted
+FROM merged_round_totals t
+JOIN dd_forms f ON f.form_id = t.form_id
+JOIN dd_columns c ON c.form_id = t.form_id AND c.column_key = t.column_key
+LEFT JOIN dd_rows r ON r.form_id = t.form_id AND r.row_key = t.row_key;
+
+CREATE VIEW v_merged_values AS
+SELECT
+    v.campaign_id,
+    v.round_id,
+    v.form_id,
+    f.title AS form_title,
+    v.unit_code,
+    u.unit_name,
+    u.unit_position,
+    u.on_time,
+    v.row_key,
+    COALESCE(r.label, CASE WHEN v.is_total = 1 THEN f.total_row_label END) AS row_label,
+    v.column_key,
+    c.label AS column_label,
+    c.group_label,
+    COALESCE(r.unit, c.unit) AS unit,
+    v.value,
+    v.text
+FROM merged_values v
+JOIN merged_units u
+    ON u.campaign_id = v.campaign_id AND u.round_id = v.round_id
+    AND u.form_id = v.form_id AND u.unit_code = v.unit_code
+JOIN dd_forms f ON f.form_id = v.form_id
+JOIN dd_columns c ON c.form_id = v.form_id AND c.column_key = v.column_key
+LEFT JOIN dd_rows r ON r.form_id = v.form_id AND r.row_key = v.row_key;
