@@ -3,7 +3,7 @@ make sure the admin user exists, and let roles read the campaign board.
 
 Airflow does not create permissions for a plugin's own pages, and ``airflow roles add-perms``
 refuses a resource it does not know, so the permission is created through FAB's security
-manager (DESIGN.md §4). Idempotent: safe to run at every ``docker compose up``.
+manager. Idempotent: safe to run at every ``docker compose up``.
 
 Environment: ``AIRFLOW_ADMIN_USERNAME`` (default admin), ``AIRFLOW_ADMIN_PASSWORD`` (required),
 ``AIRFLOW_ADMIN_EMAIL``, ``CAMPAIGN_BOARD_ROLES`` (comma-separated, default

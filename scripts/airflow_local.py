@@ -12,7 +12,7 @@ the DAGs of live campaigns that Airflow holds paused are unpaused
 (``campaign_ops.board.live_dags``), and Airflow's default time zone is the campaigns'
 (``CAMPAIGN_OPS_TIMEZONE``; the board plugin makes it the UI's default display zone too).
 
-Why it is written this way (DESIGN.md §4):
+Why it is written this way (facts checked on Airflow 3.3):
 
 - ``airflow standalone`` spawns the scheduler, DAG processor, API server and triggerer, and they
   spawn workers. SIGTERM to the parent leaves them all running; SIGINT shuts the lot down in
@@ -158,7 +158,7 @@ def airflow_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
         # Airflow's time zone is the campaigns' (the UI's default follows it through the
         # board plugin, campaign_ops.board.ui_timezone).
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": env.get("CAMPAIGN_OPS_TIMEZONE") or "Asia/Shanghai",
-        # The UI and the task runners must agree on the port (DESIGN.md §4).
+        # The UI and the task runners must agree on the port.
         "AIRFLOW__API__PORT": str(layout.port),
         "AIRFLOW__API__BASE_URL": layout.url,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{layout.port}/execution/",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install Debian's headless Chromium and a CJK font for the campaign board's browser test
-# (DESIGN.md §7). Playwright drives /usr/bin/chromium through executable_path: no browser is
+# Install Debian's headless Chromium and a CJK font for the campaign board's browser test.
+# Playwright drives /usr/bin/chromium through executable_path: no browser is
 # ever downloaded. Idempotent: installs only what is missing. Needs root (CI runs as root) or sudo.
 set -euo pipefail
 

@@ -16,7 +16,7 @@ URL_PREFIX = "/campaign-board"
 BOARD_RESOURCE = "Campaign Board"  # the FAB resource whose can_read grants the board
 
 # An external view shown in an iframe inside the UI; href is relative to the UI's base URL and
-# keeps its trailing slash (DESIGN.md §4).
+# keeps its trailing slash.
 NAV_VIEW = {
     "name": BOARD_NAME,
     "href": URL_PREFIX.lstrip("/") + "/",

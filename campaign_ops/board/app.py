@@ -1,10 +1,10 @@
 """The campaign board as a FastAPI app, mounted by Airflow's API server (``plugins/``).
 
-Airflow does not protect a plugin's app (DESIGN.md §4): every route here depends on
+Airflow does not protect a plugin's app: every route here depends on
 ``require_board_access``, which takes the user from the ``Authorization: Bearer`` header or the
 ``_token`` cookie the UI sets at login (Airflow's ``get_user``) and asks the configured auth
 manager whether that user may read the board. Under the FAB auth manager the ``can_read``
-permission on ``BOARD_RESOURCE`` must exist and be granted (``docker/grant_board_access.py``);
+permission on ``BOARD_RESOURCE`` must exist and be granted (``docker/init_security.py``);
 the simple auth manager lets every logged-in user read it.
 
 Routes are plain ``def`` so the blocking database reads run in FastAPI's thread pool.

@@ -1,4 +1,4 @@
-"""Sending decided messages exactly once, through the mail ledger (DESIGN.md §5).
+"""Sending decided messages exactly once, through the mail ledger.
 
 Each message is reserved (committed) before it is sent and its outcome recorded after: a task
 that is retried or run twice skips what was sent or may have been sent, and sends again only

@@ -1,6 +1,6 @@
 """The mail ledger: reserve an email before sending it, so it goes out at most once.
 
-Airflow retries tasks and sometimes runs one twice (DESIGN.md §5). The protocol::
+Airflow retries tasks and sometimes runs one twice (its issues 23520, 22224, 29872). The protocol::
 
     key = MailKey(campaign.id, "reminder", "hanbin", moment, round_id="r1")
     with session_scope() as s:

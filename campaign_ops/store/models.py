@@ -1,6 +1,6 @@
 """The warehouse schema: what we received, what we made of it, and which emails went out.
 
-Design rules (DESIGN.md §5): natural keys are unique constraints so a task that runs twice cannot
+Design rules: natural keys are unique constraints so a task that runs twice cannot
 write twice; no file or submission is ever deleted (a resubmission is a new version, a rejected
 file keeps its reasons); every timestamp is stored as UTC. Change the schema only together with
 a migration in ``campaign_ops/store/migrations/versions`` (``tests/store/test_migrations.py``

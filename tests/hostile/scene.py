@@ -1,5 +1,5 @@
-"""The hostile drop zone: DESIGN.md §6's bad input, each file in a unit's folder, mixed with
-other units' valid files, and the outcome each file must end in.
+"""The hostile drop zone: the bad input counties really send, each file in a unit's folder,
+mixed with other units' valid files, and the outcome each file must end in.
 
 One scan moment drives every time stamp, so the same drop zone serves the collect DAG (a
 logical date in 2023) and ``campaign-ops ingest`` (now).

@@ -1,4 +1,4 @@
-"""DESIGN.md §6's bad input, end to end through the real collect and consolidate DAGs.
+"""The bad input counties really send, end to end through the real collect and consolidate DAGs.
 
 Hostile files and other units' valid files are dropped together; one collect run
 (``dag.test``) must give each hostile file its status and a Chinese message that says what to

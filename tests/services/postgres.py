@@ -1,5 +1,5 @@
 """A throwaway PostgreSQL 15 cluster: ``initdb`` in a temp dir, ``pg_ctl start`` on a free
-loopback port, trust auth, fsync off. About 1 s to start (DESIGN.md §7).
+loopback port, trust auth, fsync off. About 1 s to start.
 
 PostgreSQL refuses to run as root, so under root the cluster belongs to the ``postgres`` user
 (created by the Debian package, or here if missing).

@@ -1,5 +1,5 @@
 """A private Samba server: ``smbd`` on loopback with its own smb.conf, state and passdb in a
-temp dir, one share pointing at a temp folder, one unix + SMB user (DESIGN.md §7).
+temp dir, one share pointing at a temp folder, one unix + SMB user.
 
     with SambaServer() as smb:
         smbclient.register_session("127.0.0.1", username=smb.username,

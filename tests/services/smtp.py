@@ -5,7 +5,7 @@ Modes (switch any time with ``server.mode = ...``):
 - ``normal``: accept and keep every message;
 - ``refuse``: answer 550 to every recipient and 554 to DATA (a permanent failure);
 - ``drop``: keep the message, then drop the connection instead of answering DATA — the client
-  cannot know the mail was delivered, and one that retries sends duplicates (DESIGN.md §5).
+  cannot know the mail was delivered, and one that retries sends duplicates.
 """
 
 from __future__ import annotations

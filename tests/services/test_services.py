@@ -140,7 +140,7 @@ def test_smtp_refuse_mode_rejects_with_a_permanent_error(mailbox: SmtpServer) ->
 def test_smtp_drop_mode_makes_yagmail_report_failure_after_delivering_duplicates(
     mailbox: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DESIGN.md §5: the server got the mail, the client saw a dropped connection, retried
+    """The server got the mail, the client saw a dropped connection, retried
     and finally returned False — the reason every email goes through the ledger."""
     monkeypatch.setattr("yagmail.sender.time.sleep", lambda _s: None)  # skip 18 s of back-off
     mailbox.mode = "drop"
