@@ -97,7 +97,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from campaign_ops.forms.report import report_html, report_json, report_text
+    from campaign_ops.forms.check_report import report_html, report_json, report_text
     from campaign_ops.forms.spec import load_form
 
     campaign, form_id = _campaign_or_form(args.id)

@@ -7,7 +7,7 @@ Entry points other modules build on:
 - ``parser.parse_file(path, form=…)`` → ``ParsedSubmission`` or raises ``Refusal``
   (``parser.try_parse`` returns it instead; ``pool.ParserPool`` parses on several cores).
 - ``validate.validate_batch(submissions, previous=…)`` → one ``FileResult`` per file.
-- ``report`` — the Chinese error report (text, HTML, JSON) for the submitting unit.
+- ``check_report`` — the Chinese error report (text, HTML, JSON) for the submitting unit.
 
 Heavy imports (great_expectations) happen inside the functions that need them.
 """

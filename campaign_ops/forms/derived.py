@@ -15,11 +15,11 @@ from collections import defaultdict
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from campaign_ops.forms.cleaning import display, to_number
 from campaign_ops.forms.findings import Finding
 from campaign_ops.forms.formulas import FormulaError, column_letter, evaluate
 from campaign_ops.forms.reader import sum_range
 from campaign_ops.forms.spec import ColumnType
-from campaign_ops.forms.values import display, to_number
 
 if TYPE_CHECKING:
     from campaign_ops.forms.locate import TableMatch

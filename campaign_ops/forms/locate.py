@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from campaign_ops.forms.cleaning import is_blank, norm_label
 from campaign_ops.forms.reader import Grid
 from campaign_ops.forms.spec import FormSpec, Layout
-from campaign_ops.forms.values import is_blank, norm_label
 
 HEADER_SCAN_ROWS = 60
 STOP_WORDS = (

@@ -13,6 +13,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
+from campaign_ops.forms.cleaning import is_blank, to_date, to_number, to_text
 from campaign_ops.forms.derived import recompute_derived
 from campaign_ops.forms.findings import Finding
 from campaign_ops.forms.formulas import column_letter
@@ -22,7 +23,6 @@ from campaign_ops.forms.reader import Grid, Uncomputed, read_grids
 from campaign_ops.forms.safety import ASK_RESAVE, inspect_file
 from campaign_ops.forms.spec import Column, ColumnType, FormSpec, Layout, all_forms, load_form
 from campaign_ops.forms.submission import Identity, ParsedRow, ParsedSubmission, Refusal
-from campaign_ops.forms.values import is_blank, to_date, to_number, to_text
 
 
 def parse_file(

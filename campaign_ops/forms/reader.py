@@ -23,10 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from campaign_ops.forms.cleaning import to_number
 from campaign_ops.forms.formulas import FormulaError, evaluate, split_ref
 from campaign_ops.forms.safety import ASK_RESAVE, MAX_COLS, MAX_ROWS, Inspection
 from campaign_ops.forms.submission import Refusal
-from campaign_ops.forms.values import to_number
 
 log = logging.getLogger(__name__)
 

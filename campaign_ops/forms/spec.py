@@ -46,7 +46,7 @@ from pydantic import (
     model_validator,
 )
 
-from campaign_ops.forms.values import norm_label
+from campaign_ops.forms.cleaning import norm_label
 from campaign_ops.specfile import SpecFileError, duplicates, read_yaml
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]

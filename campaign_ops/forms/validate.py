@@ -21,12 +21,12 @@ import pandas as pd
 
 from campaign_ops.forms import checks as K
 from campaign_ops.forms.checks import Check, checks_for
+from campaign_ops.forms.cleaning import display
 from campaign_ops.forms.findings import FileResult, Finding
 from campaign_ops.forms.frame import EPOCH, BatchFrame, Previous, build_frame
 from campaign_ops.forms.spec import ColumnType
 from campaign_ops.forms.submission import ParsedRow, ParsedSubmission, Refusal
 from campaign_ops.forms.text import column_requirement, rule_text
-from campaign_ops.forms.values import display
 
 
 def validate_batch(

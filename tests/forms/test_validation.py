@@ -6,9 +6,9 @@ import json
 
 from openpyxl import load_workbook
 
+from campaign_ops.forms.check_report import report_html, report_json, report_text
 from campaign_ops.forms.layout import TemplateLayout
 from campaign_ops.forms.parser import parse_file
-from campaign_ops.forms.report import report_html, report_json, report_text
 from campaign_ops.forms.samples import sample_values
 from campaign_ops.forms.spec import load_form
 from campaign_ops.forms.validate import validate_batch
@@ -303,7 +303,7 @@ def test_findings_are_those_of_gx_public_batch_validate(fill, monkeypatch):
 def test_numbers_in_messages_are_shown_as_typed_not_cut_to_six_digits():
     """罚没款 in 万元 has up to four decimals: 12345.6789 must not read 12345.7 (nor a
     million as 1e+06); sums of decimals do not show float noise."""
-    from campaign_ops.forms.values import display
+    from campaign_ops.forms.cleaning import display
 
     assert display(12345.6789) == "12345.6789" and display(1234567.5) == "1234567.5"
     assert display(0.1 + 0.2) == "0.3" and display(72.64000000000001) == "72.64"
