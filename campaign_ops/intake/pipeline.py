@@ -51,6 +51,7 @@ from campaign_ops.intake.routing import (
 )
 from campaign_ops.intake.sources import Entry, Source
 from campaign_ops.intake.work import FileOutcome, Scan, Work
+from campaign_ops.store.intake_log import Outcome
 
 if TYPE_CHECKING:
     from campaign_ops.forms.findings import FileResult
@@ -97,13 +98,15 @@ def pending(
                 path=e.path,
                 size=e.size,
                 mtime=e.mtime,
-                outcome="not_ready",
+                outcome=Outcome.not_ready,
                 unit_code=unit.code if unit else None,
                 round_id=round_.id if round_ else None,
                 message=reason,
                 seen_at=now,
             )
-            waiting.append(FileOutcome(e.path, "not_ready", reason, unit=unit and unit.code))
+            waiting.append(
+                FileOutcome(e.path, Outcome.not_ready.value, reason, unit=unit and unit.code)
+            )
     return todo, waiting
 
 
@@ -380,7 +383,7 @@ def _read(scan: Scan, entry: Entry) -> tuple[Work, bytes] | None:
         # are archived and refused with the type's own message further on.
         work = Work(entry, "", received_time(entry, scan.now, scan.previous_scan))
         work.unit = unit_from_path(scan.matcher, entry.path)
-        work.conclude("refused", too_big(entry.size, size_limit_of(entry.path)))
+        work.conclude(Outcome.refused, too_big(entry.size, size_limit_of(entry.path)))
         return work, b""
     try:
         data = scan.source.read(entry)

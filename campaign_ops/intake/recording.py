@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from campaign_ops.campaign import Campaign
 from campaign_ops.intake.sources import Source
 from campaign_ops.intake.work import FileOutcome, Work
+from campaign_ops.store.intake_log import Outcome
 
 if TYPE_CHECKING:
     from campaign_ops.forms.findings import FileResult, Finding
@@ -146,7 +147,7 @@ def _store(
                 "size": w.entry.size,
                 "mtime": w.entry.mtime,
                 "outcome": o.outcome,
-                "sha256": w.sha256 if o.outcome != "not_ready" else "",
+                "sha256": w.sha256 if o.outcome != Outcome.not_ready else "",
                 "unit_code": o.unit,
                 "round_id": o.round,
                 "submission_id": o.submission_id,
@@ -178,7 +179,7 @@ def _store_submissions(session, campaign: Campaign, works: list[Work]) -> list[F
                 received_at=w.received_at,
                 identified_by=w.identified_by,
                 status=v.outcome,
-                rejection_summary=v.message if v.outcome == "rejected" else None,
+                rejection_summary=v.message if v.outcome == Outcome.rejected else None,
                 round_basis=w.round_choice.basis,
                 round_candidates=w.round_choice.candidates,
             )
@@ -193,7 +194,7 @@ def _store_submissions(session, campaign: Campaign, works: list[Work]) -> list[F
         if not rec.created or work.result is None:
             continue
         findings[sub.id] = _findings_to_store(work.result)
-        if told.outcome == "accepted":
+        if told.outcome == Outcome.accepted:
             values[sub.id] = [
                 (row.key, col, v)
                 for row in work.parsed.rows
@@ -209,7 +210,7 @@ def verdict(campaign: Campaign, work: Work) -> FileOutcome:
     """What the unit is told about a file that becomes a submission."""
     outcome = FileOutcome(
         work.entry.path,
-        "accepted",
+        Outcome.accepted.value,
         "",
         sha256=work.sha256,
         unit=work.unit.code,
@@ -227,7 +228,7 @@ def verdict(campaign: Campaign, work: Work) -> FileOutcome:
         outcome.figures = _key_figures(work.parsed)
         outcome.message = f"《{result.form_title}》已通过校验并入库。"
         return outcome
-    outcome.outcome = "rejected"
+    outcome.outcome = Outcome.rejected.value
     outcome.message = result.refusal_message or (
         f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
     )

@@ -42,6 +42,7 @@ from campaign_ops.intake.identify import (
     unit_from_path,
 )
 from campaign_ops.intake.work import Scan, Work
+from campaign_ops.store.intake_log import Outcome
 from campaign_ops.store.models import RoundBasis
 
 BROKEN_AFTER = dt.timedelta(hours=1)  # an incomplete file unchanged this long is broken
@@ -205,7 +206,7 @@ def identify_table(scan: Scan, work: Work, parsed: ParsedSubmission | Refusal) -
     if identity and identity.campaign and identity.campaign != campaign.id:
         work.unit = unit_from_path(matcher, entry.path)  # so that the unit is told
         work.conclude(
-            "unidentified",
+            Outcome.unidentified,
             f"这是专项行动“{identity.campaign}”的报表模板，不属于本专项行动，请放到正确的报送目录。",
         )
         return
@@ -230,7 +231,7 @@ def identify_table(scan: Scan, work: Work, parsed: ParsedSubmission | Refusal) -
     incomplete = work.refusal is not None and work.refusal.code == "not_ready"
     if incomplete and scan.now - entry.mtime < BROKEN_AFTER:
         # probably still arriving; an incomplete file unchanged for an hour is rejected
-        work.conclude("not_ready", work.refusal.message)
+        work.conclude(Outcome.not_ready, work.refusal.message)
         return
     route(scan, work, named)
 
@@ -283,13 +284,13 @@ def identify_document(scan: Scan, work: Work) -> None:
     work.unit = unit_from_path(matcher, entry.path)
     if limit is None:
         work.conclude(
-            "refused",
+            Outcome.refused,
             f"不接受 {suffix} 类型的文件。工作总结、典型案例等请用 Word（.docx）或 PDF，"
             "图片用 .jpg/.png，视频用 .mp4。",
         )
         return
     if entry.size > limit:
-        work.conclude("refused", too_big(entry.size, limit))
+        work.conclude(Outcome.refused, too_big(entry.size, limit))
         return
     kind = document_kind(entry.path)
     work.deliverable = kind.value if kind else None
@@ -321,7 +322,7 @@ def route(scan: Scan, work: Work, named: Round | None) -> None:
         return
     if work.unit is None:
         work.conclude(
-            "unidentified",
+            Outcome.unidentified,
             "无法确定报送单位：请使用系统下发的模板，或把文件放在本单位的文件夹中、"
             "在文件名中写明单位名称（如“汉滨区局”）。",
         )
@@ -330,7 +331,7 @@ def route(scan: Scan, work: Work, named: Round | None) -> None:
         asked = sorted({d.label for r in campaign.rounds for d in r.deliverables})
         why = f"另外，{work.refusal.message}" if work.refusal is not None else ""
         work.conclude(
-            "unidentified",
+            Outcome.unidentified,
             "无法判断这是哪一项报送材料：请在文件名中写明材料名称（"
             + "、".join(asked)
             + "）。"
@@ -343,7 +344,7 @@ def route(scan: Scan, work: Work, named: Round | None) -> None:
     )
     if choice is None:
         work.conclude(
-            "unidentified",
+            Outcome.unidentified,
             f"本专项行动没有要求{work.unit.short_name}报送这项材料，请核对后再报送。",
         )
         return
@@ -353,7 +354,7 @@ def route(scan: Scan, work: Work, named: Round | None) -> None:
     if sent_for is not None:
         work.round = campaign.round(sent_for)
         work.conclude(
-            "duplicate",
+            Outcome.duplicate,
             f"与贵单位此前为“{work.round.title}”报送的{work.deliverable_label()}内容完全相同，"
             "未重复计入。如果这是另一轮次的材料，请在文件名中写明该轮截止日期"
             "（如“7月10日”）后重新放入。",
