@@ -85,8 +85,9 @@ def decide(campaign, moment: dt.datetime) -> list:
 
 def run_baseline(campaign, messages: list, outbox: Path) -> float:
     """Render each message and write it as an .eml file: no ledger, no transport."""
+    from campaign_ops.mail import outbox_name
     from campaign_ops.mail.compose import compose_mail, to_bytes
-    from campaign_ops.remind import draft_for, outbox_name
+    from campaign_ops.remind import draft_for
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-remind-") as work:
@@ -100,7 +101,7 @@ def run_baseline(campaign, messages: list, outbox: Path) -> float:
 
 def run_ours(campaign, moment: dt.datetime, transport) -> tuple[float, float, int]:
     """Decide and send through the ledger; (decide s, send s, messages)."""
-    from campaign_ops.remind import send_messages
+    from campaign_ops.mail import send_messages
 
     t0 = time.perf_counter()
     messages = decide(campaign, moment)

@@ -137,8 +137,7 @@ def send_reminders(campaign_id: str, messages: list[dict]) -> None:
     delivered (``uncertain``) is not retried: the ops digest lists it for a person."""
     from collections import Counter
 
-    from campaign_ops.mail import open_transport
-    from campaign_ops.remind import Message, send_messages
+    from campaign_ops.mail import Message, open_transport, send_messages
 
     campaign = get_campaign(campaign_id)
     if not messages:

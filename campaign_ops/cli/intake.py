@@ -201,14 +201,9 @@ def _cannot_assign(campaign, sub, target) -> str | None:
 
 
 def _send(campaign, messages) -> None:
-    from campaign_ops.mail.transport import open_transport
-    from campaign_ops.remind import send_messages
+    from campaign_ops.mail.send import send_now
 
-    transport = open_transport()
-    try:
-        send_messages(campaign, messages, transport)
-    finally:
-        transport.close()
+    send_now(campaign, messages)
 
 
 def _refresh(campaign) -> None:

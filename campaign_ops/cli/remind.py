@@ -58,7 +58,7 @@ def parse_moment(text: str, campaign: Campaign) -> dt.datetime:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from campaign_ops.remind import messages_due, prepare_warehouse, send_messages
+    from campaign_ops.remind import messages_due, prepare_warehouse
     from campaign_ops.store import session_scope
 
     _logs_to_stderr()
@@ -80,7 +80,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     if args.dry_run:
         rows = [(m, None) for m in messages]
     else:
-        from campaign_ops.mail import open_transport
+        from campaign_ops.mail import open_transport, send_messages
 
         transport = open_transport()
         _logs_to_stderr()

@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -37,14 +36,7 @@ from campaign_ops.consolidate.summary import (
     snapshot,
     subject_for,
 )
-from campaign_ops.mail import Attachment, Draft, Outcome, Transport, compose_mail
-from campaign_ops.store.ledger import (
-    MailKey,
-    ledger_entry,
-    mark_outcome,
-    message_id_for,
-    reserve,
-)
+from campaign_ops.mail import Attachment, Draft, Message, Outcome, Transport, send_messages
 from campaign_ops.timeline import build_timeline
 
 log = logging.getLogger(__name__)
@@ -98,37 +90,26 @@ def reports_due(session: Session, campaign: Campaign, moment: dt.datetime) -> li
     if not due:
         return []
     now_reported = {d.round_id for d in due}
-    paths = _last_paths(session, campaign, before=moment)
-    for round_id, fingerprint in last_issues(session, campaign, before=moment).items():
+    for round_id, (fingerprint, path) in last_issues(session, campaign, before=moment).items():
         if round_id in now_reported or round_id in ("final", "extra"):
             continue
         if report_data(session, campaign, round_id).fingerprint() != fingerprint:
-            due.append(Due("report_revised", round_id, round_id, paths.get(round_id)))
+            due.append(Due("report_revised", round_id, round_id, path))
     return due
 
 
-def last_issues(session: Session, campaign: Campaign, before: dt.datetime) -> dict[str, str]:
-    """Each round's fingerprint as last reported before ``before``."""
+def last_issues(
+    session: Session, campaign: Campaign, before: dt.datetime
+) -> dict[str, tuple[str, str]]:
+    """Each round's (fingerprint, report file) as last reported before ``before``."""
     rows = session.execute(
         sa.text(
-            "SELECT round_id, moment, fingerprint FROM report_issues"
+            "SELECT round_id, fingerprint, path FROM report_issues"
             " WHERE campaign_id = :c AND moment < :m ORDER BY moment"
         ),
         {"c": campaign.id, "m": _moment_text(before)},
     )
-    return {round_id: fingerprint for round_id, _, fingerprint in rows}
-
-
-def _last_paths(session: Session, campaign: Campaign, before: dt.datetime) -> dict[str, str]:
-    """Each round's report file as last sent before ``before``."""
-    rows = session.execute(
-        sa.text(
-            "SELECT round_id, path FROM report_issues"
-            " WHERE campaign_id = :c AND moment < :m ORDER BY moment"
-        ),
-        {"c": campaign.id, "m": _moment_text(before)},
-    )
-    return {round_id: path for round_id, path in rows}
+    return {round_id: (fingerprint, path) for round_id, fingerprint, path in rows}
 
 
 def snapshot_path(report: Path) -> Path:
@@ -190,28 +171,50 @@ def build_report_file(
 
 
 def send_reports_due(campaign: Campaign, moment: dt.datetime, transport: Transport) -> list[Sent]:
-    """Build and send everything due at ``moment``; never raises for a delivery problem."""
+    """Build and send everything due at ``moment`` through the one mail path (reserve, build,
+    send, record): a report already sent (or being sent) is not even rebuilt, so the file on
+    disk stays the one that went out. Never raises for a delivery problem."""
     from campaign_ops.store import session_scope
 
     with session_scope() as s:
         due = reports_due(s, campaign, moment)
-    return [_send_one(campaign, moment, d, transport) for d in due]
+    builder = _ReportBuilder(campaign, moment, due)
+    deliveries = send_messages(
+        campaign, builder.messages, transport, compose=builder.draft, recorded=builder.recorded
+    )
+    return [
+        Sent(d, r.status, builder.path_of(d), r.detail)
+        for d, r in zip(due, deliveries, strict=True)
+    ]
 
 
-def _send_one(campaign: Campaign, moment: dt.datetime, due: Due, transport: Transport) -> Sent:
-    """Reserve, build, send, record: a report already sent (or being sent) is not even
-    rebuilt, so the file on disk stays the one that went out."""
-    from campaign_ops.store import session_scope
+class _ReportBuilder:
+    """The reports due at a moment as mail ``Message``s, built only once reserved; what each
+    one showed is remembered in the transaction that records its outcome."""
 
-    key = MailKey(campaign.id, due.kind, RECIPIENTS, moment, round_id=due.ledger_round)
-    to = tuple(c.email for c in campaign.reports.recipients if c.email)
-    subject = subject_for(campaign, due.round_id, due.revised)
-    with session_scope() as s:
-        if not reserve(s, key, recipients=to, subject=subject):
-            entry = ledger_entry(s, key)
-            return Sent(due, "skipped", None, f"邮件台账状态：{entry.status if entry else '?'}")
-    data, path = None, None
-    try:
+    def __init__(self, campaign: Campaign, moment: dt.datetime, due: list[Due]) -> None:
+        self.campaign, self.moment = campaign, moment
+        to = tuple(c.email for c in campaign.reports.recipients if c.email)
+        local = moment.astimezone(ZoneInfo(campaign.timezone)).isoformat()
+        self.messages = [
+            Message(
+                kind=d.kind,
+                moment=local,
+                recipient_key=RECIPIENTS,
+                to=to,
+                subject=subject_for(campaign, d.round_id, d.revised),
+                round=d.ledger_round,
+            )
+            for d in due
+        ]
+        self._due = {(d.kind, d.ledger_round): d for d in due}
+        self._built: dict[tuple[str, str], tuple[ReportData, Path]] = {}
+
+    def draft(self, campaign: Campaign, message: Message, workdir: Path) -> Draft:
+        """Write the report (and the snapshot of what it shows) and the email that carries it."""
+        from campaign_ops.store import session_scope
+
+        due = self._due[(message.kind, message.round or "")]
         changes, note = None, ""
         if due.revised:
             with session_scope(readonly=True) as s:
@@ -221,61 +224,32 @@ def _send_one(campaign: Campaign, moment: dt.datetime, due: Due, transport: Tran
             note = revision_note(changes)
         with session_scope() as s:
             data, path = build_report_file(
-                s, campaign, due.round_id, moment=moment, revised=due.revised, note=note
+                s, campaign, due.round_id, moment=self.moment, revised=due.revised, note=note
             )
+        self._built[(due.kind, due.ledger_round)] = (data, path)
         keep = snapshot_path(path)
         keep.parent.mkdir(parents=True, exist_ok=True)
         keep.write_text(json.dumps(snapshot(data), ensure_ascii=False), encoding="utf-8")
-        message = _message(campaign, moment, due, key, data, path, to, subject, changes, note)
-        local = moment.astimezone(ZoneInfo(campaign.timezone))
-        name = f"{campaign.id}/{local:%Y-%m-%d_%H%M}/{due.kind}-{due.ledger_round}-{RECIPIENTS}.eml"
-        outcome = transport.deliver(
-            message, sender=campaign.sender.email, recipients=list(to), name=name
+        html, text = render_summary(
+            data,
+            attachment=path.name,
+            made_on=today_in(campaign, self.moment),
+            revised=due.revised,
+            revision_note=note or REVISION_NOTE if due.revised else "",
+            changes=changes,
         )
-    except Exception as exc:  # a building bug must not leave the ledger row reserved
-        log.exception("生成汇总报告失败：%s", subject)
-        outcome = Outcome("failed", f"生成汇总报告失败：{exc!r}")
-    with session_scope() as s:
-        mark_outcome(s, key, outcome.status, outcome.detail)
-        if data is not None and path is not None and outcome.status in ("sent", "uncertain"):
-            _remember(s, campaign, due, moment, data.fingerprint(), path)
-    log.info("%s %s → %s：%s", outcome.status, key, ", ".join(to), outcome.detail)
-    return Sent(due, outcome.status, str(path) if path else None, outcome.detail)
+        return message.draft(campaign, html, text, (Attachment.from_path(path),))
 
+    def recorded(self, session: Session, message: Message, outcome: Outcome) -> None:
+        built = self._built.get((message.kind, message.round or ""))
+        if built is not None and outcome.status in ("sent", "uncertain"):
+            due = self._due[(message.kind, message.round or "")]
+            _remember(session, self.campaign, due, self.moment, built[0].fingerprint(), built[1])
 
-def _message(
-    campaign: Campaign,
-    moment: dt.datetime,
-    due: Due,
-    key: MailKey,
-    data: ReportData,
-    path: Path,
-    to: tuple[str, ...],
-    subject: str,
-    changes: dict | None = None,
-    note: str = "",
-) -> EmailMessage:
-    html, text = render_summary(
-        data,
-        attachment=path.name,
-        made_on=today_in(campaign, moment),
-        revised=due.revised,
-        revision_note=note or REVISION_NOTE if due.revised else "",
-        changes=changes,
-    )
-    return compose_mail(
-        Draft(
-            sender_name=campaign.sender.name,
-            sender_email=campaign.sender.email,
-            to=to,
-            subject=subject,
-            text=text,
-            html=html,
-            message_id=message_id_for(key),
-            attachments=(Attachment.from_path(path),),
-            headers={"X-Campaign-Ops-Key": str(key)},
-        )
-    )
+    def path_of(self, due: Due) -> str | None:
+        """The report file written for ``due`` (None when it was skipped, not rebuilt)."""
+        built = self._built.get((due.kind, due.ledger_round))
+        return str(built[1]) if built is not None else None
 
 
 def _remember(

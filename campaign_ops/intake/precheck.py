@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign, Unit
 from campaign_ops.intake.sources import PRECHECK_FOLDER, Entry, Source
-from campaign_ops.remind.message import Message
+from campaign_ops.mail.message import Message
 
 log = logging.getLogger(__name__)
 
@@ -251,15 +251,7 @@ def _finding(f: dict[str, Any]) -> dict[str, Any]:
 def send_prechecks(campaign: Campaign, moment: dt.datetime, source: Source | None = None) -> list:
     """Check the drop zone's 预检 folders and mail each new answer once (the mail ledger)."""
     from campaign_ops.intake.sources import source_for
-    from campaign_ops.mail.transport import open_transport
-    from campaign_ops.remind import send_messages
+    from campaign_ops.mail.send import send_now
 
     source = source or source_for(campaign)
-    messages = prechecks_due(campaign, source, moment)
-    if not messages:
-        return []
-    transport = open_transport()
-    try:
-        return send_messages(campaign, messages, transport)
-    finally:
-        transport.close()
+    return send_now(campaign, prechecks_due(campaign, source, moment))

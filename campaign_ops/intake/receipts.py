@@ -14,7 +14,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
-from campaign_ops.remind import Message
+from campaign_ops.mail.message import Message
 from campaign_ops.vocabulary import FILE_OUTCOME_LABELS, SEVERITY_LABELS
 
 MAX_FINDINGS = 10
@@ -145,20 +145,13 @@ def earlier_failed_receipts(session, campaign: Campaign, moment: dt.datetime) ->
 def send_receipts(campaign: Campaign, moment: dt.datetime) -> list:
     """Decide and send this scan's receipts (SMTP when configured, else the outbox), and
     those of earlier scans that failed."""
-    from campaign_ops.mail.transport import open_transport
-    from campaign_ops.remind import send_messages
+    from campaign_ops.mail.send import send_now
     from campaign_ops.store import session_scope
 
     with session_scope() as session:
         messages = earlier_failed_receipts(session, campaign, moment)
         messages += receipts_for_scan(session, campaign, moment)
-    if not messages:
-        return []
-    transport = open_transport()
-    try:
-        return send_messages(campaign, messages, transport)
-    finally:
-        transport.close()  # the SMTP connection, not left to the garbage collector
+    return send_now(campaign, messages)
 
 
 def correction_receipt(

@@ -1,4 +1,4 @@
-"""Reminders and notices: who gets which email at a reminder moment, and sending it once.
+"""Reminders and notices: who gets which email at a reminder moment.
 
 The remind DAG, the ``campaign-ops remind`` command and the tests all call the same two steps:
 
@@ -6,8 +6,9 @@ The remind DAG, the ``campaign-ops remind`` command and the tests all call the s
    warehouse, which messages are due at ``moment``: the mobilization notice, phase notices,
    pre-deadline and overdue reminders (only to units still missing something, naming it), and
    the ops digest. It reads, never writes, and returns JSON-serialisable ``Message`` objects.
-2. ``send_messages(campaign, messages, transport)`` renders and delivers each one through the
-   mail ledger: reserved before sending, outcome recorded after, never sent twice.
+2. ``campaign_ops.mail.send_messages(campaign, messages, transport)``, the one outbound mail
+   path, renders (with ``draft_for`` here) and delivers each one through the mail ledger:
+   reserved before sending, outcome recorded after, never sent twice.
 
 Decisions the issue left open (and why):
 
@@ -23,23 +24,19 @@ Decisions the issue left open (and why):
 """
 
 from campaign_ops.remind.decide import messages_due
-from campaign_ops.remind.message import KINDS, OPS_GROUP, Message
+from campaign_ops.remind.message import KINDS, OPS_GROUP
 from campaign_ops.remind.render import blank_templates, draft_for
-from campaign_ops.remind.send import Delivery, outbox_name, prepare_warehouse, send_messages
 from campaign_ops.remind.state import DeliveryState, Outstanding, deliverable_label
+from campaign_ops.remind.warehouse import prepare_warehouse
 
 __all__ = [
     "KINDS",
     "OPS_GROUP",
-    "Delivery",
     "DeliveryState",
-    "Message",
     "Outstanding",
     "blank_templates",
     "deliverable_label",
     "draft_for",
     "messages_due",
-    "outbox_name",
     "prepare_warehouse",
-    "send_messages",
 ]

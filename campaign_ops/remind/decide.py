@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, Round, Unit
-from campaign_ops.remind.message import OPS_GROUP, Message
+from campaign_ops.mail.message import Message
+from campaign_ops.remind.message import OPS_GROUP
 from campaign_ops.remind.state import DeliveryState
 from campaign_ops.store.matrix import MatrixStatus
 from campaign_ops.timeline import Event, build_timeline, escalates

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 
 from campaign_ops.campaign import Campaign, Round, Unit
 from campaign_ops.mail import Attachment, Draft, render_mail
+from campaign_ops.mail.message import Message
 from campaign_ops.remind.decide import due_at
 from campaign_ops.remind.location import ROUND_FOLDER_HINT, drop_location
-from campaign_ops.remind.message import OPS_GROUP, Message
+from campaign_ops.remind.message import OPS_GROUP
 from campaign_ops.remind.state import deliverable_label
-from campaign_ops.store.ledger import message_id_for
 from campaign_ops.store.models import MailLedgerEntry, MailStatus
 from campaign_ops.vocabulary import (
     MAIL_KIND_LABELS,
@@ -79,18 +79,7 @@ def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
         context["kind_labels"] = MAIL_KIND_LABELS
     template = "reminder" if message.kind == "overdue" else message.kind
     html, text = render_mail(template, context)
-    return Draft(
-        sender_name=campaign.sender.name,
-        sender_email=campaign.sender.email,
-        to=message.to,
-        cc=message.cc,
-        subject=message.subject,
-        text=text,
-        html=html,
-        message_id=message_id_for(message.key(campaign.id)),
-        attachments=tuple(attachments),
-        headers={"X-Campaign-Ops-Key": str(message.key(campaign.id))},
-    )
+    return message.draft(campaign, html, text, tuple(attachments))
 
 
 def _calendar(campaign: Campaign, unit: Unit | None) -> list[dict[str, Any]]:

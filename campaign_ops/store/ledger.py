@@ -1,14 +1,15 @@
 """The mail ledger: reserve an email before sending it, so it goes out at most once.
 
-Airflow retries tasks and sometimes runs one twice (its issues 23520, 22224, 29872). The protocol::
+Airflow retries tasks and sometimes runs one twice (its issues 23520, 22224, 29872). The protocol, which
+``campaign_ops.mail.send.send_messages`` follows for every email (the one place that does)::
 
     key = MailKey(campaign.id, "reminder", "hanbin", moment, round_id="r1")
     with session_scope() as s:
         if not reserve(s, key, recipients=to, subject=subject):
             return                                   # someone else sends (or sent) it
-    ok = send(..., message_id=message_id_for(key))   # outside the transaction
+    outcome = transport.deliver(...)                 # outside the transaction
     with session_scope() as s:
-        mark_sent(s, key) if ok else mark_uncertain(s, key, "yagmail returned False")
+        mark_outcome(s, key, outcome.status, outcome.detail)
 
 The reservation must be committed before sending; ``reserve`` is atomic on SQLite and
 PostgreSQL (INSERT … ON CONFLICT DO NOTHING on the natural key), so of two concurrent callers

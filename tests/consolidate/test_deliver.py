@@ -138,3 +138,27 @@ def test_a_run_triggered_by_new_data_refreshes_and_sends_nothing(ankang, mailbox
     assert refreshed["rows"]["merged_units"] == asked
     tasks.build_and_send_report(campaign.id, None, refreshed)
     assert mailbox.received == []
+
+
+def test_without_smtp_the_report_lands_in_the_outbox_once_under_its_ledger_key(ankang, home):
+    """The outbox's one naming rule, as for every other email; the Message-ID from the key."""
+    from email import message_from_bytes, policy
+
+    from campaign_ops.mail import OutboxTransport
+    from campaign_ops.store import MailKey, message_id_for
+
+    campaign, _ = ankang
+    outbox = home / "outbox"
+    [sent] = send_reports_due(campaign, R1_REPORT, OutboxTransport(outbox))
+    [again] = send_reports_due(campaign, R1_REPORT, OutboxTransport(outbox))
+    assert (sent.status, again.status) == ("sent", "skipped")
+    [eml] = list(outbox.rglob("*.eml"))
+    assert eml.relative_to(outbox).as_posix() == (
+        f"{campaign.id}/2023-05-11_100000/report-r1-recipients.eml"
+    )
+    mail = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    key = MailKey(campaign.id, "report", "recipients", R1_REPORT, round_id="r1")
+    assert mail["Message-ID"] == message_id_for(key)
+    assert mail["X-Campaign-Ops-Key"].strip() == str(key)
+    name, _ = attachment_of(mail)
+    assert name == Path(sent.path).name

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.cli import main
-from campaign_ops.mail import OutboxTransport, compose_mail
-from campaign_ops.remind import Message, draft_for, messages_due, send_messages
+from campaign_ops.mail import Message, OutboxTransport, compose_mail, send_messages
+from campaign_ops.remind import draft_for, messages_due
 from campaign_ops.store import message_id_for, session_scope
 from campaign_ops.store.models import MailLedgerEntry
 from campaign_ops.vocabulary import MAIL_KIND_LABELS, MISSING_AFTER_DEADLINE, ROUND_STATUS_LABELS

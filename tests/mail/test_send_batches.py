@@ -7,9 +7,8 @@ from collections import Counter
 
 import pytest
 
-from campaign_ops.mail import OutboxTransport
-from campaign_ops.remind import send as send_module
-from campaign_ops.remind import send_messages
+from campaign_ops.mail import OutboxTransport, send_messages
+from campaign_ops.mail import send as send_module
 from mail.test_remind import R1_OVERDUE_2, decide, ledger
 
 

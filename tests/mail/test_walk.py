@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from campaign_ops import remind
-from campaign_ops.mail import OutboxTransport
-from campaign_ops.remind import messages_due, send_messages
+from campaign_ops.mail import OutboxTransport, send_messages
+from campaign_ops.remind import messages_due
 from campaign_ops.store import session_scope
 from campaign_ops.timeline import build_timeline
 from mail.helpers import Desk, beijing

@@ -1,30 +1,37 @@
-"""Sending decided messages exactly once, through the mail ledger.
+"""The one outbound mail path: every email (reminders, receipts, pre-check answers, reports)
+is reserved in the mail ledger, composed, delivered and recorded here.
 
 Each message is reserved (committed) before it is sent and its outcome recorded after: a task
 that is retried or run twice skips what was sent or may have been sent, and sends again only
-what definitely failed."""
+what definitely failed. The body is composed only after the reservation, so a report already
+sent is not even rebuilt."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from campaign_ops.campaign import Campaign
-from campaign_ops.mail import Outcome, Transport, compose_mail
-from campaign_ops.remind import render
-from campaign_ops.remind.message import Message
-from campaign_ops.store.ledger import (
-    MailKey,
-    ledger_entry,
-    mark_outcome,
-    reserve,
-)
+from campaign_ops.mail.compose import Draft, compose_mail
+from campaign_ops.mail.message import Message
+from campaign_ops.mail.transport import Outcome, Transport
+from campaign_ops.store.ledger import ledger_entry, mark_outcome, reserve
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from campaign_ops.campaign import Campaign
 
 log = logging.getLogger(__name__)
+
+# Builds the email of a reserved message; ``workdir`` is a scratch folder for attachments.
+Compose = Callable[["Campaign", Message, Path], Draft]
+# Called in the transaction that records a message's outcome (e.g. what a sent report showed).
+Recorded = Callable[["Session", Message, Outcome], None]
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,10 @@ class Delivery:
 
 
 def outbox_name(campaign: Campaign, message: Message) -> str:
-    """``<campaign>/<YYYY-MM-DD_HHMMSS>/<kind>-<round>-<unit or group>.eml``: one file per key
-    (seconds too: two scans or corrections within a minute are different mails)."""
+    """``<campaign>/<YYYY-MM-DD_HHMMSS>/<kind>-<round or all>-<unit or group>[-<token>].eml``,
+    the moment in the campaign's time zone: one file per ledger key, for every kind (seconds
+    too: two scans or corrections within a minute are different mails; a pre-check answer
+    adds the first 12 characters of its file's sha256)."""
     moment = dt.datetime.fromisoformat(message.moment)
     return (
         f"{campaign.id}/{moment:%Y-%m-%d_%H%M%S}/"
@@ -58,43 +67,69 @@ def outbox_name(campaign: Campaign, message: Message) -> str:
 RESERVE_AHEAD = 1
 
 
+def send_now(campaign: Campaign, messages: list[Message]) -> list[Delivery]:
+    """Send through the configured transport (SMTP when the connection exists, else the
+    outbox), closing the SMTP connection after, not leaving it to the garbage collector."""
+    from campaign_ops.mail.transport import open_transport
+
+    if not messages:
+        return []
+    transport = open_transport()
+    try:
+        return send_messages(campaign, messages, transport)
+    finally:
+        transport.close()
+
+
 def send_messages(
-    campaign: Campaign, messages: Iterable[Message], transport: Transport
+    campaign: Campaign,
+    messages: Iterable[Message],
+    transport: Transport,
+    *,
+    compose: Compose | None = None,
+    recorded: Recorded | None = None,
 ) -> list[Delivery]:
     """Deliver each message at most once, through the ledger; the digest goes last so it can
     report this run's failures. Never raises for a delivery problem: see the results.
 
-    Messages are reserved ``RESERVE_AHEAD`` at a time, in the same transaction that records
-    the outcomes of the previous ones; if sending stops on an exception, the outcomes so far
-    are recorded and the reserved messages not yet handed to the transport are released as
-    ``failed`` (definitely not sent), so the next run sends them."""
+    ``compose`` builds each email (default: the mail templates, ``remind.render.draft_for``);
+    ``recorded`` runs where each outcome is recorded. Messages are reserved ``RESERVE_AHEAD``
+    at a time, in the same transaction that records the outcomes of the previous ones; if
+    sending stops on an exception, the outcomes so far are recorded and the reserved messages
+    not yet handed to the transport are released as ``failed`` (definitely not sent), so the
+    next run sends them."""
     from campaign_ops.store.db import session_scope
 
+    if compose is None:
+        from campaign_ops.remind.render import draft_for as compose
     ordered = sorted(messages, key=lambda m: m.kind == "digest")
     results: list[Delivery] = []
-    outcomes: list[tuple[MailKey, Outcome]] = []  # delivered, not yet recorded
+    outcomes: list[tuple[Message, Outcome]] = []  # delivered, not yet recorded
     with tempfile.TemporaryDirectory(prefix="campaign-ops-mail-") as tmp:
         for chunk in _chunks(ordered):
             with session_scope() as s:
-                _record(s, outcomes)
+                _record(s, campaign, outcomes, recorded)
                 claimed, skipped = _reserve(s, campaign, chunk)
             outcomes = []
             done: dict[int, Delivery] = dict(skipped)
             try:
                 for i, message in claimed:
-                    key = message.key(campaign.id)
-                    outcome = _deliver(campaign, message, transport, Path(tmp))
-                    outcomes.append((key, outcome))
+                    outcome = _deliver(campaign, message, transport, compose, Path(tmp))
+                    outcomes.append((message, outcome))
                     done[i] = Delivery(message, outcome.status, outcome.detail)
                     log.info(
-                        "%s %s → %s：%s", outcome.status, key, message.recipients, outcome.detail
+                        "%s %s → %s：%s",
+                        outcome.status,
+                        message.key(campaign.id),
+                        message.recipients,
+                        outcome.detail,
                     )
             except BaseException:
-                _stop(campaign, claimed, done, outcomes)
+                _stop(campaign, claimed, done, outcomes, recorded)
                 raise
             results += [done[i] for i in sorted(done)]
         with session_scope() as s:
-            _record(s, outcomes)
+            _record(s, campaign, outcomes, recorded)
     return results
 
 
@@ -112,7 +147,7 @@ def _chunks(ordered: list[Message]) -> Iterator[list[tuple[int, Message]]]:
 
 
 def _reserve(
-    session, campaign: Campaign, chunk: list[tuple[int, Message]]
+    session: Session, campaign: Campaign, chunk: list[tuple[int, Message]]
 ) -> tuple[list[tuple[int, Message]], dict[int, Delivery]]:
     """Reserve each message of the chunk: (the ones this run sends, the skipped ones)."""
     claimed, skipped = [], {}
@@ -127,16 +162,24 @@ def _reserve(
     return claimed, skipped
 
 
-def _record(session, outcomes: list[tuple[MailKey, Outcome]]) -> None:
-    for key, outcome in outcomes:
-        mark_outcome(session, key, outcome.status, outcome.detail)
+def _record(
+    session: Session,
+    campaign: Campaign,
+    outcomes: list[tuple[Message, Outcome]],
+    recorded: Recorded | None,
+) -> None:
+    for message, outcome in outcomes:
+        mark_outcome(session, message.key(campaign.id), outcome.status, outcome.detail)
+        if recorded is not None:
+            recorded(session, message, outcome)
 
 
 def _stop(
     campaign: Campaign,
     claimed: list[tuple[int, Message]],
     done: dict[int, Delivery],
-    outcomes: list[tuple[MailKey, Outcome]],
+    outcomes: list[tuple[Message, Outcome]],
+    recorded: Recorded | None,
 ) -> None:
     """Sending stopped on an exception: record what was delivered, and release the
     reservations never handed to the transport. The one in flight stays reserved (it may
@@ -145,20 +188,22 @@ def _stop(
 
     in_flight = next((i for i, _ in claimed if i not in done), None)
     unsent = [
-        (m.key(campaign.id), Outcome("failed", "未发送：发送任务中断，下次运行时重发"))
+        (m, Outcome("failed", "未发送：发送任务中断，下次运行时重发"))
         for i, m in claimed
         if i not in done and i != in_flight
     ]
     try:
         with session_scope() as s:
-            _record(s, outcomes + unsent)
+            _record(s, campaign, outcomes + unsent, recorded)
     except Exception:  # the warehouse is gone too: the rows stay reserved, which is safe
         log.exception("发送中断后未能记录邮件台账")
 
 
-def _deliver(campaign: Campaign, message: Message, transport: Transport, workdir: Path) -> Outcome:
+def _deliver(
+    campaign: Campaign, message: Message, transport: Transport, compose: Compose, workdir: Path
+) -> Outcome:
     try:
-        mail = compose_mail(render.draft_for(campaign, message, workdir))
+        mail = compose_mail(compose(campaign, message, workdir))
     except Exception as exc:  # a bad template or form spec must not leave the row reserved
         log.exception("生成邮件失败：%s", message.subject)
         return Outcome("failed", f"生成邮件失败：{exc!r}")
@@ -168,13 +213,3 @@ def _deliver(campaign: Campaign, message: Message, transport: Transport, workdir
         recipients=message.recipients,
         name=outbox_name(campaign, message),
     )
-
-
-def prepare_warehouse(campaign: Campaign) -> None:
-    """Make sure the warehouse schema is current and knows this campaign's rounds and units
-    (both idempotent), so the decision sees what each round requires."""
-    from campaign_ops.store import session_scope, sync_campaign, upgrade
-
-    upgrade()
-    with session_scope() as s:
-        sync_campaign(s, campaign)
