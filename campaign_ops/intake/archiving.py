@@ -12,6 +12,7 @@ import hashlib
 import os
 import stat
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from campaign_ops.settings import settings
@@ -31,15 +32,13 @@ def _archive_file(sha256: str, root: Path | str | None) -> str:
     return os.path.join(root or settings().archive_dir, sha256[:2], sha256)
 
 
-def archive_bytes(
-    data: bytes, sha256: str | None = None, root: Path | None = None, *, durable: bool = True
-) -> Path:
+def archive_bytes(data: bytes, sha256: str | None = None, root: Path | None = None) -> Path:
     """Store ``data`` under its hash; returns the archive path. Safe to call repeatedly.
 
-    ``durable=False`` skips the per-file fsync for a caller that archives a whole batch and
-    then calls ``flush_archive()`` once, before it records anything about those files.
-    Few system calls: the file is created read-only (its descriptor still writes) and its
-    folder is made only when missing."""
+    The file's bytes are on disk when this returns (fsync before the rename); its name is
+    once its folder is flushed too (``flush_archive``), which a caller archiving many files
+    does once for all of them. Few system calls: the file is created read-only (its
+    descriptor still writes) and its folder is made only when missing."""
     sha256 = sha256 or sha256_of(data)
     target = _archive_file(sha256, root)
     folder = os.path.dirname(target)
@@ -57,8 +56,7 @@ def archive_bytes(
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            if durable:
-                os.fsync(fd)
+            os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, target)
@@ -85,6 +83,20 @@ def _create_read_only(tmp: str) -> int:
     return os.open(tmp, flags, _READ_ONLY)
 
 
-def flush_archive() -> None:
-    """Make every archived file of this batch durable (one sync instead of one per file)."""
-    os.sync()
+def flush_archive(sha256s: Iterable[str], root: Path | str | None = None) -> None:
+    """Make the names of these archived contents durable: fsync the folders that hold them
+    and the archive's root (which names the folders). Their bytes already are (see
+    ``archive_bytes``); a caller records nothing about a file before this returns. Only the
+    archive's folders, never ``os.sync()``: that would flush every file of the machine."""
+    root = str(root or settings().archive_dir)
+    folders = {os.path.dirname(_archive_file(sha256, root)) for sha256 in sha256s}
+    for folder in [*sorted(folders), root] if folders else []:
+        _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
