@@ -207,7 +207,7 @@ def _process(
         processed,
         deliveries,
         matcher_for(campaign),
-        partial(archive_bytes, root=settings().archive_dir),
+        partial(archive_bytes, root=settings().archive_dir, durable=False),
         files=len(entries),
     )
     reading: deque[_Chunk] = deque()  # read, their tables being parsed
