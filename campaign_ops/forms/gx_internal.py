@@ -2,9 +2,9 @@
 
 ``gxrun`` validates a frame the public way in shape — ``Batch.validate(suite)``, then
 ``Batch.validate(expectation)`` for each failed one — on the ``GxRun`` that ``validating``
-gives, which does the same with two GX (1.24) internals, because the public calls measured
-half as slow again per run (bench/RESULTS.md, session 9; a run is on every intake group's
-critical path):
+gives, which does the same with two GX (1.24) internals, because the public calls took about
+one and a half times as long per run (bench/RESULTS.md, session 9; a run is on every intake
+group's critical path):
 
 - ``Batch.validate`` makes a new ``v1_validator.Validator`` for every call, and each one
   builds the batch again (a copy and an md5 fingerprint of the whole frame). A run keeps
@@ -15,7 +15,7 @@ critical path):
   replaced, once per process; outside a run the replacement calls GX's own property.
 
 If GX changes underneath (no ``Validator`` to import, ``configuration`` no longer a property),
-``GxRun`` falls back to the public calls: slower, never wrong. ``tests/forms/test_gx_internal.py``
+that part falls back to GX's own way: slower, never wrong. ``tests/forms/test_gx_internal.py``
 fails when that happens, and checks the findings equal the public ``Batch.validate``'s.
 """
 
