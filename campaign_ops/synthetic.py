@@ -99,7 +99,7 @@ def campaign_dict(
 def write_campaign(directory: Path, data: dict) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{data['id']}.yaml"
-    # The C dumper when PyYAML has it: a 3,000-unit campaign takes 0.3 s instead of 3 s.
+    # The C dumper when PyYAML has it: a province-size campaign is dumped ten times faster.
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False)
     path.write_text(text, encoding="utf-8")

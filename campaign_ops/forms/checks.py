@@ -1,8 +1,8 @@
 """A form's rules as a short list of checks over a *long* frame (one frame row per cell).
 
-Great Expectations 1.x costs 10–20 ms per expectation per run whatever the data size, so a
-suite with one expectation per column and rule (70 for a ten-column form) cost more than the
-parsing it checks. Instead every cell is one frame row carrying its own parameters (bounds,
+Great Expectations 1.x has a fixed cost per expectation and run whatever the data size, so
+a suite with one expectation per column and rule (70 for a ten-column form) cost more than
+the parsing it checks. Instead every cell is one frame row carrying its own parameters (bounds,
 required, choices) and the slack of every rule anchored on it; a dozen built-in expectations
 then check every column and rule of every file of a batch in one run. The parameters come from
 the spec, and the suite's ``meta.form`` records them, so any spec change shows up as suite drift.

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from campaign_ops import PROJECT_ROOT
-from campaign_ops.forms.checks import checks_for, suite_parameters
+from campaign_ops.forms.checks import Check, checks_for, suite_parameters
 from campaign_ops.forms.spec import FormSpec, all_forms
+from campaign_ops.forms.text import plain_number, rule_text
 
 GENERATOR = "campaign_ops.forms.expectations"
 
@@ -40,7 +41,9 @@ def build_suite(form: FormSpec) -> Any:
     import great_expectations.expectations as gxe
 
     expectations = [
-        getattr(gxe, c.expectation)(**c.kwargs, meta=c.meta, severity=_severity(c.severity))
+        getattr(gxe, c.expectation)(
+            **c.kwargs, meta=c.meta | reading(form, c), severity=_severity(c.severity)
+        )
         for c in checks_for(form)
     ]
     # Passing the expectations to the constructor keeps this free of any data context.
@@ -58,6 +61,59 @@ def build_suite(form: FormSpec) -> Any:
             "python -m campaign_ops.forms.expectations 重新生成。",
         },
     )
+
+
+# What each checked frame column holds, in the words of the form: the suite checks derived
+# columns (one frame row per cell, see ``checks``), so a reader of the committed JSON needs
+# this to recognise the rule behind ``min_slack ≥ 0``.
+_COLUMN_MEANS = {
+    "readable": "填写的内容无法识别为数字、日期或文字时为原文，否则为空：应全部为空",
+    "required": "必填单元格空白时为空，否则为所填内容：应全部不为空",
+    "min": "数值减去本栏下限（见 meta.parameters.columns 的 min）：不小于 0 即不低于下限",
+    "max": "本栏上限（见 meta.parameters.columns 的 max）减去数值：不小于 0 即不超过上限",
+    "precision": "小数位数超过本栏规定时为 1，否则为 0：应全部为 0",
+    "choice": "“表单/栏目=所填内容”：应是该栏下拉列表中的选项",
+    "length": "本栏最多字数减去所填字数：不小于 0 即不超过规定字数",
+    "rule": "下列规则在每行的差额（“不能大于”：右边减左边；“之和不能大于”：总数减各项之和；"
+    "“之和应等于”：两者之差的绝对值取负），记在规则左边那一栏（或总数栏）的单元格上："
+    "不小于 0 即满足规则",
+    "part_of": "所属行减去“其中”行（同一栏）：不小于 0 即“其中”行不大于所属行",
+    "total": "填报的合计减去各行之和（按本栏小数位取整）：应为 0",
+    "shrink": "本轮累计数减去上一轮报送的数：不小于 0 即累计数没有减少",
+    "growth": "本轮数除以上一轮数（上一轮大于 0、本轮不小于 {floor} 时才计算）："
+    "小于 {factor} 即增长不到 {factor} 倍",
+}
+
+
+def reading(form: FormSpec, check: Check) -> dict[str, Any]:
+    """``check``'s column explained for the committed suite's ``meta`` (``column_means``),
+    and for a rule slot the form's rules it holds, each with its Chinese text."""
+    growth = form.cross_round
+    means = _COLUMN_MEANS[check.kind].format(
+        factor=plain_number(growth.growth_warning_factor or 0),
+        floor=plain_number(growth.growth_warning_min),
+    )
+    out: dict[str, Any] = {"column_means": means}
+    if check.kind == "rule":
+        slot = int(check.id.rsplit(".", 1)[1])
+        out["rules"] = [
+            {"id": rule.rule_id, "text": rule_text(form, rule)}
+            for rule, at in zip(form.rules, rule_slot_of(form), strict=True)
+            if at == slot
+        ]
+    return out
+
+
+def rule_slot_of(form: FormSpec) -> list[int]:
+    """The slot (``rule_slack_<n>``) of each of ``form.rules``: the n-th rule anchored on its
+    column, as ``frame`` places them."""
+    used: dict[str, int] = {}
+    slots = []
+    for rule in form.rules:
+        anchor = (rule.left if rule.kind == "le" else rule.total) or ""
+        used[anchor] = used.get(anchor, 0) + 1
+        slots.append(used[anchor])
+    return slots
 
 
 def _severity(severity: str) -> str:
@@ -153,7 +209,8 @@ def merged_suite_dict(suites: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One suite checking what each of ``suites`` checks (they must be ``mergeable``).
 
     Expectations of the same shape become one; value sets are joined, which is safe because
-    choice values carry their form and column (``form/column=text``).
+    choice values carry their form and column (``form/column=text``), and so are the rules
+    listed in a rule slot's ``meta``.
     """
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for suite in suites:
@@ -161,9 +218,13 @@ def merged_suite_dict(suites: Sequence[dict[str, Any]]) -> dict[str, Any]:
             shape = _shape(e)
             if shape not in merged:
                 merged[shape] = json.loads(json.dumps(e))
-            elif "value_set" in e["kwargs"]:
+                continue
+            if "value_set" in e["kwargs"]:
                 joined = merged[shape]["kwargs"]["value_set"] + e["kwargs"]["value_set"]
                 merged[shape]["kwargs"]["value_set"] = list(dict.fromkeys(joined))
+            if "rules" in e["meta"]:  # a rule slot holds each form's own rules
+                known = merged[shape]["meta"]["rules"]
+                known += [r for r in e["meta"]["rules"] if r not in known]
     return {
         "name": "+".join(s["name"] for s in suites),
         "expectations": list(merged.values()),

@@ -7,9 +7,7 @@ and the forms' suites check the same generic frame columns, so they merge into o
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -73,83 +71,22 @@ def run_suite(
     the expectations that failed run again to list their failing rows. A crashed expectation
     raises: it must never pass silently.
     """
+    from campaign_ops.forms.gx_internal import validating
+
     _, batch_definition = _context()
     suite = _suite(forms)
     failed = []
-    with _configurations_built_once():
-        boolean_only = _validator(batch_definition, frame, "BOOLEAN_ONLY")
-        quick = boolean_only.validate_expectation_suite(suite)
-        complete = None
+    with validating(batch_definition, frame) as batch:
+        quick = batch.validate(suite, result_format="BOOLEAN_ONLY")
         for r in quick.results:
             if r.success:
                 continue
             _check_raised(r)
-            complete = complete or _validator(batch_definition, frame, "COMPLETE")
-            full = complete.validate_expectation(r.expectation_config.to_domain_obj())
+            full = batch.validate(r.expectation_config.to_domain_obj(), result_format="COMPLETE")
             _check_raised(full)
             rows = list(full.result.get("unexpected_index_list") or [])
             failed.append((dict(r.expectation_config.meta or {}), rows))
     return failed
-
-
-def _validator(batch_definition: Any, frame: pd.DataFrame, result_format: str) -> Any:
-    """GX's own validator of ``Batch.validate``, made once per result format and run: it
-    builds the batch (copying and fingerprinting the whole frame) on first use and keeps it.
-    ``Batch.validate`` makes a new one for every call, so a run that also lists the failing
-    rows of three expectations built the same batch four times."""
-    from great_expectations.validator.v1_validator import Validator
-
-    return Validator(
-        batch_definition=batch_definition,
-        batch_parameters={"dataframe": frame},
-        result_format={"result_format": result_format},
-    )
-
-
-@contextmanager
-def _configurations_built_once() -> Iterator[None]:
-    """GX (1.24) rebuilds an expectation's whole configuration, a pydantic ``dict()``, every
-    time it looks up one of its keywords: about 60 times per expectation and run, 30 ms of
-    a run's 100 ms fixed cost. The expectations of a run are objects GX makes for that run
-    and nothing changes them while it runs, so within a run (in this thread) each one's
-    configuration is built once; outside a run GX builds it as it always does."""
-    if not _remember_configurations():
-        yield
-        return
-    outer = getattr(_RUN, "built", None)
-    _RUN.built = {}
-    try:
-        yield
-    finally:
-        _RUN.built = outer
-
-
-_RUN = threading.local()  # .built: id → (expectation, kept alive; its configuration)
-
-
-@lru_cache(maxsize=1)
-def _remember_configurations() -> bool:
-    """Make ``Expectation.configuration`` use the current run's memory, once per process
-    (not per run: two threads validating at once must not undo each other's change).
-    False if GX no longer makes it a property: then nothing is changed."""
-    from great_expectations.expectations.expectation import Expectation
-
-    rebuilt = Expectation.__dict__.get("configuration")
-    if not isinstance(rebuilt, property) or rebuilt.fget is None:
-        return False
-    build = rebuilt.fget
-
-    def configuration(expectation: Any) -> Any:
-        built = getattr(_RUN, "built", None)
-        if built is None:
-            return build(expectation)
-        known = built.get(id(expectation))
-        if known is None or known[0] is not expectation:
-            known = built[id(expectation)] = (expectation, build(expectation))
-        return known[1]
-
-    Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
-    return True
 
 
 def _check_raised(result: Any) -> None:

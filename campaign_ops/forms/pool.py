@@ -3,7 +3,7 @@
 Parsing is pure Python per file (safety checks, label search, value cleaning) and
 parallelises cleanly; validation stays one GX run per batch in the calling process. Workers
 are *spawned*, not forked, because the parent may hold great_expectations' threads. Their
-start-up (about a second: each imports the parser) is paid once per process, so a small batch
+start-up (each imports the parser) is paid once per process, so a small batch
 is parsed in place; the pool is used from ``POOL_FROM`` files and then kept for later batches.
 Where no pool can be started (a daemonic worker process may not have children) parsing simply
 stays in place.

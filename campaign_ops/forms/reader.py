@@ -1,6 +1,6 @@
 """Read a workbook (or CSV) into plain grids of cell values, one per sheet.
 
-python-calamine is the reader: about 5× faster than openpyxl, reads .xlsx and .xlsm alike and
+python-calamine is the reader: much faster than openpyxl, reads .xlsx and .xlsm alike and
 never runs macros. It returns cached formula results only, so formulas saved without a result
 are computed by ``formulas`` from the sheet XML the safety check already inflated.
 

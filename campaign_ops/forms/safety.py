@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from zlib_ng import zlib_ng as zlib  # zlib's API; inflates in about 55 % of zlib's time
+from zlib_ng import zlib_ng as zlib  # zlib's API, inflating faster (bench/RESULTS.md)
 
 from campaign_ops.forms.formulas import FormulaError, shift, split_ref
 from campaign_ops.forms.submission import Refusal

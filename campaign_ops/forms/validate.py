@@ -1,9 +1,9 @@
 """Validate a batch of parsed submissions with the forms' GX suites, file by file in result.
 
 All submissions of one form are concatenated into one long frame (``frame``), and the frames
-of all forms into one GX run with their suites merged (``gxrun.run_groups``): GX costs tens of
-milliseconds per expectation and run whatever the size, so one run per batch instead of one
-per file or form. Each failure comes back as a frame position, which names its form, file,
+of all forms into one GX run with their suites merged (``gxrun.run_groups``): GX's cost is
+per expectation and run whatever the size, so one run per batch instead of one per file or
+form. Each failure comes back as a frame position, which names its form, file,
 table row and column; ``_finding`` words it in Chinese.
 
 Parser notes (missing rows, extra rows, hidden sheet, old template version, macros) are

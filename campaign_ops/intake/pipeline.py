@@ -157,7 +157,7 @@ CHUNK = 100  # files read (and their tables sent to the parser) per progress ste
 HELD_BYTES = 32 * 1024 * 1024  # table bytes in one parse group, at most (about)
 # Files are validated and stored a group at a time while the next files are parsed: memory is
 # bounded by the group, not the batch, and a fault only costs its group. A Great Expectations
-# run costs about 0.1 s whatever its size, so a group holds many files; as many are read ahead
+# run has a fixed cost whatever its size, so a group holds many files; as many are read ahead
 # so that the parse workers have work while this process validates and stores.
 GROUP_FILES = 750
 AHEAD_FILES = GROUP_FILES
@@ -179,9 +179,10 @@ def process(
 @contextmanager
 def _no_full_collections() -> Iterator[None]:
     """Keep Python's full garbage collections out of a scan. Each walks every object of the
-    process (Great Expectations, pandas, the files in flight) for about 0.25 s, and a scan of
-    3,000 files set off three of them in the middle of its work. Young collections go on (they
-    free the short-lived cycles); the full ones resume afterwards."""
+    process (Great Expectations, pandas, the files in flight), and a scan of a province's files
+    sets off several in the middle of its work (measured in bench/RESULTS.md, session 9).
+    Young collections go on (they free the short-lived cycles); the full ones resume
+    afterwards."""
     young, middle, full = gc.get_threshold()
     gc.set_threshold(young, middle, 2**31 - 1)
     try:
@@ -220,7 +221,8 @@ def _process(
     def store_group() -> None:
         if not ready:
             return
-        flush_archive()  # the bytes are safe before anything about them is recorded
+        # the files are safe before anything about them is recorded
+        flush_archive((w.sha256 for w in ready if w.sha256), settings().archive_dir)
         validate(campaign, [w for w in ready if w.outcome is None])
         outcomes.extend(store_all(campaign, source, ready, now, failed))
         ready.clear()

@@ -59,7 +59,7 @@ def outbox_name(campaign: Campaign, message: Message) -> str:
 
 
 # Messages reserved in one transaction, together with the outcome of the one before. Each
-# commit on SQLite waits for the disk (~6 ms here; synchronous=FULL on purpose). More than one
+# commit on SQLite waits for the disk (synchronous=FULL on purpose). More than one
 # would save commits, but a worker killed mid-chunk would leave messages that never left
 # "reserved" — never resent, and ops could not tell them from the one in flight (the fault
 # test of a killed worker showed receipts lost that way). One per commit: at most one message

@@ -99,8 +99,8 @@ def sync_campaign(session: Session, campaign: Campaign) -> None:
 
 def _upsert(session: Session, model: type, keys: list[str], rows: list[dict]) -> None:
     """Insert or update ``rows``, leaving alone those stored exactly so: every scan syncs its
-    campaign, and rewriting 3,000 unchanged units cost 0.1 s of each scan (a third of a
-    scan's work before the first file is read)."""
+    campaign, and rewriting a province's unchanged units was a third of a scan's work
+    before the first file is read."""
     rows = _changed(session, model, keys, rows)
     if not rows:
         return

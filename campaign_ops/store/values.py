@@ -38,7 +38,7 @@ def store_values(session: Session, submission_id: int, cells: Cells) -> int:
 def store_all_values(session: Session, cells_by_submission: Mapping[int, Cells]) -> int:
     """``store_values`` for many submissions in two statements; returns the cell count.
     (Delete + plain INSERT, not ON CONFLICT: drivers run an upsert's executemany one row per
-    round trip — 90,000 cells took 14 s on PostgreSQL instead of 3 s.)"""
+    round trip, several times slower on PostgreSQL; see bench/RESULTS.md.)"""
     rows: list[tuple[int, str, str, float | None, str | None]] = []
     for submission_id, cells in cells_by_submission.items():
         triples = (
@@ -64,7 +64,7 @@ _COLUMNS = ("submission_id", "row_key", "column_key", "value", "text")
 
 def _insert(session: Session, rows: list[tuple]) -> None:
     """Plain tuples straight to the driver's executemany: SQLAlchemy's per-row parameter
-    processing cost more than SQLite's own insert (170,000 cells: 1.5 s of 2.7). The columns
+    processing cost more than SQLite's own insert (see bench/RESULTS.md). The columns
     need no type conversion (floats, str, None), so nothing is lost by skipping it."""
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"

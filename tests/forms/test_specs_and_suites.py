@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,37 @@ def test_suites_keep_chinese_and_round_trip_through_gx():
     assert "直播电商违法案件查处情况统计表" in text and "\\u" not in text
     suite = expectations.load_suite(form)
     assert len(suite.expectations) == len(json.loads(text)["expectations"])
+
+
+@pytest.mark.parametrize("form_id", sorted(EXPECTED_FORMS))
+def test_committed_suite_says_in_chinese_what_each_derived_column_checks(form_id, fill):
+    """The suite checks derived columns (``rule_slack_1 ≥ 0``); its ``meta`` names the rules
+    behind each one in the form's own Chinese words, each rule in the slot where the frame
+    really puts it, so a reader of the JSON can tell what the check is."""
+    from campaign_ops.forms.frame import build_frame
+    from campaign_ops.forms.parser import parse_file
+    from campaign_ops.forms.text import rule_text
+
+    form = load_form(form_id)
+    committed = json.loads(expectations.suite_path(form).read_text(encoding="utf-8"))
+    for e in committed["expectations"]:
+        assert re.search(r"[\u4e00-\u9fff]", e["meta"]["column_means"]), e["meta"]
+    listed = {
+        (int(e["meta"]["check"].rsplit(".", 1)[1]), r["id"]): r["text"]
+        for e in committed["expectations"]
+        if e["meta"]["kind"] == "rule"
+        for r in e["meta"]["rules"]
+    }
+    assert sorted(listed.values()) == sorted(rule_text(form, r) for r in form.rules)
+    placed = build_frame(form, [parse_file(fill(form_id, seed=3)[0])]).rule_at
+    assert {(slot, rule) for (slot, _column), rule in placed.items()} == set(listed)
+
+
+def test_a_merged_suite_lists_every_forms_rules_in_its_rule_slot():
+    forms = [load_form(f) for f in ("livestream-cases", "saic-internet-ads")]
+    merged = expectations.merged_suite_dict([expectations.suite_dict(f) for f in forms])
+    (rule,) = [e for e in merged["expectations"] if e["meta"]["kind"] == "rule"]
+    texts = [r["text"] for r in rule["meta"]["rules"]]
+    assert "移送公安的案件数不能大于立案数" in texts
+    assert "发现涉嫌违法广告数不能大于监测广告数" in texts
+    assert texts.count("结案数不能大于立案数") == 1  # both forms' rule, listed once

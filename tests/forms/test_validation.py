@@ -252,7 +252,7 @@ def test_building_each_expectation_once_per_run_finds_the_same_and_leaves_gx_as_
 
     import great_expectations.expectations as gxe
 
-    from campaign_ops.forms import gxrun
+    from campaign_ops.forms import gx_internal
 
     good, _ = fill("livestream-cases", seed=1, name="好.xlsx")
     bad, _ = fill("livestream-cases", seed=2, name="结案多于立案.xlsx")
@@ -265,16 +265,16 @@ def test_building_each_expectation_once_per_run_finds_the_same_and_leaves_gx_as_
     once = findings()
     expectation = gxe.ExpectColumnValuesToNotBeNull(column="value")
     assert expectation.configuration is not expectation.configuration
-    with gxrun._configurations_built_once():
+    with gx_internal._one_run():
         assert expectation.configuration is expectation.configuration
     assert expectation.configuration is not expectation.configuration
-    monkeypatch.setattr(gxrun, "_configurations_built_once", contextlib.nullcontext)
+    monkeypatch.setattr(gx_internal, "_one_run", contextlib.nullcontext)
     assert findings() == once
     assert once[0] == [] and {f["code"] for f in once[1]} >= {"rule"}
 
 
 def test_findings_are_those_of_gx_public_batch_validate(fill, monkeypatch):
-    """``gxrun`` drives GX's validator itself, building each batch once per result format
+    """``gx_internal`` drives GX's validator itself, building each batch once per result format
     and run; GX's public ``Batch.validate`` (a new batch for every call) fails the same
     expectations on the same rows, so every file gets the same findings."""
     from campaign_ops.forms import gxrun
