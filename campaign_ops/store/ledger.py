@@ -1,7 +1,8 @@
 """The mail ledger: reserve an email before sending it, so it goes out at most once.
 
-Airflow retries tasks and sometimes runs one twice (its issues 23520, 22224, 29872). The protocol, which
-``campaign_ops.mail.send.send_messages`` follows for every email (the one place that does)::
+Airflow retries tasks and sometimes runs one twice (its issues 23520, 22224, 29872). The
+protocol, which ``campaign_ops.mail.send.send_messages`` follows for every email (the one place
+that does)::
 
     key = MailKey(campaign.id, "reminder", "hanbin", moment, round_id="r1")
     with session_scope() as s:
