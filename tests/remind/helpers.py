@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
 import hashlib
-from email.message import EmailMessage
-from email.policy import default as default_policy
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
@@ -92,11 +88,3 @@ class Desk:
     def _before_deadline(self, round_id: str) -> dt.datetime:
         r = self.campaign.round(round_id)
         return dt.datetime.combine(r.deadline, dt.time(8, 0), BEIJING)
-
-
-def read_eml(path: Path) -> EmailMessage:
-    return email.message_from_bytes(path.read_bytes(), policy=default_policy)  # type: ignore[return-value]
-
-
-def plain_text(msg: EmailMessage) -> str:
-    return msg.get_body(("plain",)).get_content()

@@ -10,7 +10,7 @@ import pytest
 from campaign_ops.mail import OutboxTransport
 from campaign_ops.remind import send as send_module
 from campaign_ops.remind import send_messages
-from mail.test_remind import R1_OVERDUE_2, decide, ledger
+from remind.test_remind import R1_OVERDUE_2, decide, ledger
 
 
 class _Killed(Exception):

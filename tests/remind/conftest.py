@@ -1,0 +1,21 @@
+"""The demo campaign's desk (submissions recorded one line each) and outbox, on the shared
+``state`` and ``ankang`` fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from campaign_ops.campaign import Campaign
+from remind.helpers import Desk
+
+
+@pytest.fixture
+def desk(ankang: Campaign) -> Desk:
+    return Desk(ankang)
+
+
+@pytest.fixture
+def outbox(state: Path) -> Path:
+    return state / "outbox"
