@@ -82,13 +82,14 @@ SERVER_MARKERS = ("libreoffice", "browser", "airflow_process")
 
 
 def needs_server(item: pytest.Item) -> bool:
-    """Whether ``item`` starts a server: by its fixtures, the PostgreSQL side of
-    ``warehouse_url`` (requested inside the fixture, so not among the fixture names), or an
-    explicit marker."""
+    """Whether ``item`` starts a server: by its fixtures, the ``postgresql`` side of a
+    backend-parametrized fixture (``warehouse_url`` and the like request PostgreSQL inside the
+    fixture, so it is not among the fixture names), or an explicit marker."""
     if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
         return True
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and callspec.params.get("warehouse_url") == "postgresql":
+    params = callspec.params.values() if callspec is not None else ()
+    if any(isinstance(value, str) and value == "postgresql" for value in params):
         return True
     return any(item.get_closest_marker(name) for name in SERVER_MARKERS)
 

@@ -43,6 +43,7 @@ def _fast_tier(*paths: str) -> list[str]:
 def test_the_fast_tier_leaves_out_postgresql_libreoffice_and_the_servers() -> None:
     fast = _fast_tier(
         "tests/store/test_db.py",
+        "tests/store/test_migrations.py",
         "tests/consolidate/test_report_page_setup.py",
         "tests/services/test_services.py",
         "tests/dags/test_dag_runs.py",
