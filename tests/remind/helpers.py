@@ -1,4 +1,4 @@
-"""Submissions for the mail tests, one line each, committed through ``session_scope``."""
+"""Submissions for the remind tests, one line each, committed through ``session_scope``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hashlib
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
+from campaign_ops.demo import DEMO_CAMPAIGN
 from campaign_ops.store import (
     Finding,
     record_file,
@@ -16,6 +17,7 @@ from campaign_ops.store import (
 )
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+DEMO = DEMO_CAMPAIGN  # the campaign of the ``ankang`` fixture (tests/conftest.py)
 
 
 def beijing(text: str) -> dt.datetime:

@@ -11,13 +11,12 @@ import sqlalchemy as sa
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.cli import main
-from campaign_ops.demo import DEMO_CAMPAIGN as DEMO
 from campaign_ops.mail import OutboxTransport, compose_mail
 from campaign_ops.remind import Message, draft_for, messages_due, send_messages
 from campaign_ops.store import message_id_for, session_scope
 from campaign_ops.store.models import MailLedgerEntry
 from campaign_ops.vocabulary import MAIL_KIND_LABELS, MISSING_AFTER_DEADLINE, ROUND_STATUS_LABELS
-from remind.helpers import Desk, beijing
+from remind.helpers import DEMO, Desk, beijing
 
 NOTICE = beijing("2023-05-09T09:00")
 R1_OVERDUE_2 = beijing("2023-05-12T09:00")
