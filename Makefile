@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 export CAMPAIGN_OPS_HOME ?= $(CURDIR)/.campaign-ops
 
-.PHONY: install services demo test lint format lock bench clean
+.PHONY: install services demo test test-fast lint format lock bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ services:
 
 test: install services
 	$(BIN)/python -m pytest
+
+# Everything that needs no server (PostgreSQL, Samba, SMTP, Redis, LibreOffice, a browser, an
+# Airflow process): the tier to run while working. tests/conftest.py marks the rest `server`.
+test-fast: install
+	$(BIN)/python -m pytest -m "not server"
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-# Looking up the SMTP connection imports Airflow: keep it away from ~/airflow when these tests
-# run on their own (tests/dags/conftest.py sets its own home first when the whole suite runs).
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="campaign-ops-consolidate-"))
 
 
 @pytest.fixture

@@ -93,6 +93,7 @@ def wide_campaign(sqlite_home: Path, tmp_path: Path):
     return campaign
 
 
+@pytest.mark.libreoffice
 def test_a_wide_form_prints_in_slices_with_the_unit_column_repeated(wide_campaign, tmp_path):
     from campaign_ops.consolidate.figures import report_data
     from campaign_ops.consolidate.report import write_report

@@ -227,6 +227,7 @@ def check_printed(xlsx: Path, pages: list[Page], authority: str | None = None) -
     )
 
 
+@pytest.mark.libreoffice
 def test_every_sheet_of_every_form_prints_legibly_on_a4(ankang_r1, tmp_path: Path):
     campaigns = _seed(PLAYED)
     files = []

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from campaign_ops.campaign import get_campaign
+
+pytestmark = pytest.mark.airflow_process
 
 BIN = Path(sys.executable).parent
 

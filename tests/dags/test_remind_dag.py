@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mail.helpers import Desk, beijing
+from remind.helpers import Desk, beijing
 
 from campaign_ops import PROJECT_ROOT
 from campaign_ops.campaign import Campaign, get_campaign

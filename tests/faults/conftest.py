@@ -1,9 +1,6 @@
-"""Fault injection with real components: an Airflow of our own, a mail server we can switch
-off, and the state folder of one campaign per test.
-
-The Airflow environment is set at import, before anything imports Airflow. When the whole
-suite runs, ``tests/dags/conftest.py`` has already set up an isolated Airflow home; it is
-reused (Airflow reads its configuration once per process, so a second home would be ignored).
+"""Fault injection with real components: the suite's Airflow (``airflow_db`` in
+``tests/conftest.py``), a mail server we can switch off, and the state folder of one campaign
+per test.
 
 - ``dags``: the campaign's collect, remind and consolidate DAGs with their real retries but no
   delay between them.
@@ -16,11 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,26 +22,7 @@ from services.smtp import SmtpServer
 
 from campaign_ops import PROJECT_ROOT
 
-if not Path(os.environ.get("AIRFLOW_HOME", "")).name.startswith("campaign-ops-airflow-"):
-    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="campaign-ops-airflow-")
-os.environ.update(
-    {
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "CAMPAIGN_OPS_RETRY_DELAY_SECONDS": "1",
-    }
-)
-BIN = Path(sys.executable).parent
 CAMPAIGN = "ankang-2023-internet-ads"
-
-
-@pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """A migrated Airflow metadata database (a no-op when the DAG tests already did it)."""
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    subprocess.run([BIN / "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
-    return Path(os.environ["AIRFLOW_HOME"])
 
 
 @pytest.fixture(scope="session")

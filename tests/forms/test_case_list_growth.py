@@ -36,6 +36,7 @@ def _typed(value: object) -> str:
     return str(value)
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("form_id", LIST_FORMS)
 def test_a_case_list_grown_past_its_last_row_is_read_in_full(
     form_id: str, templates: dict[str, Path], tmp_path: Path, capsys

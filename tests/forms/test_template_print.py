@@ -73,6 +73,7 @@ def _printed(text: str, page_text: str) -> bool:
     return all(ch in rest for ch in _flat(text))
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_template_prints_on_a4_without_overlap(case, printed: Printed):
     name, form_id, _, _ = case

@@ -115,7 +115,7 @@ def _receipts(outbox: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def scene(
-    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path, hostile_airflow_db: Path
+    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path, airflow_db: Path
 ) -> Iterator[Scene]:
     from airflow.dag_processing.dagbag import DagBag
 

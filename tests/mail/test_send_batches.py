@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from remind.test_remind import R1_OVERDUE_2, decide, ledger
 
 from campaign_ops.mail import OutboxTransport, send_messages
 from campaign_ops.mail import send as send_module
-from mail.test_remind import R1_OVERDUE_2, decide, ledger
 
 
 class _Killed(Exception):

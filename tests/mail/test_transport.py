@@ -18,7 +18,7 @@ from campaign_ops.mail import (
     compose_mail,
 )
 from campaign_ops.mail.transport import smtp_settings
-from mail.helpers import plain_text, read_eml
+from mail.eml import plain_text, read_eml
 
 ATTACHMENT = "汉滨区市场监督管理局_工作情况统计表_第一次阶段性报送.xlsx"
 

@@ -8,7 +8,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from services._common import ServiceError, ensure_installed, free_port, port_open, wait_for
+from services._common import (
+    ServiceError,
+    ensure_installed,
+    free_port,
+    port_open,
+    refuse_in_fast_tier,
+    wait_for,
+)
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
 
@@ -23,6 +30,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> RedisServer:
+        refuse_in_fast_tier("Redis")
         ensure_installed(REDIS_SERVER)
         self.base = Path(tempfile.mkdtemp(prefix="campaign-ops-redis-"))
         self.process = subprocess.Popen(

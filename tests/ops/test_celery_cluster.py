@@ -23,7 +23,7 @@ from campaign_ops.dag_factory import dag_id
 from ops.airflow_cluster import AirflowCluster
 from ops.redis_server import RedisServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.airflow_process]
 
 CAMPAIGN = "ankang-2023-internet-ads"
 UNIT_DIR = "汉滨区市场监督管理局"

@@ -14,7 +14,7 @@ import pytest
 
 from campaign_ops import PROJECT_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.airflow_process]
 
 BIN = Path(sys.executable).parent
 FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"

@@ -32,7 +32,7 @@ from campaign_ops.demo import BROKEN, DEMO_CAMPAIGN, LATE, SILENT
 from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 from ops.procs import kill_all, processes_with_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.airflow_process, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -21,6 +21,21 @@ class ServiceError(RuntimeError):
     """A test service could not be installed or started; the message says what to do."""
 
 
+# Set by tests/conftest.py when only the fast tier runs (``-m "not server"``).
+FAST_TIER = "CAMPAIGN_OPS_TEST_TIER"
+
+
+def refuse_in_fast_tier(what: str) -> None:
+    """Fail a test that starts ``what`` while only tests needing no server should run: it
+    lacks the ``server`` marker (use a server fixture, or mark it), and would slow the fast tier."""
+    if os.environ.get(FAST_TIER) == "fast":
+        raise ServiceError(
+            f"this test starts {what} but is not marked `server`: use the fixture that starts "
+            "it (tests/conftest.py) or add @pytest.mark.server; `make test-fast` runs only "
+            "tests that need no server"
+        )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,6 +23,7 @@ from services._common import (
     ensure_user,
     exit_cleanly_on_sigterm,
     free_port,
+    refuse_in_fast_tier,
 )
 
 PG_BIN = Path(os.environ.get("CAMPAIGN_OPS_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -44,6 +45,7 @@ class PostgresServer:
         return f"postgresql+psycopg2://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> PostgresServer:
+        refuse_in_fast_tier("PostgreSQL")
         ensure_installed(PG_BIN / "initdb", PG_BIN / "pg_ctl")
         if self.os_user:
             account = ensure_user(self.os_user)

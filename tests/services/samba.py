@@ -28,6 +28,7 @@ from services._common import (
     free_port,
     port_is_free,
     port_open,
+    refuse_in_fast_tier,
     wait_for,
 )
 
@@ -99,6 +100,7 @@ class SambaServer:
         return "\\".join([rf"\\{self.host}", self.share, *parts])
 
     def start(self) -> SambaServer:
+        refuse_in_fast_tier("Samba")
         if os.geteuid() != 0:
             raise ServiceError("smbd for tests must be started as root (CI runs as root)")
         ensure_installed(SMBD, SMBPASSWD)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 
-from services._common import free_port
+from services._common import free_port, refuse_in_fast_tier
 
 Mode = Literal["normal", "refuse", "drop"]
 MODES: tuple[Mode, ...] = ("normal", "refuse", "drop")
@@ -95,6 +95,7 @@ class SmtpServer:
             self._received.append(mail)
 
     def start(self) -> SmtpServer:
+        refuse_in_fast_tier("an SMTP server")
         self._controller = Controller(
             _Handler(self),
             hostname=self.host,

@@ -17,6 +17,8 @@ from services.postgres import PostgresServer
 from services.samba import SambaServer
 from services.smtp import SmtpServer
 
+pytestmark = pytest.mark.server  # the servers the other tests use, started and stopped
+
 SUBJECT = "关于报送第一次阶段性工作进展情况的提醒"
 
 

@@ -44,7 +44,7 @@ from campaign_ops.intake.archiving import archive_path, sha256_of
 
 from .expected import Expected, Report, expected_from, forms_of, report_cells, utc_text
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.airflow_process]
 
 CAMPAIGN = "fangxian-2023-livestream"
 PLAY = Path(__file__).with_name("play.py")

@@ -13,11 +13,11 @@ import yaml
 
 from campaign_ops import INCLUDE_DIR
 from campaign_ops.campaign import get_campaign
+from campaign_ops.demo import DEMO_CAMPAIGN as DEMO
 from campaign_ops.intake.precheck import send_prechecks
 from campaign_ops.intake.sources import FolderSource
 from campaign_ops.remind.location import ROUND_FOLDER_HINT, UNKNOWN_SERVER, drop_location
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
-from mail.conftest import DEMO
 
 MOMENT = dt.datetime(2023, 5, 9, 15, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 

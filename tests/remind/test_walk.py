@@ -13,7 +13,7 @@ from campaign_ops.mail import OutboxTransport, send_messages
 from campaign_ops.remind import messages_due
 from campaign_ops.store import session_scope
 from campaign_ops.timeline import build_timeline
-from mail.helpers import Desk, beijing
+from remind.helpers import Desk, beijing
 
 EVERYONE = "hanbin hanyin shiquan ningshan ziyang langao pingli zhenping xunyang baihe hengkou"
 ALL_BUT_PINGLI = EVERYONE.replace(" pingli", "")

@@ -9,8 +9,6 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,22 +21,11 @@ from campaign_ops.intake.archiving import archive_path, sha256_of
 from campaign_ops.synthetic import write_submission
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
-os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault("CAMPAIGN_OPS_RETRY_DELAY_SECONDS", "1")
-
 CAMPAIGN = "ankang-2023-internet-ads"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 RUN_AT = dt.datetime(2023, 5, 9, 15, 0, tzinfo=BEIJING)
 PRECHECK = MAIL_KIND_LABELS["precheck"]
 RECEIPT = MAIL_KIND_LABELS["receipt"]
-
-
-@pytest.fixture(scope="module")
-def airflow_db() -> None:
-    """Airflow's metadata database in the test AIRFLOW_HOME (``dag.test`` records runs)."""
-    airflow = Path(sys.executable).parent / "airflow"
-    subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
 
 
 @pytest.fixture

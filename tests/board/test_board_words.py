@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from board.seed import SEED_CAMPAIGN, seed_first_round
 from campaign_ops.board.data import Links, build_board, cell_style, legend
 from campaign_ops.campaign import get_campaign
 from campaign_ops.dag_factory import dag_id
@@ -17,7 +18,6 @@ from campaign_ops.vocabulary import (
     MISSING_BEFORE_DEADLINE,
     ROUND_STATUS_LABELS,
 )
-from ops.seed import SEED_CAMPAIGN, seed_first_round
 
 AFTER_ROUND_1 = dt.datetime(2023, 5, 20, 12, tzinfo=dt.UTC)
 AFTER_THE_END = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
+from board.seed import REJECTION_FINDING, REJECTION_SUMMARY, SEED_CAMPAIGN, seed_first_round
 from campaign_ops.board.data import Links, RunInfo, build_board, phase_text
 from campaign_ops.campaign import get_campaign
 from campaign_ops.vocabulary import ROUND_STATUS_LABELS
-from ops.seed import REJECTION_FINDING, REJECTION_SUMMARY, SEED_CAMPAIGN, seed_first_round
 
 AFTER_ROUND_1 = dt.datetime(2023, 5, 20, 12, tzinfo=dt.UTC)
 

@@ -16,8 +16,7 @@ from campaign_ops.remind import draft_for, messages_due
 from campaign_ops.store import message_id_for, session_scope
 from campaign_ops.store.models import MailLedgerEntry
 from campaign_ops.vocabulary import MAIL_KIND_LABELS, MISSING_AFTER_DEADLINE, ROUND_STATUS_LABELS
-from mail.conftest import DEMO
-from mail.helpers import Desk, beijing
+from remind.helpers import DEMO, Desk, beijing
 
 NOTICE = beijing("2023-05-09T09:00")
 R1_OVERDUE_2 = beijing("2023-05-12T09:00")

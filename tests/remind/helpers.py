@@ -1,16 +1,13 @@
-"""Submissions for the mail tests, one line each, committed through ``session_scope``."""
+"""Submissions for the remind tests, one line each, committed through ``session_scope``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import email
 import hashlib
-from email.message import EmailMessage
-from email.policy import default as default_policy
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
+from campaign_ops.demo import DEMO_CAMPAIGN
 from campaign_ops.store import (
     Finding,
     record_file,
@@ -20,6 +17,7 @@ from campaign_ops.store import (
 )
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+DEMO = DEMO_CAMPAIGN  # the campaign of the ``ankang`` fixture (tests/conftest.py)
 
 
 def beijing(text: str) -> dt.datetime:
@@ -92,11 +90,3 @@ class Desk:
     def _before_deadline(self, round_id: str) -> dt.datetime:
         r = self.campaign.round(round_id)
         return dt.datetime.combine(r.deadline, dt.time(8, 0), BEIJING)
-
-
-def read_eml(path: Path) -> EmailMessage:
-    return email.message_from_bytes(path.read_bytes(), policy=default_policy)  # type: ignore[return-value]
-
-
-def plain_text(msg: EmailMessage) -> str:
-    return msg.get_body(("plain",)).get_content()
