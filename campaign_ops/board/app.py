@@ -31,15 +31,12 @@ from campaign_ops import INCLUDE_DIR, vocabulary
 from campaign_ops.board import BOARD_NAME, BOARD_RESOURCE
 from campaign_ops.board.data import (
     RUN_STATE_LABELS,
-    BrokenCampaign,
-    CampaignBoard,
     Links,
-    RunInfo,
     broken_campaigns,
     build_board,
     group_runs,
-    legend,
 )
+from campaign_ops.board.view import BrokenCampaign, CampaignBoard, RunInfo, legend
 from campaign_ops.campaign import Campaign, load_campaigns
 from campaign_ops.dag_factory import DAG_KINDS, dag_id
 

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from board.seed import REJECTION_FINDING, REJECTION_SUMMARY, SEED_CAMPAIGN, seed_first_round
-from campaign_ops.board.data import Links, RunInfo, build_board, phase_text
+from campaign_ops.board.data import Links, build_board, phase_text
+from campaign_ops.board.view import RunInfo
 from campaign_ops.campaign import get_campaign
 from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 

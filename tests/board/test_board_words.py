@@ -8,7 +8,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from board.seed import SEED_CAMPAIGN, seed_first_round
-from campaign_ops.board.data import Links, build_board, cell_style, legend
+from campaign_ops.board.data import Links, build_board
+from campaign_ops.board.view import cell_style, legend
 from campaign_ops.campaign import get_campaign
 from campaign_ops.dag_factory import dag_id
 from campaign_ops.store.matrix import MatrixStatus
@@ -90,7 +91,8 @@ def test_a_finished_campaign_may_stay_paused() -> None:
 
 
 def test_units_still_partial_after_the_deadline_need_a_person() -> None:
-    from campaign_ops.board.data import CampaignBoard, Cell, RoundView, UnitLine, attention
+    from campaign_ops.board.data import attention
+    from campaign_ops.board.view import CampaignBoard, Cell, RoundView, UnitLine
 
     def board(passed: bool) -> CampaignBoard:
         partial = cell_style("partial", overdue=passed)
