@@ -36,17 +36,6 @@ Email = Annotated[
 ]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
-# Domains reserved for documentation and testing (RFC 2606 / RFC 6761): mail to them can never
-# reach a real mailbox, which is what the seed campaigns must use for every address we send to.
-RESERVED_MAIL_DOMAINS = (
-    ".invalid",
-    ".test",
-    ".example",
-    "example.com",
-    "example.org",
-    "example.net",
-)
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -490,20 +479,3 @@ def get_campaign(campaign_id: str, directory: Path | None = None) -> Campaign:
 def _names_of(units: tuple[Unit, ...]) -> dict[str, str]:
     """Every name a person may type for a unit (全称, 简称, 别名) → its code."""
     return {name: u.code for u in units for name in u.names}
-
-
-def is_reserved_address(email: str) -> bool:
-    """True for addresses on a domain that can never reach a real mailbox."""
-    domain = email.rsplit("@", 1)[-1].lower()
-    return any(
-        domain.endswith(d) if d.startswith(".") else domain == d or domain.endswith("." + d)
-        for d in RESERVED_MAIL_DOMAINS
-    )
-
-
-def sendable_addresses(campaign: Campaign) -> list[str]:
-    """Every address the system may send to for this campaign (not the circular's own)."""
-    contacts = [c for u in campaign.units for c in u.contacts]
-    contacts += [c for d in campaign.departments for c in d.contacts]
-    contacts += list(campaign.ops) + list(campaign.reports.recipients)
-    return [campaign.sender.email] + [c.email for c in contacts if c.email]

@@ -15,11 +15,10 @@ import holidays
 import pytest
 
 from campaign_ops import INCLUDE_DIR
+from campaign_ops.addresses import is_reserved_address, sendable_addresses
 from campaign_ops.campaign import (
     Campaign,
-    is_reserved_address,
     load_campaign_file,
-    sendable_addresses,
 )
 
 CAMPAIGNS_DIR = INCLUDE_DIR / "campaigns"
