@@ -157,7 +157,7 @@ def _find_delivery(session, campaign_id: str, given: str):
     what is wrong, in Chinese."""
     import sqlalchemy as sa
 
-    from campaign_ops.intake.archiving import sha256_of
+    from campaign_ops.intake.archive_files import sha256_of
     from campaign_ops.store.intake_log import IntakeEvent
     from campaign_ops.store.models import Submission
 

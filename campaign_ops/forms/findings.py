@@ -77,7 +77,7 @@ class FileResult:
     def add(self, finding: Finding) -> None:
         (self.errors if finding.severity == "error" else self.warnings).append(finding)
 
-    def settle(self) -> FileResult:
+    def set_status(self) -> FileResult:
         """Set the status from the findings (refusals are settled by the parser)."""
         if self.status != "refused":
             self.status = "rejected" if self.errors else "accepted"

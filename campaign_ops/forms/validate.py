@@ -60,7 +60,7 @@ def validate_batch(
         results.append(res)
         by_form[item.form.id].append((item, res))
     _validate_frames([_frame(pairs, previous or {}) for pairs in by_form.values()])
-    return [r.settle() for r in results]
+    return [r.set_status() for r in results]
 
 
 def refused(refusal: Refusal) -> FileResult:

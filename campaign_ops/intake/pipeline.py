@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign, Round
-from campaign_ops.intake.archiving import archive_bytes, flush_archive, sha256_of
+from campaign_ops.intake.archive_files import archive_bytes, flush_archive, sha256_of
 from campaign_ops.intake.identify import (
     MAX_MEDIA_BYTES,
     is_spreadsheet,

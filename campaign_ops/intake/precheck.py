@@ -117,7 +117,7 @@ def _archive(
     data: bytes,
     moment: dt.datetime,
 ) -> str:
-    from campaign_ops.intake.archiving import archive_bytes, sha256_of
+    from campaign_ops.intake.archive_files import archive_bytes, sha256_of
     from campaign_ops.store import record_file
 
     sha = sha256_of(data)

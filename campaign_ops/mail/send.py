@@ -92,7 +92,7 @@ def send_messages(
     """Deliver each message at most once, through the ledger; the digest goes last so it can
     report this run's failures. Never raises for a delivery problem: see the results.
 
-    ``compose`` builds each email (default: the mail templates, ``remind.render.draft_for``);
+    ``compose`` builds each email (default: the mail templates, ``remind.drafts.draft_for``);
     ``recorded`` runs where each outcome is recorded. Messages are reserved ``RESERVE_AHEAD``
     at a time, in the same transaction that records the outcomes of the previous ones; if
     sending stops on an exception, the outcomes so far are recorded and the reserved messages
@@ -101,7 +101,7 @@ def send_messages(
     from campaign_ops.store.db import session_scope
 
     if compose is None:
-        from campaign_ops.remind.render import draft_for as compose
+        from campaign_ops.remind.drafts import draft_for as compose
     ordered = sorted(messages, key=lambda m: m.kind == "digest")
     results: list[Delivery] = []
     outcomes: list[tuple[Message, Outcome]] = []  # delivered, not yet recorded

@@ -24,8 +24,8 @@ Decisions the issue left open (and why):
 """
 
 from campaign_ops.remind.decide import messages_due
+from campaign_ops.remind.drafts import blank_templates, draft_for
 from campaign_ops.remind.message import KINDS, OPS_GROUP
-from campaign_ops.remind.render import blank_templates, draft_for
 from campaign_ops.remind.state import DeliveryState, Outstanding, deliverable_label
 from campaign_ops.remind.warehouse import prepare_warehouse
 

@@ -19,7 +19,7 @@ from airflow.dag_processing.dagbag import DagBag
 
 from campaign_ops import INCLUDE_DIR, PROJECT_ROOT
 from campaign_ops.campaign import get_campaign
-from campaign_ops.intake.archiving import archive_path, sha256_of
+from campaign_ops.intake.archive_files import archive_path, sha256_of
 from campaign_ops.synthetic import write_submission
 
 CAMPAIGN = "ankang-2023-internet-ads"

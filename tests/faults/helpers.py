@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from services.smtp import SmtpServer
 
 from campaign_ops.campaign import get_campaign
-from campaign_ops.intake.archiving import sha256_of
+from campaign_ops.intake.archive_files import sha256_of
 
 CAMPAIGN = "ankang-2023-internet-ads"
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from campaign_ops import PROJECT_ROOT
-from campaign_ops.intake.archiving import archive_path, sha256_of
+from campaign_ops.intake.archive_files import archive_path, sha256_of
 
 from .files import FORMULA_TEXT
 from .scene import CAMPAIGN, CASES, Case, build, still_copying

@@ -11,7 +11,7 @@ import pytest
 
 from campaign_ops.campaign import get_campaign
 from campaign_ops.intake import pipeline
-from campaign_ops.intake.archiving import archive_bytes, archive_path, flush_archive, sha256_of
+from campaign_ops.intake.archive_files import archive_bytes, archive_path, flush_archive, sha256_of
 from campaign_ops.synthetic import write_submission
 
 

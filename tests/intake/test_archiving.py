@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from campaign_ops.intake.archiving import archive_bytes, archive_path, sha256_of
+from campaign_ops.intake.archive_files import archive_bytes, archive_path, sha256_of
 
 
 def test_archived_file_is_read_only_and_written_once(tmp_path: Path) -> None:

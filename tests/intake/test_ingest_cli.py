@@ -12,7 +12,7 @@ from campaign_ops.campaign import get_campaign
 from campaign_ops.cli import main
 from campaign_ops.forms import pool
 from campaign_ops.intake import pipeline
-from campaign_ops.intake.archiving import archive_path, sha256_of
+from campaign_ops.intake.archive_files import archive_path, sha256_of
 from campaign_ops.synthetic import write_submission
 
 CAMPAIGN = "fangxian-2023-livestream"

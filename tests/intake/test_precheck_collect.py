@@ -17,7 +17,7 @@ import yaml
 
 from campaign_ops import INCLUDE_DIR, PROJECT_ROOT
 from campaign_ops.campaign import Campaign, get_campaign
-from campaign_ops.intake.archiving import archive_path, sha256_of
+from campaign_ops.intake.archive_files import archive_path, sha256_of
 from campaign_ops.synthetic import write_submission
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
 

@@ -331,7 +331,7 @@ def test_every_kind_of_email_renders_for_every_seed_campaign(
     from campaign_ops.campaign import get_campaign
     from campaign_ops.timeline import build_timeline
 
-    monkeypatch.setattr(remind.render, "blank_templates", lambda *a, **k: [])
+    monkeypatch.setattr(remind.drafts, "blank_templates", lambda *a, **k: [])
     campaign = get_campaign(campaign_id)
     remind.prepare_warehouse(campaign)
     events = [e for e in build_timeline(campaign).events if e.kind == "reminder"]

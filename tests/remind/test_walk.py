@@ -177,7 +177,7 @@ def apply(desk: Desk, action: str, round_id: str, units: str, keys: tuple[str, .
 @pytest.fixture
 def no_attachments(monkeypatch: pytest.MonkeyPatch) -> None:
     """The walk is about who gets what; the templates are tested once elsewhere (~5 s)."""
-    monkeypatch.setattr(remind.render, "blank_templates", lambda *a, **k: [])
+    monkeypatch.setattr(remind.drafts, "blank_templates", lambda *a, **k: [])
 
 
 def test_the_whole_calendar_sends_exactly_the_expected_emails(

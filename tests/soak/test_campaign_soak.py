@@ -40,7 +40,7 @@ from openpyxl import load_workbook
 
 from campaign_ops import PROJECT_ROOT
 from campaign_ops.campaign import Campaign, get_campaign
-from campaign_ops.intake.archiving import archive_path, sha256_of
+from campaign_ops.intake.archive_files import archive_path, sha256_of
 
 from .expected import Expected, Report, expected_from, forms_of, report_cells, utc_text
 
