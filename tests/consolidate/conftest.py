@@ -58,3 +58,19 @@ def ankang_r1(sqlite_home: Path):
     with session_scope() as s:
         refresh(s, campaign, as_of=REPORT_MOMENT)
     return campaign, played
+
+
+@pytest.fixture
+def ankang_seeded(sqlite_home: Path):
+    """Round 1 seeded (2nd unit late, 3rd rejected, last missing) and merged; returns
+    ``(campaign, helpers.Played)``."""
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.store import session_scope
+
+    from .helpers import merge, seed_round
+
+    campaign = get_campaign(ANKANG)
+    with session_scope() as s:
+        played = seed_round(s, campaign, "r1")
+    merge(campaign)
+    return campaign, played

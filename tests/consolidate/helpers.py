@@ -118,3 +118,12 @@ def unit_status(ws, name: str) -> str | None:
         if cell.value == name:
             return ws.cell(row=cell.row, column=ws.max_column).value
     return None
+
+
+def merge(campaign: Campaign) -> None:
+    """Refresh the merged tables, as the consolidate DAG does."""
+    from campaign_ops.consolidate.merge import refresh
+    from campaign_ops.store import session_scope
+
+    with session_scope() as s:
+        refresh(s, campaign)

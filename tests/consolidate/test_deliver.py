@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
-from campaign_ops.campaign import Campaign, get_campaign
+from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.deliver import send_reports_due
-from campaign_ops.consolidate.merge import refresh
 from campaign_ops.consolidate.seeding import known_values, put_submission
 from campaign_ops.mail import SmtpSettings, SmtpTransport
 
-from .helpers import Played, seed_round, unit_status
+from .helpers import Played, merge, unit_status
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 R1_REPORT = dt.datetime(2023, 5, 11, 10, 0, tzinfo=BEIJING)
@@ -28,25 +26,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def ankang(tmp_path: Path, monkeypatch, _sqlite_template: Path, home: Path):
-    from campaign_ops.store import dispose_engines, session_scope
-
-    db = tmp_path / "warehouse.sqlite"
-    shutil.copyfile(_sqlite_template, db)
-    monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{db}")
-    campaign = get_campaign("ankang-2023-internet-ads")
-    with session_scope() as s:
-        played = seed_round(s, campaign, "r1")
-    merge(campaign)
-    yield campaign, played
-    dispose_engines()
-
-
-def merge(campaign: Campaign) -> None:
-    from campaign_ops.store import session_scope
-
-    with session_scope() as s:
-        refresh(s, campaign)
+def ankang(ankang_seeded):
+    return ankang_seeded
 
 
 @pytest.fixture

@@ -5,23 +5,20 @@ moment; the final summary calls a unit whose file was sent back 退回待改, no
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaign_ops.campaign import Campaign, get_campaign
+from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate.deliver import send_reports_due
 from campaign_ops.consolidate.figures import report_data
-from campaign_ops.consolidate.merge import refresh
 from campaign_ops.consolidate.seeding import known_values, put_submission
 from campaign_ops.consolidate.summary import _column_label, _show
 from campaign_ops.mail import SmtpSettings, SmtpTransport
 from campaign_ops.timeline import build_timeline
 from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 
-from .helpers import Played, seed_round
+from .helpers import Played, merge
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 R1_REPORT = dt.datetime(2023, 5, 11, 10, 0, tzinfo=BEIJING)
@@ -30,25 +27,8 @@ FORM = "ankang-work-stats"
 
 
 @pytest.fixture
-def ankang(tmp_path: Path, monkeypatch, _sqlite_template: Path, home: Path):
-    from campaign_ops.store import dispose_engines, session_scope
-
-    db = tmp_path / "warehouse.sqlite"
-    shutil.copyfile(_sqlite_template, db)
-    monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{db}")
-    campaign = get_campaign("ankang-2023-internet-ads")
-    with session_scope() as s:
-        played = seed_round(s, campaign, "r1")
-    merge(campaign)
-    yield campaign, played
-    dispose_engines()
-
-
-def merge(campaign: Campaign) -> None:
-    from campaign_ops.store import session_scope
-
-    with session_scope() as s:
-        refresh(s, campaign)
+def ankang(ankang_seeded):
+    return ankang_seeded
 
 
 def totals(campaign: Campaign) -> dict[str, float | None]:
