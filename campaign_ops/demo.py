@@ -410,10 +410,9 @@ def _summary(campaign) -> None:
     """What the outbox holds, by kind: the story in numbers."""
     import sqlalchemy as sa
 
-    from campaign_ops.board.data import MAIL_STATUS_LABELS
     from campaign_ops.store import session_scope
-    from campaign_ops.store.models import MailLedgerEntry, MailStatus
-    from campaign_ops.vocabulary import MAIL_KIND_LABELS
+    from campaign_ops.store.models import MailLedgerEntry
+    from campaign_ops.vocabulary import MAIL_KIND_LABELS, MAIL_STATUS_LABELS
 
     with session_scope() as s:
         rows: list[Any] = s.execute(
@@ -423,7 +422,7 @@ def _summary(campaign) -> None:
         ).all()
     for kind, status, n in rows:
         what = MAIL_KIND_LABELS.get(kind, kind)
-        _say(f"   {what}：{MAIL_STATUS_LABELS.get(MailStatus(status), status)} {n} 封")
+        _say(f"   {what}：{MAIL_STATUS_LABELS.get(status, status)} {n} 封")
 
 
 if __name__ == "__main__":

@@ -80,3 +80,17 @@ ON_TIME_RATE = "按时报送率"
 def round_status_label(status: str) -> str:
     """The Chinese word for a unit's state in a round."""
     return ROUND_STATUS_LABELS[status]
+
+
+# A mail's state in the ledger (``store.ledger.MailStatus``), wherever it is shown: the board,
+# the digest, ``campaign-ops remind`` and ``make demo``.
+MAIL_STATUS_LABELS: dict[str, str] = {
+    "sent": "已发送",
+    "reserved": "发送中",
+    "failed": "发送失败",
+    "uncertain": "可能已送达",  # the server took the message, then the line dropped: not resent
+}
+# A reservation older than any send takes: the sender stopped between reserving and sending.
+MAIL_INTERRUPTED = "发送中断"
+# What one send did with a mail the ledger already held (``campaign-ops remind``).
+MAIL_NOT_RESENT = "未重复发送"

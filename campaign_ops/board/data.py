@@ -50,6 +50,7 @@ from campaign_ops.store.values import findings_of
 from campaign_ops.timeline import Timeline, build_timeline
 from campaign_ops.vocabulary import (
     MAIL_KIND_LABELS,
+    MAIL_STATUS_LABELS,
     MISSING_AFTER_DEADLINE,
     ROUND_STATUS_LABELS,
 )
@@ -65,12 +66,6 @@ PAUSED_CONSEQUENCE = {
 # Recipient groups that are not units (campaign_ops.remind.OPS_GROUP and friends).
 RECIPIENT_GROUP_LABELS = {"ops": "市局工作人员", "leaders": "分管领导"}
 
-MAIL_STATUS_LABELS = {
-    MailStatus.sent: "已发送",
-    MailStatus.reserved: "发送中",
-    MailStatus.failed: "发送失败（将重试）",
-    MailStatus.uncertain: "状态不明，需人工核实",
-}
 
 RUN_STATE_LABELS = {
     "success": "成功",
