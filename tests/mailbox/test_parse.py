@@ -4,6 +4,7 @@ says what to do), and who sent it — for mail as county clients really write it
 from __future__ import annotations
 
 import os
+import random
 import re
 import struct
 from email.message import EmailMessage
@@ -466,4 +467,98 @@ def test_a_mail_that_only_carries_a_cloud_drive_link() -> None:
 def test_bad_input_never_raises(raw: bytes) -> None:
     mail = parse_mail(raw)
     assert isinstance(mail, ParsedMail) and mail.size == len(raw)
+    assert_tells_what_to_do(mail)
+
+
+def test_mutated_messages_never_raise() -> None:
+    """Truncated downloads, broken boundaries, half encoded words: a refusal, never a crash."""
+    seed = message(
+        multipart(
+            [
+                text_part("汉滨区局"),
+                attachment(
+                    f'"{b_word("材料.zip")}"', zip_bytes({"汉滨区/表.xlsx": XLSX}, encoding="gbk")
+                ),
+                attachment('"winmail.dat"', winmail_dat([("表.xlsx", XLSX)])),
+                forwarded(with_files(attachment("*汉阴县统计表.xlsx", XLSX))),
+            ]
+        ),
+        subject="汉滨区".encode("gbk"),
+    )
+    rng = random.Random(22)
+    inserts = [b"=?gbk?B?", b"?=", b"\r\n--", b"*0*=", b'"', b"\r\n\r\n", b"PK\x03\x04", b"\xff"]
+    for _ in range(150):
+        raw = bytearray(seed)
+        for _ in range(rng.randint(1, 12)):
+            at = rng.randrange(len(raw))
+            choice = rng.random()
+            if choice < 0.4:
+                raw[at] = rng.randrange(256)
+            elif choice < 0.7:
+                del raw[at : at + rng.randint(1, 200)]
+            else:
+                raw[at:at] = rng.choice(inserts)
+        mail = parse_mail(bytes(raw), limits=MailLimits(max_depth=rng.randint(1, 5)))
+        assert mail.size == len(raw)
+        assert_tells_what_to_do(mail)
+
+
+def test_foxmail_7_shape_name_and_filename_disagreeing() -> None:
+    """Foxmail 7.2 writes Content-Type's name and Content-Disposition's filename separately
+    (they can differ) and labels UTF-8 text in a gb2312 multipart/alternative; the address
+    doubles as display name."""
+    body = multipart(
+        [
+            text_part("汉滨区局报送\r\n\r\n\r\nhanbin@ankang-amr.example.invalid\r\n", "GB2312"),
+            text_part("<html><body>汉滨区局报送</body></html>", "GB2312", subtype="html"),
+        ],
+        "alternative",
+        boundary="----=_002_NextPart477020825382_=----",
+    )
+    file_part = part(
+        [
+            (
+                "Content-Type",
+                f'application/octet-stream;\r\n\tname="{b_word("旧名.xlsx", "GB2312")}"',
+            ),
+            (
+                "Content-Disposition",
+                f'attachment;\r\n\tfilename="{b_word("汉滨区统计表.xlsx", "gb2312")}"',
+            ),
+        ],
+        XLSX,
+    )
+    raw = message(
+        multipart([body, file_part], boundary="----=_001_NextPart575676200741_=----"),
+        sender=f'"{HANBIN}" <{HANBIN}>',
+        extra=[("X-Has-Attach", "yes"), ("X-Priority", "3")],
+    )
+    mail = parse_mail(raw)
+    assert names(mail) == ["汉滨区统计表.xlsx"]
+    assert (mail.sender, mail.sender_name) == (HANBIN, None)
+    assert mail.body_text == "汉滨区局报送\n\n\nhanbin@ankang-amr.example.invalid"
+
+
+def test_a_scanner_mail_is_one_file_at_the_top_level() -> None:
+    """Copiers' "扫描到邮件" send the PDF as the whole message, no multipart."""
+    raw = message(
+        part(
+            [
+                ("Content-Type", 'application/pdf; name="scan_20230510.pdf"'),
+                ("Content-Disposition", "attachment"),
+            ],
+            pdf_bytes(),
+        ),
+        subject="Scanned from a Xerox Multifunction Printer",
+        sender="<scanner@ankang-amr.example.invalid>",
+    )
+    mail = parse_mail(raw)
+    assert names(mail) == ["scan_20230510.pdf"] and mail.body_text == ""
+    assert (mail.sender, mail.sender_name) == ("scanner@ankang-amr.example.invalid", None)
+
+
+def test_an_outlook_msg_file_is_refused_asking_to_forward_the_mail() -> None:
+    msg_file = OLE_MAGIC + b"\x00" * 600
+    mail = parse_mail(with_files(attachment(f'"{b_word("汉滨区报送.msg")}"', msg_file)))
+    assert mail.files == () and "转发原邮件" in refused(mail)["汉滨区报送.msg"]
     assert_tells_what_to_do(mail)
