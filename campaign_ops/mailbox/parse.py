@@ -38,7 +38,7 @@ from campaign_ops.mailbox.decode import (
     unescape_8bit,
     unfold,
 )
-from campaign_ops.mailbox.sniff import corrected_name, sniff
+from campaign_ops.mailbox.sniff import Unreadable, corrected_name, sniff
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ class _Walk:
     def archive(self, name: str, data: bytes, inside: tuple[str, ...], depth: int) -> None:
         try:
             entries = unzip.unpack(data, self.limits)
-        except unzip.ZipProblem as problem:
+        except Unreadable as problem:
             self.refuse(name, problem.reason)
             return
         if not entries:
@@ -340,7 +340,7 @@ class _Walk:
     def winmail(self, name: str, data: bytes, inside: tuple[str, ...], depth: int) -> None:
         try:
             files, embedded = tnef.unpack(data)
-        except tnef.TnefProblem as problem:
+        except Unreadable as problem:
             self.refuse(name, problem.reason)
             return
         for item in embedded:

@@ -15,6 +15,7 @@ from tnefparse.properties import MAPI_ATTACH_LONG_FILENAME
 from tnefparse.tnef import TNEF
 
 from campaign_ops.mailbox.decode import clean, text_of
+from campaign_ops.mailbox.sniff import Unreadable
 
 ASK_PLAIN_FORMAT = (
     "请在 Outlook 中把邮件格式改为 HTML 或纯文本"
@@ -26,12 +27,6 @@ ATTACHMENT_HIDDEN = 0x7FFE  # PidTagAttachmentHidden (not in tnefparse.propertie
 logging.getLogger("tnefparse").setLevel(logging.CRITICAL)  # it logs every odd property
 
 
-class TnefProblem(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__(reason)
-
-
 @dataclass(frozen=True)
 class TnefFile:
     name: str
@@ -40,11 +35,11 @@ class TnefFile:
 
 def unpack(data: bytes) -> tuple[list[TnefFile], list[str]]:
     """The attachments, and the names of those that are embedded Outlook items (a mail or a
-    contact inside the mail), which cannot be read. Raises ``TnefProblem`` when broken."""
+    contact inside the mail), which cannot be read. Raises ``Unreadable`` when broken."""
     try:
         tnef = TNEF(data, do_checksum=True)
     except Exception:  # any malformed input: the library has no error type of its own
-        raise TnefProblem(BROKEN) from None
+        raise Unreadable(BROKEN) from None
     files, embedded = [], []
     for n, att in enumerate(tnef.attachments, 1):
         name = _name(att, tnef.codepage) or f"附件{n}"
@@ -56,7 +51,7 @@ def unpack(data: bytes) -> tuple[list[TnefFile], list[str]]:
             files.append(TnefFile(name, bytes(att.data)))
     if not files and not embedded and not any(o.good_checksum for o in tnef.objects):
         # not one intact record: noise, not a winmail.dat that only carries the mail's text
-        raise TnefProblem(BROKEN)
+        raise Unreadable(BROKEN)
     return files, embedded
 
 
