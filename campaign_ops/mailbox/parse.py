@@ -217,6 +217,7 @@ class _Walk:
         self.texts: list[tuple[str, str]] = []  # ("plain" | "html", text)
         self.links: list[str] = []
         self.unnamed = 0
+        self.inflated = 0  # bytes out of archives so far, against zip_max_uncompressed
 
     def message(self, msg: Message, found_in: tuple[str, ...], depth: int) -> None:
         self.part(msg, found_in, depth, related=False, nesting=0)
@@ -328,10 +329,13 @@ class _Walk:
 
     def archive(self, name: str, data: bytes, inside: tuple[str, ...], depth: int) -> None:
         try:
-            entries = unzip.unpack(data, self.limits)
+            entries = unzip.unpack(
+                data, self.limits, self.limits.zip_max_uncompressed - self.inflated
+            )
         except Unreadable as problem:
             self.refuse(name, problem.reason)
             return
+        self.inflated += sum(len(e.data) for e in entries)
         if not entries:
             self.refuse(name, f"压缩包是空的，没有任何文件。{unzip.SEND_PLAIN}。")
         for entry in entries:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from campaign_ops.mailbox.parse import MailLimits
 
 SEND_PLAIN = "请直接把文件作为邮件附件发送，不要压缩"
+PASSWORD = f"压缩包设置了密码，系统无法打开。请去掉密码重新压缩，或{SEND_PLAIN}。"
 _JUNK = ("__MACOSX",)
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
@@ -33,8 +34,11 @@ class Entry:
     data: bytes
 
 
-def unpack(data: bytes, limits: MailLimits) -> list[Entry]:
-    """Every file of the archive; raises ``Unreadable`` when it must not be read."""
+def unpack(data: bytes, limits: MailLimits, budget: int) -> list[Entry]:
+    """Every file of the archive; raises ``Unreadable`` when it must not be read.
+
+    ``budget``: the bytes this mail's archives may still inflate to (a zip of zips shares
+    one ``zip_max_uncompressed`` for the whole mail)."""
     try:
         zf = zipfile.ZipFile(BytesIO(data))
         infos = zf.infolist()
@@ -43,18 +47,16 @@ def unpack(data: bytes, limits: MailLimits) -> list[Entry]:
     if len(infos) > limits.zip_max_members:
         raise _bomb(f"包含 {len(infos)} 个文件，超过 {limits.zip_max_members} 个")
     declared = sum(i.file_size for i in infos)
-    if declared > limits.zip_max_uncompressed:
-        raise _bomb(f"解压后有 {declared / 1024 / 1024:.0f} MB")
+    if declared > budget:
+        raise _too_much(limits)
     entries, total = [], 0
     for info in infos:
         parts = _path_parts(info)
         if info.is_dir() or not parts or _is_junk(parts):
             continue
         if info.flag_bits & 0x1:
-            raise Unreadable(
-                f"压缩包设置了密码，系统无法打开。请去掉密码重新压缩，或{SEND_PLAIN}。"
-            )
-        content = _inflate(zf, info, limits, limits.zip_max_uncompressed - total)
+            raise Unreadable(PASSWORD)
+        content = _inflate(zf, info, limits, budget - total)
         total += len(content)
         entries.append(Entry(tuple(parts[:-1]), parts[-1], content))
     return entries
@@ -73,18 +75,21 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: MailLimits, bud
             f"请用 Windows 自带的“发送到—压缩(zipped)文件夹”重新压缩，或{SEND_PLAIN}。"
         ) from None
     except RuntimeError:  # zipfile: "File … is encrypted, password required"
-        raise Unreadable(
-            f"压缩包设置了密码，系统无法打开。请去掉密码重新压缩，或{SEND_PLAIN}。"
-        ) from None
+        raise Unreadable(PASSWORD) from None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
         raise Unreadable(
             f"压缩包内的文件已损坏，无法解压。请重新压缩后再发送，或{SEND_PLAIN}。"
         ) from None
     if len(content) > budget:
-        raise _bomb(f"解压后超过 {limits.zip_max_uncompressed // 1024 // 1024} MB")
+        raise _too_much(limits)
     if len(content) > info.file_size:
         raise _bomb("内部文件的实际大小与声明不符")
     return content
+
+
+def _too_much(limits: MailLimits) -> Unreadable:
+    """Over the inflation limit, which one mail's archives share."""
+    return _bomb(f"一封邮件的压缩包解压后超过 {limits.zip_max_uncompressed // 1024 // 1024} MB")
 
 
 def _bomb(detail: str) -> Unreadable:

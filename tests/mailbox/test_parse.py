@@ -562,3 +562,17 @@ def test_an_outlook_msg_file_is_refused_asking_to_forward_the_mail() -> None:
     mail = parse_mail(with_files(attachment(f'"{b_word("汉滨区报送.msg")}"', msg_file)))
     assert mail.files == () and "转发原邮件" in refused(mail)["汉滨区报送.msg"]
     assert_tells_what_to_do(mail)
+
+
+def test_zips_inside_zips_share_one_inflation_budget_per_mail() -> None:
+    """Each inner archive is within the limit; together they would not be."""
+    limits = MailLimits(zip_max_uncompressed=1024 * 1024)
+    inner = [zip_bytes({f"表{n}.xlsx": bytes(400 * 1024)}) for n in range(4)]
+    outer = zip_bytes({f"{n}.zip": data for n, data in enumerate(inner)})
+    mail = parse_mail(with_files(attachment('"all.zip"', outer)), limits=limits)
+    assert sum(len(f.data) for f in mail.files) <= limits.zip_max_uncompressed
+    assert len(mail.files) == 2
+    assert [r.name for r in mail.refusals] == ["2.zip", "3.zip"]
+    assert all("解压后超过 1 MB" in r.reason for r in mail.refusals)
+    assert_tells_what_to_do(mail)
+    assert len(parse_mail(with_files(attachment('"all.zip"', outer))).files) == 4
