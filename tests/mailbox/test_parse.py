@@ -576,3 +576,18 @@ def test_zips_inside_zips_share_one_inflation_budget_per_mail() -> None:
     assert all("解压后超过 1 MB" in r.reason for r in mail.refusals)
     assert_tells_what_to_do(mail)
     assert len(parse_mail(with_files(attachment('"all.zip"', outer))).files) == 4
+
+
+def test_rfc2231_name_wins_over_the_plain_fallback_beside_it() -> None:
+    """Apple Mail and new Outlook write an ASCII ``filename=`` for old readers and the real
+    name in ``filename*=``."""
+    disposition = 'attachment; filename="___.xlsx";\r\n ' + rfc2231(
+        "filename", "汉滨区局统计表.xlsx", pieces=1
+    ).replace("*0*", "*")
+    raw = with_files(
+        part(
+            [("Content-Type", "application/octet-stream"), ("Content-Disposition", disposition)],
+            XLSX,
+        )
+    )
+    assert names(parse_mail(raw)) == ["汉滨区局统计表.xlsx"]
