@@ -159,8 +159,7 @@ def _headers(raw: bytes) -> Message:
 
 def _result(head: Message, raw: bytes, walk: _Walk, refusals: list[MailRefusal]) -> ParsedMail:
     sender_name, sender = _address(head, "from") or _address(head, "sender") or (None, None)
-    plain = [t for kind, t in walk.texts if kind == "plain"]
-    body = "\n\n".join(plain or [t for _, t in walk.texts])
+    body = "\n\n".join(walk.texts)
     body = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip()
     return ParsedMail(
         message_id=_first_id(header(head, "message-id")),
@@ -214,16 +213,23 @@ class _Walk:
         self.limits = limits
         self.files: list[MailFile] = []
         self.refusals: list[MailRefusal] = []
-        self.texts: list[tuple[str, str]] = []  # ("plain" | "html", text)
+        self.texts: list[str] = []
         self.links: list[str] = []
         self.unnamed = 0
         self.inflated = 0  # bytes out of archives so far, against zip_max_uncompressed
 
     def message(self, msg: Message, found_in: tuple[str, ...], depth: int) -> None:
-        self.part(msg, found_in, depth, related=False, nesting=0)
+        self.part(msg, found_in, depth)
 
     def part(
-        self, part: Message, found_in: tuple[str, ...], depth: int, related: bool, nesting: int
+        self,
+        part: Message,
+        found_in: tuple[str, ...],
+        depth: int,
+        *,
+        related: bool = False,  # inside multipart/related: pictures belong to the text
+        plain_beside: bool = False,  # an HTML text whose plain version is read already
+        nesting: int = 0,
     ) -> None:
         ctype = part.get_content_type()
         name = filename(part)
@@ -246,13 +252,22 @@ class _Walk:
                 return
             if ctype == "multipart/report":  # a bounce: its copy of our own mail is not material
                 return
-            for sub in part.get_payload():
-                if isinstance(sub, Message):
-                    self.part(sub, found_in, depth, ctype == "multipart/related", nesting + 1)
+            subs = [sub for sub in part.get_payload() if isinstance(sub, Message)]
+            if ctype == "multipart/alternative":
+                plain_beside = any(sub.get_content_type() == "text/plain" for sub in subs)
+            for sub in subs:
+                self.part(
+                    sub,
+                    found_in,
+                    depth,
+                    related=ctype == "multipart/related",
+                    plain_beside=plain_beside,
+                    nesting=nesting + 1,
+                )
             return
         disposition = part.get_content_disposition()
         if ctype.startswith("text/") and not name and disposition != "attachment":
-            self.body(part, ctype)
+            self.body(part, ctype, links_only=plain_beside and ctype == "text/html")
             return
         inline_picture = related or part.get("content-id") is not None
         if ctype.startswith("image/") and disposition != "attachment" and inline_picture:
@@ -262,7 +277,10 @@ class _Walk:
             data = b""
         self.blob(safe_name(name or "") or self.name_for(ctype, data), data, found_in, depth)
 
-    def body(self, part: Message, ctype: str) -> None:
+    def body(self, part: Message, ctype: str, links_only: bool) -> None:
+        """The text of a mail (or of a forwarded one) and the links in it. Of an HTML text
+        with a plain version beside it, only the links: a link's address is often only in
+        the HTML, under words like 百度网盘."""
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
             return
@@ -270,10 +288,9 @@ class _Walk:
         if ctype == "text/html":
             self.links.extend(html.unescape(u) for u in _HREF.findall(text))
             text = _html_text(text)
-            self.texts.append(("html", text))
-        else:
-            self.texts.append(("plain", text))
         self.links.extend(u.rstrip(".,;:!?") for u in _LINK.findall(text))
+        if not links_only:
+            self.texts.append(text)
 
     def blob(self, name: str, data: bytes, found_in: tuple[str, ...], depth: int) -> None:
         """Any attachment's bytes: a wrapper is opened, a file is kept, the rest refused."""

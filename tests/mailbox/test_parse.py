@@ -591,3 +591,23 @@ def test_rfc2231_name_wins_over_the_plain_fallback_beside_it() -> None:
         )
     )
     assert names(parse_mail(raw)) == ["汉滨区局统计表.xlsx"]
+
+
+def test_body_text_reads_each_text_once_also_html_only_forwards() -> None:
+    outer_text = multipart(
+        [
+            text_part("汉滨区局：转发石泉县局材料。"),
+            multipart(
+                [
+                    text_part("<p>汉滨区局：转发石泉县局材料。</p>", subtype="html"),
+                    part([("Content-Type", "image/png"), ("Content-ID", "<sig>")], png_bytes()),
+                ],
+                "related",
+            ),
+        ],
+        "alternative",
+    )
+    inner = message(text_part("<div>石泉县局&nbsp;报送</div><div>第一轮</div>", subtype="html"))
+    mail = parse_mail(message(multipart([outer_text, forwarded(inner)])))
+    assert mail.body_text == "汉滨区局：转发石泉县局材料。\n\n石泉县局 报送\n第一轮"
+    assert mail.files == ()
