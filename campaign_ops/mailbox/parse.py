@@ -109,9 +109,11 @@ IGNORED_SUFFIXES = {".ics", ".vcs", ".vcf", ".p7s", ".asc"}
 MAX_MIME_NESTING = 40  # multipart inside multipart: real clients stay under ten
 _LINK = re.compile(r"https?://[^\s<>\"'（）()，。；、【】「」]+", re.I)
 _HREF = re.compile(r"""href\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
-_TAG = re.compile(r"<[^>]*>")
-_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
-_BREAK = re.compile(r"<(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", re.I)
+# Every pattern stops at the next "<": linear on any input, also a forged mail's 50 MB of "<".
+_TAG = re.compile(r"<[^<>]*>")
+_HIDDEN = re.compile(r"<(script|style|head)\b", re.I)
+_BREAK = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)\b[^<>]*>", re.I)
+MAX_TEXT_CHARS = 200_000  # of one text part: a unit's mail says a few lines
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
 
@@ -284,7 +286,7 @@ class _Walk:
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
             return
-        text = text_of(data, part.get_content_charset())
+        text = text_of(data, part.get_content_charset())[:MAX_TEXT_CHARS]
         if ctype == "text/html":
             self.links.extend(html.unescape(u) for u in _HREF.findall(text))
             text = _html_text(text)
@@ -421,6 +423,20 @@ def _eml_label(msg: Message) -> str:
 
 
 def _html_text(text: str) -> str:
-    text = _BREAK.sub("\n", _HIDDEN.sub("", text))
+    text = _BREAK.sub("\n", _without_hidden(text))
     lines = (clean(html.unescape(line)) for line in _TAG.sub("", text).splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _without_hidden(text: str) -> str:
+    """HTML without its <head>, <style> and <script> elements (their text is not read)."""
+    lower, out, pos = text.lower(), [], 0
+    while (found := _HIDDEN.search(text, pos)) is not None:
+        out.append(text[pos : found.start()])
+        end = lower.find(f"</{found.group(1).lower()}", found.end())
+        if end < 0:
+            return "".join(out)
+        close = lower.find(">", end)
+        pos = len(text) if close < 0 else close + 1
+    out.append(text[pos:])
+    return "".join(out)

@@ -611,3 +611,15 @@ def test_body_text_reads_each_text_once_also_html_only_forwards() -> None:
     mail = parse_mail(message(multipart([outer_text, forwarded(inner)])))
     assert mail.body_text == "汉滨区局：转发石泉县局材料。\n\n石泉县局 报送\n第一轮"
     assert mail.files == ()
+
+
+@pytest.mark.timeout(60)
+def test_hostile_html_is_read_in_linear_time() -> None:
+    """A forged mail's text full of unclosed tags must not stall the collect run."""
+    hostile = "<a href=http://pan.example.invalid/s/1>" + "<" * 90_000 + "<br" * 30_000
+    for opening in ("<style", "<br", "<"):
+        mail = parse_mail(message(text_part(hostile + opening * 60_000, "utf-8", subtype="html")))
+        assert mail.files == () and mail.links == ("http://pan.example.invalid/s/1",)
+    html = "<html><head><title>t</title><style>p{}</style></head>"
+    html += "<body>汉滨区局<script>x</script></body>"
+    assert parse_mail(message(text_part(html, "utf-8", subtype="html"))).body_text == "汉滨区局"
