@@ -23,6 +23,9 @@ ASK_PLAIN_FORMAT = (
 )
 
 BROKEN = f"Outlook 的 winmail.dat 文件已损坏，无法读取其中的附件。{ASK_PLAIN_FORMAT}。"
+# Outlook writes a few dozen records (about six per attachment); tnefparse copies the rest of
+# the stream for each record, so a forged stream of tiny records would take quadratic time.
+MAX_RECORDS = 5000
 ATTACHMENT_HIDDEN = 0x7FFE  # PidTagAttachmentHidden (not in tnefparse.properties)
 logging.getLogger("tnefparse").setLevel(logging.CRITICAL)  # it logs every odd property
 
@@ -36,6 +39,8 @@ class TnefFile:
 def unpack(data: bytes) -> tuple[list[TnefFile], list[str]]:
     """The attachments, and the names of those that are embedded Outlook items (a mail or a
     contact inside the mail), which cannot be read. Raises ``Unreadable`` when broken."""
+    if _records(data) > MAX_RECORDS:
+        raise Unreadable(BROKEN)
     try:
         tnef = TNEF(data, do_checksum=True)
     except Exception:  # any malformed input: the library has no error type of its own
@@ -74,3 +79,15 @@ def _name(att: object, codepage: str | None) -> str:
     if isinstance(title, bytes):
         title = text_of(title.rstrip(b"\x00"), codepage)
     return clean(title.strip("\x00"))
+
+
+def _records(data: bytes) -> int:
+    """How many records tnefparse would read (stopping past ``MAX_RECORDS``), counted the
+    way it walks them: 11 bytes of frame around each record's declared length."""
+    offset, count = 6, 0
+    while offset + 12 < len(data) and count <= MAX_RECORDS:
+        offset += min(
+            len(data) - offset, int.from_bytes(data[offset + 5 : offset + 9], "little") + 11
+        )
+        count += 1
+    return count

@@ -623,3 +623,12 @@ def test_hostile_html_is_read_in_linear_time() -> None:
     html = "<html><head><title>t</title><style>p{}</style></head>"
     html += "<body>汉滨区局<script>x</script></body>"
     assert parse_mail(message(text_part(html, "utf-8", subtype="html"))).body_text == "汉滨区局"
+
+
+@pytest.mark.timeout(60)
+def test_a_forged_winmail_dat_of_tiny_records_is_refused_quickly() -> None:
+    record = struct.pack("<BHHI", 1, 0x8008, 0x0007, 1) + b"x" + struct.pack("<H", 120)
+    dat = struct.pack("<IH", 0x223E9F78, 1) + record * 400_000
+    mail = parse_mail(with_files(attachment('"winmail.dat"', dat)))
+    assert mail.files == () and "winmail.dat" in refused(mail)
+    assert_tells_what_to_do(mail)
