@@ -1,0 +1,1 @@
+"""The campaign's mailbox as a drop zone: turning mail into files intake can take."""
