@@ -24,6 +24,8 @@ from pydantic import (
 
 from campaign_ops.campaign_checks import check_campaign, file_checks
 from campaign_ops.campaign_errors import explain_all, not_a_mapping
+from campaign_ops.campaign_expand import expand_campaign
+from campaign_ops.rosters import UnitsFrom
 from campaign_ops.rounds import DELIVERABLE_LABELS, Deliverable, DeliverableKind, Round
 from campaign_ops.specfile import Problem, SpecFileError, load_yaml_text, read_text, render, suggest
 from campaign_ops.units import (
@@ -145,6 +147,9 @@ class Campaign(Strict):
         min_length=1, description="市局工作人员：接收汇总日报和任务失败提醒"
     )
     circular_contacts: tuple[CircularContact, ...] = ()
+    units_from: UnitsFrom | None = Field(
+        default=None, exclude=True, description="报送单位取自哪个单位名册（include/rosters/）"
+    )
     units: tuple[Unit, ...] = Field(min_length=1)
     departments: tuple[Department, ...] = ()
     tasks: tuple[Task, ...] = ()
@@ -161,6 +166,18 @@ class Campaign(Strict):
     assumptions: tuple[str, ...] = Field(
         default=(), description="本地假设：通知未写明、由市局按惯例确定的内容"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand(cls, data: object, info: ValidationInfo) -> object:
+        """Roster units and recurring rounds as plain units and rounds (``campaign_expand``);
+        ``campaign_problems`` expands first itself, to report at the file's places."""
+        if not isinstance(data, dict) or (info.context and info.context.get(_CHECKED_SEPARATELY)):
+            return data
+        expansion = expand_campaign(data)
+        if expansion.problems:
+            raise ValueError("；".join(render(expansion.problems, data)))
+        return expansion.data
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Campaign:
@@ -268,15 +285,17 @@ def campaign_problems(
     ``file_checks`` run when something is wrong already, or always with ``every_check``."""
     if not isinstance(data, dict):
         return None, [Problem((), not_a_mapping(data))]
-    problems = check_campaign(data, Path(path).stem)
+    expansion = expand_campaign(data)
+    problems = check_campaign(expansion.data, Path(path).stem)
     campaign: Campaign | None = None
     try:
-        campaign = Campaign.model_validate(data, context={_CHECKED_SEPARATELY: True})
+        campaign = Campaign.model_validate(expansion.data, context={_CHECKED_SEPARATELY: True})
     except ValidationError as exc:
         # a cross-field check that names the same value says more ("是否应为 hanbin？")
         checked = {p.loc for p in problems}
         found = explain_all(exc.errors(include_url=False), Campaign)
         problems = [p for p in found if p.loc not in checked] + problems
+    problems = expansion.problems + expansion.back_to_file(problems)
     if problems or every_check:
         problems += file_checks(data, text)
     return (None if problems else campaign), problems
