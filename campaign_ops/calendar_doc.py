@@ -101,7 +101,8 @@ def _calendar_table(campaign: Campaign, timeline: Timeline) -> list[str]:
 
 def _units_line(campaign: Campaign) -> str:
     names = "、".join(u.short_name for u in campaign.units)
-    return f"**报送单位（{len(campaign.units)} 个）：** {names}"
+    line = f"**报送单位（{len(campaign.units)} 个）：** {names}"
+    return line + (f"（{campaign.sources_note}）" if campaign.sources_note else "")
 
 
 def dag_doc(campaign: Campaign, timeline: Timeline, kind: str) -> str:

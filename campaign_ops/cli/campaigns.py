@@ -57,6 +57,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "end": item.end.isoformat(),
                 "units": len(item.units),
                 "rounds": len(item.rounds),
+                "roster": item.units_from.roster if item.units_from else None,
+                "recurring": item.recurring,
             }
         )
     if args.json:
@@ -89,7 +91,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
             print("\n".join(lines), file=sys.stderr)
             continue
         c = campaign
-        print(f"✓ {path.name}：{c.title}（{len(c.units)} 个单位，{len(c.rounds)} 轮报送）")
+        note = f"；{c.sources_note}" if c.sources_note else ""
+        print(f"✓ {path.name}：{c.title}（{len(c.units)} 个单位，{len(c.rounds)} 轮报送{note}）")
     if failed:
         print(
             f"{failed} 个文件共 {problems} 处错误，请按每行的提示修改后再检查一遍。",
