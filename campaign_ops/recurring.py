@@ -265,7 +265,15 @@ def _validate(item: dict, at: Loc) -> tuple[RecurringRound | None, list[Problem]
         return RecurringRound.model_validate(item), []
     except ValidationError as exc:
         found = explain_all(exc.errors(include_url=False), RecurringRound)
-        return None, [Problem((*at, *p.loc), p.text, p.stage) for p in found]
+        out: dict[Loc, Problem] = {}
+        for p in found:
+            loc = p.loc
+            if loc[:1] == ("days",) and len(loc) > 2:  # one line for "a day or last"
+                given = item["days"][loc[1]]
+                text = f"现在是“{given}”，报送日只能是 1～31 的日子或 last（月末）；每周是 1～7"
+                p = Problem(loc[:2], text, p.stage)
+            out.setdefault((*at, *p.loc), Problem((*at, *p.loc), p.text, p.stage))
+        return None, list(out.values())
 
 
 def _rule_problems(
