@@ -38,6 +38,8 @@ class Expansion:
         seen: set[Loc] = {p.loc for p in self.problems}
         if any(p.loc[:1] == ("rounds",) for p in self.problems):
             seen.add(("rounds",))  # "no rounds" only because a broken rule was left out
+        if any(p.loc[:1] == ("units_from",) for p in self.problems):
+            seen.add(("units",))  # "no units" only because the roster could not be used
         for p in problems:
             moved = self._moved(p)
             if moved.loc in seen:

@@ -196,6 +196,12 @@ class UnitsFrom(Strict):
     )
     exclude: tuple[Code, ...] = Field(default=(), description="不参加本次行动的单位代码")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _roster_alone(cls, data: object) -> object:
+        """``units_from: ankang`` is short for ``units_from: {roster: ankang}``."""
+        return {"roster": data} if isinstance(data, str) else data
+
     @field_validator("levels")
     @classmethod
     def _not_empty(cls, v: tuple | None) -> tuple | None:
@@ -230,8 +236,6 @@ def resolve_units(data: dict, directory: Path | None = None) -> UnitsResolution:
     raw = data.get("units_from")
     if raw is None:
         return plain
-    if isinstance(raw, str):
-        raw = {"roster": raw}
     try:
         spec = UnitsFrom.model_validate(raw)
     except ValidationError as exc:
