@@ -148,10 +148,14 @@ def rosters_dir() -> Path:
     return Path(settings().rosters_dir)
 
 
+def roster_files(directory: Path | None = None) -> list[Path]:
+    folder = Path(directory or rosters_dir())
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+
+
 def roster_ids(directory: Path | None = None) -> list[str]:
     """The rosters that exist, by id (the file name without .yaml)."""
-    folder = Path(directory or rosters_dir())
-    return sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    return [p.stem for p in roster_files(directory)]
 
 
 def load_roster(roster_id: str, directory: Path | None = None) -> Roster:
@@ -182,6 +186,15 @@ def load_roster(roster_id: str, directory: Path | None = None) -> Roster:
     if problems:
         raise RosterFileError(path, render(problems, data, text))
     return roster
+
+
+def lint_roster(path: Path) -> tuple[Roster | None, list[str]]:
+    """``campaign-ops lint`` of a roster file: the roster, or its problems one line each."""
+    path = Path(path)
+    try:
+        return load_roster(path.stem, path.parent), []
+    except RosterFileError as exc:
+        return None, exc.lines
 
 
 # ---- a campaign's units from a roster ------------------------------------------------------

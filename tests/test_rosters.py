@@ -12,6 +12,7 @@ import yaml
 from campaign_ops import INCLUDE_DIR
 from campaign_ops.campaign import load_campaign_file, parse_campaign
 from campaign_ops.campaign_lint import lint_file
+from campaign_ops.cli import main
 from campaign_ops.rosters import (
     LEVEL_PHRASES,
     RosterFileError,
@@ -229,3 +230,13 @@ def test_two_campaigns_of_a_bureau_share_codes(rosters):
         u["code"] for u in CITY
     }
     assert counties.unit("xian-a").name == load_roster("city").units[0].name
+
+
+def test_lint_checks_rosters_as_well_as_campaigns(tmp_path, rosters, capsys):
+    _write_roster(rosters, units=[*CITY, _unit("qu-b", "zone")])
+    assert main(["lint", str(rosters / "city.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "city.yaml:units[6].code（第" in err and "代码 qu-b 与 units[2] 重复" in err
+    _write_roster(rosters)
+    assert main(["lint", str(rosters / "city.yaml")]) == 0
+    assert "✓ city.yaml：测试市市场监督管理局单位名册（5 个单位）" in capsys.readouterr().out
