@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from markdown_it import MarkdownIt
 
+from campaign_ops.calendar_doc import dag_doc
 from campaign_ops.campaign import Campaign, parse_campaign
 from campaign_ops.campaign_lint import lint_file
 from campaign_ops.synthetic import campaign_dict
@@ -215,3 +217,19 @@ def test_expanded_ids_that_collide_with_a_written_round_name_both(tmp_path):
     line = _line_of(tmp_path, data, "id: m\n")
     assert lines[0].startswith(f"recurring.yaml:rounds[m].id（第{line}行）：")
     assert "m2024-06 与 rounds[m2024-06] 重复" in lines[0] and "换一个 id 前缀" in lines[0]
+
+
+def test_the_dag_page_names_each_rule_and_its_rounds():
+    weekly = _rule("week", days=[3], time="15:00", title="周报", until="2024-06-30")
+    c = _campaign(_rule("month", days=[21], title="月度统计表"), weekly)
+    html = MarkdownIt().render(dag_doc(c, build_timeline(c), "remind"))
+    assert "<strong>周期报送：</strong> 每周三15:00前（9 轮）；每月21日18:00前（8 轮）" in html
+    assert "2024年第18周周报：阶段性工作进展情况 ⚠ 非工作日（劳动节）" in html
+
+
+def test_validating_the_model_directly_expands_too_and_says_what_is_wrong_in_chinese():
+    c = Campaign.model_validate(_data(_rule("quarter")))
+    assert [r.id for r in c.rounds] == ["q2024-2", "q2024-3", "q2024-4"]
+    backwards = _rule("quarter", until="2024-06-30") | {"from": "2024-09-01"}
+    with pytest.raises(ValueError, match="rounds\\[q\\]\\.from：起始日期 2024-09-01 晚于结束日期"):
+        Campaign.model_validate(_data(backwards))
