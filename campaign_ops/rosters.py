@@ -241,14 +241,14 @@ def resolve_units(data: dict, directory: Path | None = None) -> UnitsResolution:
     from campaign_ops.campaign_errors import explain_all
 
     own = data.get("units")
-    own_units = list(own) if isinstance(own, list | tuple) else []
     own_depts = data.get("departments")
+    raw = data.get("units_from")
+    if raw is None:  # units as written (most campaigns; thousands of units in the benches)
+        return UnitsResolution(own if own is not None else [], own_depts or [])
+    own_units = list(own) if isinstance(own, list | tuple) else []
     depts = list(own_depts) if isinstance(own_depts, list | tuple) else []
     plain = UnitsResolution(own if own is not None else [], depts)
     plain.origin = {i: i for i in range(len(own_units))}
-    raw = data.get("units_from")
-    if raw is None:
-        return plain
     try:
         spec = UnitsFrom.model_validate(raw)
     except ValidationError as exc:
