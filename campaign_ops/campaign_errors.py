@@ -121,6 +121,8 @@ VALUE_LABELS = {
     "month": "每月",
     "quarter": "每季度",
     "last": "月末",
+    "current": "报本期",
+    "previous": "报上一期",
 }
 
 PATTERN_HINTS = {

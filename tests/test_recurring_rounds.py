@@ -64,6 +64,32 @@ def test_monthly_by_the_2nd_starts_after_the_campaign_starts():  # 每月2日前
     assert c.rounds[0].id == "m2024-06"
 
 
+def test_by_the_2nd_for_the_previous_month():  # 每月2日前报送上月统计表
+    c = _campaign(_rule("month", days=[2], covers="previous"), start=D(2024, 5, 28))
+    assert _rows(c)[:2] == [
+        ("m2024-05", "2024年5月统计表", D(2024, 6, 2), "18:00"),
+        ("m2024-06", "2024年6月统计表", D(2024, 7, 2), "18:00"),
+    ]
+    assert c.rounds[-1].id == "m2024-11"  # December's report falls due after the campaign
+    assert c.rounds[0].rule == "每月2日18:00前（报上月）"
+
+
+def test_previous_quarter_and_previous_week():  # 每季度首月10日前报上季度；每周一报上周
+    c = _campaign(_rule("quarter", days=[10], covers="previous"))
+    assert [(r.id, r.deadline) for r in c.rounds] == [
+        ("q2024-2", D(2024, 7, 10)),
+        ("q2024-3", D(2024, 10, 10)),
+    ]
+    assert c.rounds[0].rule == "每季度首月10日18:00前（报上季度）"
+    week = _rule("week", days=[1], covers="previous", until="2024-05-20")
+    c = _campaign(week)
+    assert [(r.id, r.deadline) for r in c.rounds] == [
+        ("w2024-18", D(2024, 5, 6)),
+        ("w2024-19", D(2024, 5, 13)),
+        ("w2024-20", D(2024, 5, 20)),
+    ]
+
+
 def test_quarter_end():  # 每季度末
     c = _campaign(_rule("quarter", title="季度工作情况"))
     assert _rows(c) == [
