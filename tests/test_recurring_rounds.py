@@ -259,3 +259,14 @@ def test_validating_the_model_directly_expands_too_and_says_what_is_wrong_in_chi
     backwards = _rule("quarter", until="2024-06-30") | {"from": "2024-09-01"}
     with pytest.raises(ValueError, match="rounds\\[q\\]\\.from：起始日期 2024-09-01 晚于结束日期"):
         Campaign.model_validate(_data(backwards))
+
+
+def test_a_rule_without_every_is_told_to_add_it(tmp_path):
+    rule = _rule("month", days=[21])
+    del rule["every"]
+    lines = _lint(tmp_path, _data(rule))
+    days = [x for x in lines if x.startswith("recurring.yaml:rounds[m].days（第")]
+    assert days and "请加上 every（如 every: month）" in days[0], lines
+    rule = _rule("month", days=[21]) | {"untill": "2024-09-30"}
+    (line,) = _lint(tmp_path, _data(rule))
+    assert "不认识的字段 untill，是否应为 until？" in line
