@@ -134,6 +134,8 @@ class RecurringRound(Strict):
         for year, month in _months(_shift(first, -step), last):
             if self.every == "quarter" and month % 3:
                 continue
+            if later and _day_in(year, month, "last") < first:
+                continue  # a period wholly before the rule starts is nobody's to report on
             due_year, due_month = _add_months(year, month, 1) if later else (year, month)
             for n, day in enumerate(self.day_list):
                 date = _day_in(due_year, due_month, day)
@@ -155,6 +157,9 @@ class RecurringRound(Strict):
         monday = first - dt.timedelta(days=first.weekday() + later)
         while monday <= last:
             year, week, _ = monday.isocalendar()
+            if later and monday + dt.timedelta(days=6) < first:
+                monday += dt.timedelta(days=7)
+                continue
             for weekday in self.day_list:
                 date = monday + dt.timedelta(days=later + int(weekday) - 1)
                 rid, period = f"{year}-{week:02d}", f"{year}年第{week}周"

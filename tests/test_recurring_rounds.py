@@ -5,6 +5,7 @@ the rule a person edits."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from markdown_it import MarkdownIt
 from campaign_ops.calendar_doc import dag_doc
 from campaign_ops.campaign import Campaign, parse_campaign
 from campaign_ops.campaign_lint import lint_file
+from campaign_ops.cli import main
 from campaign_ops.synthetic import campaign_dict
 from campaign_ops.timeline import build_timeline
 
@@ -270,3 +272,22 @@ def test_a_rule_without_every_is_told_to_add_it(tmp_path):
     rule = _rule("month", days=[21]) | {"untill": "2024-09-30"}
     (line,) = _lint(tmp_path, _data(rule))
     assert "不认识的字段 untill，是否应为 until？" in line
+
+
+def test_lint_and_list_say_which_rules_gave_how_many_rounds(tmp_path, monkeypatch, capsys):
+    data = _data(
+        _rule("month", days=[2], covers="previous", title="月报"),
+        _rule("quarter", title="季报"),
+        start=D(2024, 1, 1),
+        end=D(2026, 12, 31),
+    )
+    path = tmp_path / "recurring.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["lint", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "（2 个单位，47 轮报送；35 轮按“每月2日18:00前（报上月）”展开；12 轮按“每季度末" in out
+    monkeypatch.setenv("CAMPAIGN_OPS_CAMPAIGNS_DIR", str(tmp_path))
+    assert main(["list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["recurring"] == {"每月2日18:00前（报上月）": 35, "每季度末18:00前": 12}
+    assert row["roster"] is None
