@@ -202,7 +202,7 @@ def _wrong_value(
         fix = _code_like(given) if "a-z0-9" in pattern else ""
         return f"{now}{hint}{'，' + fix if fix else ''}"
     if kind == "string_type":
-        if field in ("deadline_time", "send_at") and isinstance(given, int) and given >= 0:
+        if field in ("deadline_time", "send_at", "time") and isinstance(given, int) and given >= 0:
             clock = f"{given // 60:02d}:{given % 60:02d}"
             return f'时刻要加引号，否则会被当成数字：请写成 "{clock}"'
         return f'{now}应为文字；数字或 是/否 当作文字时请加引号，例如 "{given}"'

@@ -291,3 +291,11 @@ def test_lint_and_list_say_which_rules_gave_how_many_rounds(tmp_path, monkeypatc
     (row,) = json.loads(capsys.readouterr().out)
     assert row["recurring"] == {"每月2日18:00前（报上月）": 35, "每季度末18:00前": 12}
     assert row["roster"] is None
+
+
+def test_an_unquoted_time_is_read_back_as_the_clock_it_was(tmp_path):
+    path = tmp_path / "recurring.yaml"
+    text = yaml.safe_dump(_data(_rule("week", days=[3])), allow_unicode=True, sort_keys=False)
+    path.write_text(text.replace("  days:\n", "  time: 15:00\n  days:\n", 1), encoding="utf-8")
+    _, (line,) = lint_file(path)
+    assert line.startswith("recurring.yaml:rounds[w].time（第") and '请写成 "15:00"' in line
