@@ -29,7 +29,7 @@ EVERY_LABELS = {"week": "每周", "half_month": "每半月", "month": "每月", 
 PREVIOUS_LABELS = {"week": "周", "half_month": "半月", "month": "月", "quarter": "季度"}
 WEEKDAYS = "一二三四五六日"
 QUARTERS = "一二三四"
-MAX_ROUNDS_PER_RULE = 200  # three years of weekly reports fit; a typo such as every: week does not
+MAX_ROUNDS_PER_RULE = 200  # three years of weekly reports (157) fit; more is a mistake in the rule
 DEFAULT_TIME: str = Round.model_fields["deadline_time"].default
 
 # The field of a rule that decides each field of the rounds it expands into.
