@@ -54,6 +54,15 @@ FIELD_LABELS = {
     "send_at": "发送时刻",
     "extra_dates": "另行汇总的日期",
     "timezone": "时区",
+    "every": "周期",
+    "days": "报送日",
+    "time": "截止时刻",
+    "from": "起始日期",
+    "until": "结束日期",
+    "units_from": "单位名册",
+    "roster": "名册编号",
+    "levels": "单位层级",
+    "exclude": "排除的单位",
 }
 
 # What an item of each model is called, for "应为一个轮次（需有 …）".
@@ -71,6 +80,9 @@ MODEL_NOUNS = {
     "ReportPolicy": REPORT_SETTINGS,
     "DropZone": "报送目录设置",
     "Sender": "发件人",
+    "RecurringRound": "周期报送轮次",
+    "UnitsFrom": "单位名册引用",
+    "Roster": "单位名册",
 }
 
 # Chinese meaning of enumerated values, shown beside the value to write.
@@ -101,6 +113,11 @@ VALUE_LABELS = {
     "per_round_unit": "每轮每单位一个文件夹",
     "flat": "全部放在一个文件夹",
     "campaign": "自行动开始累计",
+    "week": "每周",
+    "half_month": "每半月",
+    "month": "每月",
+    "quarter": "每季度",
+    "last": "月末",
 }
 
 PATTERN_HINTS = {
