@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, replace
 
 from campaign_ops.drafting import heading as hd
-from campaign_ops.drafting.dates import month_end
+from campaign_ops.drafting.dates import arabic, month_end
 from campaign_ops.drafting.heading import Got
-from campaign_ops.drafting.reading import clean, lines_of, quote, sentences
+from campaign_ops.drafting.reading import CJK, clean, lines_of, quote, sentences
 from campaign_ops.drafting.schedule import (
     Item,
     PhaseDraft,
@@ -23,6 +23,7 @@ from campaign_ops.drafting.schedule import (
     phases,
     recurring_rounds,
 )
+from campaign_ops.rosters import levels_in
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,13 @@ class Facts:
 
 def read_facts(text: str) -> Facts:
     """The facts of a circular's text."""
+    raw_lines = lines_of(arabic(text))  # as written: contacts are separated by spaces
     text = clean(text)
     lines, sents = lines_of(text), sentences(text)
     issued = hd.issue_date(lines) or _issue_guess(text, sents)
     authority = hd.authority(lines, issued.sentence if not issued.guess else None)
     place = hd.place_of(authority.value) if authority else ""
-    contacts, contacts_text, contacts_guess = hd.contacts(lines)
+    contacts, contacts_text, contacts_guess = hd.contacts(raw_lines)
     attachments, attachments_text = hd.attachments(lines)
     found_rounds = dated_rounds(sents, issued.value)
     rules = recurring_rounds(sents)
@@ -64,13 +66,16 @@ def read_facts(text: str) -> Facts:
         found_rounds = [RoundDraft(end, None, (Item("summary", "工作总结"),), "", "")]
     settled = cover_rounds(settled, found_rounds)
     to = hd.addressees(lines)
-    asking = [s for s in sents if re.match(r"^(?:请)?各", s)]
+    asking = [s for s in sents if levels_in(s)]  # "各乡镇监管所结合工作职责……"
     addressed = to.value if to else (asking[0] if asking else "")
+    title = hd.title(lines, sents, place)
+    if authority is None and title:
+        authority = _authority_from(title)
     return Facts(
         issued=issued,
         number=hd.document_number(lines),
         authority=authority,
-        title=hd.title(lines, sents, place),
+        title=title,
         parent=hd.parent_document(sents),
         addressed=addressed,
         contacts=contacts,
@@ -83,6 +88,15 @@ def read_facts(text: str) -> Facts:
         rules=rules,
         placeholder_round=placeholder,
     )
+
+
+def _authority_from(title: Got[str]) -> Got[str] | None:
+    """A plan printed without its authority: the market regulator of the place in its title."""
+    m = re.match(rf"^([{CJK}]{{1,8}}?[省市县区])", title.value)
+    if not m:
+        return None
+    why = f"通知未署发文机关，按标题中的“{m[1]}”拟定为{m[1]}市场监督管理局"
+    return Got(f"{m[1]}市场监督管理局", title.sentence, why)
 
 
 def _issue_guess(text: str, sents: list[str]) -> Got[dt.date]:

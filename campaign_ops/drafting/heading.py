@@ -26,7 +26,10 @@ class Got(Generic[T]):
     guess: str | None = None
 
 
-ORG = r"(?:市场监督管理局|市场监管局|工商行政管理总局|工商行政管理局|监督管理总局|管理局|总局|委员会|办公室|办公厅|人民政府|厅|局)"
+ORG = (
+    r"(?:市场监督管理局|市场监管局|工商行政管理总局|工商行政管理局|监督管理总局|管理局|总局"
+    r"|委员会|办公室|办公厅|人民政府|厅|局)"
+)
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 NUMBER = re.compile(rf"[{CJK}]{{1,10}}[〔\[［(（]\d{{4}}[〕\]］)）]\d{{1,4}}号")
 AUTHORITY_LINE = re.compile(rf"^[{CJK}（）()]{{2,30}}{ORG}$")
@@ -103,12 +106,12 @@ def title(lines: list[str], sentences: list[str], place: str) -> Got[str] | None
             return Got(_with_place(m[1], place), line)
     for line in lines[:12]:
         compact = re.sub(r"\s", "", line)
-        if re.search(r"方案[(（]?(?:草案|试行)?[)）]?$", compact) and len(compact) <= 60:
-            if not re.search(r"[，。,]", compact):
-                return Got(_with_place(_plan_name(compact), place), line)
+        heading = re.search(r"方案[(（]?(?:草案|试行)?[)）]?$", compact) and len(compact) <= 60
+        if heading and not re.search(r"[，。,]", compact):
+            return Got(_with_place(_plan_name(compact), place), line)
     for s in sentences:
         m = re.search(
-            rf"(?:决定|组织)(?:在[{CJK}]{{1,12}})?开展([{CJK}、]{{4,40}}?(?:工作|行动|整治))", s
+            rf"(?:决定|组织)(?:在[{CJK}]{{1,12}})?开展([{CJK}、]{{4,40}}(?:工作|行动|整治))", s
         )
         if m:
             return Got(_with_place(m[1], place), s, "通知没有标题行，取正文“决定开展……”的行动名称")
@@ -117,7 +120,7 @@ def title(lines: list[str], sentences: list[str], place: str) -> Got[str] | None
 
 def _plan_name(name: str) -> str:
     name = re.sub(r"[(（](?:草案|试行|征求意见稿)[)）]$", "", name)
-    name = re.sub(r"^[{CJK}]*?{ORG}(?=[{CJK}])".format(CJK=CJK, ORG=ORG), "", name)
+    name = re.sub(rf"^[{CJK}]*?{ORG}(?=[{CJK}])", "", name)
     return re.sub(r"(?:工作)?实施方案$|方案$", "", name) or name
 
 

@@ -18,7 +18,7 @@ from campaign_ops.drafting.writer import Doc, flow
 from campaign_ops.rounds import DELIVERABLE_LABELS, DeliverableKind
 
 PLACEHOLDER = (
-    "通知未给出，使用保留域名 example.invalid 的占位地址（不会发出邮件），启用前改为真实邮箱"
+    "通知未给出邮箱，暂用保留域名 example.invalid 的占位地址（不会发出邮件），启用前改为真实邮箱"
 )
 RULE_PREFIX = {"month": "m", "week": "w", "half_month": "h", "quarter": "q"}
 EVERY_WORDS = {"month": "每月", "week": "每周", "half_month": "每半月", "quarter": "每季度"}
@@ -109,11 +109,8 @@ def _ops(doc: Doc, facts: Facts, domain: str) -> None:
         f"{facts.authority.value if facts.authority else ''}工作人员"
     ]
     for k, name in enumerate(names):
-        why = (
-            "市局工作人员（接收每日汇总和任务失败提醒）"
-            + ("取通知联系人，" if facts.contacts else "")
-            + PLACEHOLDER
-        )
+        who = "姓名取通知联系人；" if facts.contacts else ""
+        why = f"市局工作人员（接收每日汇总和任务失败提醒）：{who}{PLACEHOLDER}"
         doc.item(
             f"ops[{k}]",
             {"name": name, "email": f"ops{k + 1}@{domain}", "role": "ops"},
@@ -148,9 +145,8 @@ def _units(doc: Doc, units: UnitsDraft, domain: str) -> None:
         if units.levels:
             ref["levels"] = list(units.levels)
         doc.notes(0, said, units.guess)
-        doc.lines.append(
-            f"units_from: {flow(ref)}  # 单位名册 include/rosters/{units.roster}.yaml，{units.count}个单位"
-        )
+        book = f"单位名册 include/rosters/{units.roster}.yaml，{units.count}个单位"
+        doc.lines.append(f"units_from: {flow(ref)}  # {book}")
         doc.record("units_from", flow(ref), said or "", units.guess)
         return
     doc.notes(0, said, units.guess)

@@ -76,7 +76,8 @@ def phase_id(name: str, index: int, kind: str) -> str:
 
 
 def campaign_period(sentences: list[str], issued: dt.date) -> tuple[Span, str] | None:
-    """The whole campaign's period: "从2023年5月到12月", "自即日起至11月", "自2024年5月起至2026年12月结束"."""
+    """The whole campaign's period: "从2023年5月到12月", "自即日起至11月",
+    "自2024年5月起至2026年12月结束"."""
     for s in sentences:
         for m in re.finditer(rf"(?:从|自)\s*({RANGE.pattern})", s):
             span = parse_span(m[1], issued)
@@ -182,7 +183,9 @@ def items(clause: str, sentence: str) -> tuple[Item, ...]:
                 if kind == "progress_note" and re.search(r"统计|表$", phrase):
                     continue
                 item = Item(kind, phrase)
-                if all(x.kind != kind or kind == "statistics" and x.phrase != phrase for x in out):
+                if all(
+                    x.kind != kind or (kind == "statistics" and x.phrase != phrase) for x in out
+                ):
                     out.append(item)
                 break
     return tuple(out)

@@ -48,9 +48,17 @@ def summary_zh(
         out.append(f"    附件{k}：{name}")
     out.append("")
     if guesses:
-        out.append(f"需要人工核实的 {len(guesses)} 项（YAML 中标有“# {TO_VERIFY}”）：")
-        for k, (path, why) in enumerate(guesses, 1):
-            out.append(f"  {k}. {path}：{why}")
+        out.append(f"需要人工核实的 {len(grouped(guesses))} 处（YAML 中标有“# {TO_VERIFY}”）：")
+        for k, (paths, why) in enumerate(grouped(guesses), 1):
+            out.append(f"  {k}. {'、'.join(paths)}：{why}")
     else:
         out.append("没有需要人工核实的项。")
     return "\n".join(out)
+
+
+def grouped(guesses: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
+    """One line per reason: the same guess in four rounds is one thing to check."""
+    by_reason: dict[str, list[str]] = {}
+    for path, why in guesses:
+        by_reason.setdefault(why, []).append(path)
+    return [(paths, why) for why, paths in by_reason.items()]
