@@ -44,19 +44,26 @@ def arabic(text: str) -> str:
         lambda m: str(cn2an.cn2an(m.group(1).replace("○", "〇"), "direct")),
         text,
     )
-    return re.sub(
+    text = re.sub(
         rf"(?<![{CN_DIGITS}])([{CN_DIGITS}]{{1,3}})(?=月|日|号)",
         lambda m: _small(m.group(1)),
         text,
     )
+    # a clock time only right after a day (十二日十七时三十分), so "三点要求" stays as written
+    text = re.sub(
+        rf"(?<=[日号])([{CN_DIGITS}]{{1,3}})(?=[时点])", lambda m: _small(m.group(1), 23), text
+    )
+    return re.sub(
+        rf"(?<=\d[时点])([{CN_DIGITS}]{{1,3}})(?=分)", lambda m: _small(m.group(1), 59), text
+    )
 
 
-def _small(numeral: str) -> str:
+def _small(numeral: str, most: int = 31) -> str:
     try:
         value = int(cn2an.cn2an(numeral.replace("两", "二"), "smart"))
     except (ValueError, KeyError):
         return numeral
-    return str(value) if 1 <= value <= 31 else numeral
+    return str(value) if 0 <= value <= most else numeral
 
 
 def month_end(year: int, month: int) -> dt.date:

@@ -59,6 +59,11 @@ def read_facts(text: str) -> Facts:
     rules = recurring_rounds(sents)
     period = campaign_period(sents, issued.value)
     settled = settle_phases(phases(sents, issued.value), period, found_rounds, issued.value)
+    if issued.guess:  # "即日起" is the issue date, which had to be guessed
+        why = "“即日起”即发文日，发文日期是推定的，请一并核实"
+        settled = [
+            replace(p, guess=p.guess or why) if p.start == issued.value else p for p in settled
+        ]
     placeholder = None
     if not found_rounds and not rules:
         end = settled[-1].end
