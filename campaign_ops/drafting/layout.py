@@ -66,7 +66,7 @@ def lay_out(
     doc.lines.append("timezone: Asia/Shanghai")
     if source_name:
         doc.lines.append(f"source: {source_name}")
-        doc.lines.append("sender:")
+    doc.lines.append("sender:")
     doc.field("sender.name", authority, 2)
     doc.field("sender.email", f"office@{domain}", 2, guess="发件人：" + PLACEHOLDER)
     _ops(doc, facts, domain)
