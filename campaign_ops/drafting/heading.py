@@ -192,7 +192,7 @@ def contacts(text_lines: list[str]) -> tuple[list[Contact], str, str | None]:
     emails = EMAIL.findall(block)
     phones = PHONE.findall(EMAIL.sub("", block))
     pairs = re.findall(
-        rf"([{CJK}]{{2,12}}(?:局|办|委|部|所|科|处|司|中心|分局))[:：]\s*({_NAME})(?![{CJK}])",
+        rf"([{CJK}]{{2,12}}(?:局|办|委|部|所|科|处|司|中心|分局))(?:[:：]\s*|\s+)({_NAME})(?![{CJK}])",
         block,
     )
     if pairs:
