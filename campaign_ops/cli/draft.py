@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_draft(args: argparse.Namespace) -> int:
     from campaign_ops.campaign_lint import lint_file
     from campaign_ops.drafting import CircularReadError, build_draft, circular_text
+    from campaign_ops.vocabulary import TO_VERIFY
 
     out: Path = args.output
     if out.exists() and not args.force:
@@ -72,7 +73,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
             print(f"  {line}")
         return 1
     print("检查通过（campaign-ops lint）。")
-    print("下一步：对照通知核实标有“# 待核实”的各项，再把文件放入 include/campaigns/ 启用。")
+    print(f"下一步：对照通知核实标有“# {TO_VERIFY}”的各项，再把文件放入 include/campaigns/ 启用。")
     return 0
 
 

@@ -16,6 +16,7 @@ from campaign_ops.drafting.schedule import phase_id
 from campaign_ops.drafting.units import UnitsDraft
 from campaign_ops.drafting.writer import Doc, flow
 from campaign_ops.rounds import DELIVERABLE_LABELS, DeliverableKind
+from campaign_ops.vocabulary import TO_VERIFY
 
 PLACEHOLDER = (
     "通知未给出邮箱，暂用保留域名 example.invalid 的占位地址（不会发出邮件），启用前改为真实邮箱"
@@ -38,7 +39,7 @@ def lay_out(
     authority = facts.authority.value if facts.authority else "发文机关（待补充）"
     doc.comment(f"由 campaign-ops draft 从通知起草：{source_name or '（粘贴的文字）'}")
     doc.comment(
-        "每个值上方的“原文”是它所依据的通知原句；标有“待核实”的各项请对照通知核实后再启用。"
+        f"每个值上方的“原文”是它所依据的通知原句；标有“{TO_VERIFY}”的各项请对照通知核实后再启用。"
     )
     doc.comment("邮箱一律使用保留域名 example.invalid，任何邮件都不会误发到真实邮箱。")
     doc.field("id", campaign_id, guess=id_guess)
@@ -222,7 +223,7 @@ def _rounds(
             lists[k] = settle(lists[k] + extra)
     doc.lines.append("rounds:")
     if facts.placeholder_round:
-        doc.comment(f"待核实：{facts.placeholder_round}", 2)
+        doc.comment(f"{TO_VERIFY}：{facts.placeholder_round}", 2)
     out: list[tuple[str, list[Due]]] = []
     start, end = facts.phases[0].start, facts.phases[-1].end
     issued_year = facts.issued.value.year
