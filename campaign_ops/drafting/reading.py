@@ -97,6 +97,8 @@ def pdf_text(data: bytes) -> str:
 
 CJK = r"\u3400-\u9fff"
 _JOINS = rf"[{CJK}〔〕（）《》“”、，。；：()]"
+# A title line (…工作方案(草案）, …的通知): no comma, ends like a document's name.
+TITLE = re.compile(r"^[^，。,]*(?:方案|通知|意见|办法)(?:[(（][^()（）]{1,6}[)）])?$")
 HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．]|附件)"
 )
@@ -126,6 +128,7 @@ def paragraphs(text: str) -> list[str]:
             and len(out[-1]) >= 20
             and not re.search(r"[。；：:！？!?]$", out[-1])
             and not HEADING.match(line)
+            and not TITLE.search(out[-1])
         ):
             out[-1] += line
         else:
