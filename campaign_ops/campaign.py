@@ -202,6 +202,22 @@ class Campaign(Strict):
         return max(p.end for p in self.phases)
 
     @property
+    def recurring(self) -> dict[str, int]:
+        """Each recurring rule of the campaign (as the circular says it) → its rounds."""
+        counts: dict[str, int] = {}
+        for r in self.rounds:
+            if r.rule:
+                counts[r.rule] = counts.get(r.rule, 0) + 1
+        return counts
+
+    @property
+    def sources_note(self) -> str:
+        """「名册 ankang；其中 31 轮按“每月21日15:00前”展开」 for lint, list and the DAG page."""
+        parts = [f"单位取自名册 {self.units_from.roster}"] if self.units_from else []
+        parts += [f"{n} 轮按“{rule}”展开" for rule, n in self.recurring.items()]
+        return "；".join(parts)
+
+    @property
     def display_title(self) -> str:
         return self.short_title or self.title
 

@@ -65,6 +65,9 @@ FIELD_LABELS = {
     "exclude": "排除的单位",
 }
 
+# Another way to say what a missing field says, offered with it.
+MISSING_ALTERNATIVES = {("units",): "，或用 units_from 引用单位名册（include/rosters/ 下的文件）"}
+
 # What an item of each model is called, for "应为一个轮次（需有 …）".
 MODEL_NOUNS = {
     "Campaign": "专项行动",
@@ -164,7 +167,8 @@ def explain(err: dict, root: type[BaseModel]) -> Problem:
     given = err.get("input")
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "missing":
-        return Problem(loc, f"缺少必填字段 {field}{_label(field)}，请补上")
+        also = MISSING_ALTERNATIVES.get(loc, "")
+        return Problem(loc, f"缺少必填字段 {field}{_label(field)}，请补上{also}")
     if kind == "extra_forbidden":
         model = model_at(root, loc[:-1])
         known = list(model.model_fields) if model else []

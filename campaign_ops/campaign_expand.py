@@ -27,15 +27,15 @@ class Expansion:
     unit_origin: dict[int, int | None] = field(default_factory=dict)
     unit_codes: dict[int, str] = field(default_factory=dict)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.round_origin) or "units_from" in self.data
-
     def back_to_file(self, problems: list[Problem]) -> list[Problem]:
         """Problems of the expanded data, at the place of the file that produced them; one
         per place (36 rounds of one rule share its mistake)."""
         out: list[Problem] = []
         seen: set[Loc] = {p.loc for p in self.problems}
+        if any(p.loc[:1] == ("rounds",) for p in self.problems):
+            seen.add(("rounds",))  # "no rounds" only because a broken rule was left out
+        if any(p.loc[:1] == ("units_from",) for p in self.problems):
+            seen.add(("units",))  # "no units" only because the roster could not be used
         for p in problems:
             moved = self._moved(p)
             if moved.loc in seen:
@@ -72,7 +72,7 @@ def expand_campaign(data: dict) -> Expansion:
     out = dict(data)
     units = resolve_units(data)
     exp = Expansion(out, list(units.problems))
-    if "units_from" in data:
+    if data.get("units_from") is not None:
         out["units"] = units.units
         out["departments"] = units.departments
         exp.unit_origin = units.origin

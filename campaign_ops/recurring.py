@@ -85,6 +85,21 @@ class RecurringRound(Strict):
             return tuple(sorted(self.days, key=lambda d: 99 if d == "last" else d))
         return (15, "last") if self.every == "half_month" else ("last",)
 
+    @property
+    def phrase(self) -> str:
+        """The rule as a circular says it: 每月21日15:00前, 每周三18:00前, 每季度末18:00前."""
+        days = self.day_list
+        if self.every == "week":
+            when = "、".join(f"周{WEEKDAYS[int(d) - 1]}" for d in days)
+            return f"每{when}{self.time}前"
+        named = "、".join("月末" if d == "last" else f"{d}日" for d in days)
+        if self.every == "quarter":
+            named = "末" if days == ("last",) else f"末月{named}"
+            return f"每季度{named}{self.time}前"
+        if self.every == "half_month":
+            return f"每半月（{named}）{self.time}前"
+        return f"每{'月末' if days == ('last',) else '月' + named}{self.time}前"
+
     def deadlines(self, start: dt.date, end: dt.date) -> list[Expanded]:
         """Every dated round of the rule within ``from``–``until`` (default: ``start``–``end``)."""
         first, last = self.from_ or start, self.until or end
@@ -134,6 +149,7 @@ class RecurringRound(Strict):
             "deadline_time": self.time,
             "deliverables": [d.model_dump(exclude_defaults=True) for d in self.deliverables],
             "cumulative": self.cumulative,
+            "rule": self.phrase,
         }
         if self.units is not None:
             data["units"] = list(self.units)
@@ -249,7 +265,15 @@ def _validate(item: dict, at: Loc) -> tuple[RecurringRound | None, list[Problem]
         return RecurringRound.model_validate(item), []
     except ValidationError as exc:
         found = explain_all(exc.errors(include_url=False), RecurringRound)
-        return None, [Problem((*at, *p.loc), p.text, p.stage) for p in found]
+        out: dict[Loc, Problem] = {}
+        for p in found:
+            loc = p.loc
+            if loc[:1] == ("days",) and len(loc) > 2:  # one line for "a day or last"
+                given = item["days"][loc[1]]
+                text = f"现在是“{given}”，报送日只能是 1～31 的日子或 last（月末）；每周是 1～7"
+                p = Problem(loc[:2], text, p.stage)
+            out.setdefault((*at, *p.loc), Problem((*at, *p.loc), p.text, p.stage))
+        return None, list(out.values())
 
 
 def _rule_problems(

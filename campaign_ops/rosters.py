@@ -148,10 +148,14 @@ def rosters_dir() -> Path:
     return Path(settings().rosters_dir)
 
 
+def roster_files(directory: Path | None = None) -> list[Path]:
+    folder = Path(directory or rosters_dir())
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+
+
 def roster_ids(directory: Path | None = None) -> list[str]:
     """The rosters that exist, by id (the file name without .yaml)."""
-    folder = Path(directory or rosters_dir())
-    return sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    return [p.stem for p in roster_files(directory)]
 
 
 def load_roster(roster_id: str, directory: Path | None = None) -> Roster:
@@ -184,6 +188,15 @@ def load_roster(roster_id: str, directory: Path | None = None) -> Roster:
     return roster
 
 
+def lint_roster(path: Path) -> tuple[Roster | None, list[str]]:
+    """``campaign-ops lint`` of a roster file: the roster, or its problems one line each."""
+    path = Path(path)
+    try:
+        return load_roster(path.stem, path.parent), []
+    except RosterFileError as exc:
+        return None, exc.lines
+
+
 # ---- a campaign's units from a roster ------------------------------------------------------
 
 
@@ -195,6 +208,12 @@ class UnitsFrom(Strict):
         default=None, description="只取这些层级的单位；缺省为名册中全部单位"
     )
     exclude: tuple[Code, ...] = Field(default=(), description="不参加本次行动的单位代码")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roster_alone(cls, data: object) -> object:
+        """``units_from: ankang`` is short for ``units_from: {roster: ankang}``."""
+        return {"roster": data} if isinstance(data, str) else data
 
     @field_validator("levels")
     @classmethod
@@ -222,16 +241,14 @@ def resolve_units(data: dict, directory: Path | None = None) -> UnitsResolution:
     from campaign_ops.campaign_errors import explain_all
 
     own = data.get("units")
-    own_units = list(own) if isinstance(own, list | tuple) else []
     own_depts = data.get("departments")
+    raw = data.get("units_from")
+    if raw is None:  # units as written (most campaigns; thousands of units in the benches)
+        return UnitsResolution(own if own is not None else [], own_depts or [])
+    own_units = list(own) if isinstance(own, list | tuple) else []
     depts = list(own_depts) if isinstance(own_depts, list | tuple) else []
     plain = UnitsResolution(own if own is not None else [], depts)
     plain.origin = {i: i for i in range(len(own_units))}
-    raw = data.get("units_from")
-    if raw is None:
-        return plain
-    if isinstance(raw, str):
-        raw = {"roster": raw}
     try:
         spec = UnitsFrom.model_validate(raw)
     except ValidationError as exc:

@@ -94,6 +94,10 @@ class Round(Strict):
         default=True,
         description="本轮统计数据是否为累计数（累计起点见行动的 cumulative_since）",
     )
+    rule: str | None = Field(
+        default=None,
+        description="由哪条周期规则展开，例如“每月21日15:00前”；手写的轮次为空",
+    )
 
     @property
     def forms(self) -> list[str]:
