@@ -107,9 +107,11 @@ def _authority_from(title: Got[str]) -> Got[str] | None:
 def _issue_guess(text: str, sents: list[str]) -> Got[dt.date]:
     """A circular printed without its date (a reprint, a draft): the first full date it
     names, else the first month its calendar uses in the year it names."""
-    full = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
-    if full:
-        day = dt.date(int(full[1]), int(full[2]), int(full[3]))
+    for full in re.finditer(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text):
+        try:
+            day = dt.date(int(full[1]), int(full[2]), int(full[3]))
+        except ValueError:  # 2024年13月45日: a typo, not a date
+            continue
         why = f"通知未印发文日期，暂取正文提到的第一个日期{full[0]}，请按原件改正"
         return Got(day, _sentence_with(sents, full[0]), why)
     years = hd.years_mentioned(text)

@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from campaign_ops import INCLUDE_DIR
@@ -126,3 +127,26 @@ def test_no_rounds_no_phases_still_lints(tmp_path):
     assert campaign.issued_on == dt.date(2024, 3, 1)
     guessed = {f.field for f in draft.findings if f.guess}
     assert {"rounds[0].deadline", "phases[0].start"} <= guessed
+
+
+SEEDS = Path("/work/shared/seeds")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed circulars not on this machine")
+@pytest.mark.parametrize("cut", [3, 6, 9])
+def test_part_of_a_circular_still_drafts_a_linting_campaign(cut, tmp_path):
+    """A person pastes half a circular (the part they had open): a draft that lints, never
+    a crash; what is missing is marked instead."""
+    for seed in sorted(SEEDS.glob("*.txt")):
+        text = seed.read_text(encoding="utf-8")
+        for part in (text[: len(text) * cut // 11], text[len(text) * cut // 11 :]):
+            draft = build_draft(part, campaign_id="drafted")
+            _, problems = lint_file(_write(tmp_path, draft.yaml_text))
+            assert problems == [], (seed.name, cut)
+
+
+def test_impossible_dates_are_no_dates(tmp_path):
+    draft = build_draft("2024年13月45日印发。请于5月32日前报送总结。", campaign_id="drafted")
+    _, problems = lint_file(_write(tmp_path, draft.yaml_text))
+    assert problems == []
+    assert any(f.field == "issued_on" and f.guess for f in draft.findings)
