@@ -150,3 +150,38 @@ def test_impossible_dates_are_no_dates(tmp_path):
     _, problems = lint_file(_write(tmp_path, draft.yaml_text))
     assert problems == []
     assert any(f.field == "issued_on" and f.guess for f in draft.findings)
+
+
+RECURRING = {
+    "每月21日前": ("month", [21], lambda d: d.day == 21),
+    "每月2日前": ("month", [2], lambda d: d.day == 2),
+    "每季度末": (
+        "quarter",
+        ["last"],
+        lambda d: d.month in (3, 6, 9, 12) and (d + dt.timedelta(1)).day == 1,
+    ),
+    "每周三15:00前": ("week", [3], lambda d: d.isoweekday() == 3),
+    "每月13日、28日前": ("month", [13, 28], lambda d: d.day in (13, 28)),
+    "每半月": ("half_month", [15, "last"], lambda d: d.day == 15 or (d + dt.timedelta(1)).day == 1),
+}
+
+
+@pytest.mark.parametrize("phrase", list(RECURRING))
+def test_each_recurring_phrase_becomes_a_rule_the_model_expands(phrase, tmp_path):
+    every, days, on_day = RECURRING[phrase]
+    text = (
+        "某某市市场监督管理局关于开展价格监管专项行动的通知\n"
+        "行动自2024年1月起至2024年12月结束。"
+        f"请各县局{phrase}报送价格监管工作进展情况。\n"
+        "某某市市场监督管理局\n2024年1月2日\n"
+    )
+    draft = build_draft(text, campaign_id="drafted")
+    (rule,) = [r for r in yaml.safe_load(draft.yaml_text)["rounds"] if "every" in r]
+    assert (rule["every"], rule["days"]) == (every, days)
+    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
+    assert problems == []
+    deadlines = [r.deadline for r in campaign.rounds]
+    assert len(deadlines) >= 4 and all(on_day(d) for d in deadlines)
+    assert all(dt.date(2024, 1, 2) <= d <= dt.date(2024, 12, 31) for d in deadlines)
+    guessed = any(f.guess and "每半月" in f.guess for f in draft.findings)
+    assert guessed == (phrase == "每半月")  # only 每半月 leaves its days to a person
