@@ -120,9 +120,9 @@ def dated_rounds(sentences: list[str], issued: dt.date) -> list[RoundDraft]:
     by_date: dict[dt.date, RoundDraft] = {}
     for s in sentences:
         groups = find_deadlines(s, issued)
-        for i, g in enumerate(groups):
+        for g in groups:
             before = re.split(r"[，,；;。]", s[: g.start])[-1]
-            after = s[g.end : groups[i + 1].start if i + 1 < len(groups) else len(s)]
+            after = s[g.end : _next_start(s, g.end, issued)]
             if not SUBMIT.search(before + after):
                 continue
             found = items(after, s) or items(before, s) or (Item("progress_note", _what(after)),)
@@ -143,9 +143,8 @@ def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:
     out: list[RuleDraft] = []
     seen: set[tuple] = set()
     for s in sentences:
-        rules = find_rules(s)
-        for i, rule in enumerate(rules):
-            after = s[rule.end : rules[i + 1].start if i + 1 < len(rules) else len(s)]
+        for rule in find_rules(s):
+            after = s[rule.end : _next_start(s, rule.end, None)]
             if not SUBMIT.search(after):
                 continue
             key = (rule.every, rule.days, rule.time)
@@ -155,6 +154,16 @@ def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:
             found = items(after, s) or (Item("progress_note", _what(after)),)
             out.append(RuleDraft(rule, found, s))
     return out
+
+
+def _next_start(sentence: str, end: int, issued: dt.date | None) -> int:
+    """Where the next deadline or rule of a sentence starts: what is due after one deadline
+    ends there ("每周三前报送进展情况，11月20日前报送工作总结" asks two different things)."""
+    day = issued or dt.date(2000, 1, 1)  # only positions matter here
+    starts = [g.start for g in find_deadlines(sentence, day)] + [
+        r.start for r in find_rules(sentence)
+    ]
+    return min((x for x in starts if x >= end), default=len(sentence))
 
 
 # What is due, by the words circulars use; the order of the clause is kept.

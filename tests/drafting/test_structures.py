@@ -64,6 +64,8 @@ def test_recurring_deadlines_become_rules_that_expand(tmp_path):
     rules = {r["every"]: r for r in data["rounds"] if "every" in r}
     assert rules["month"]["days"] == [5]
     assert rules["week"]["days"] == [3] and rules["week"]["time"] == "15:00"
+    # each deadline asks for its own things: the weekly progress, not the 11月20日 summary
+    assert [d["kind"] for d in rules["week"]["deliverables"]] == ["progress_note"]
     campaign = load_campaign_file(_write(tmp_path, draft.yaml_text))
     monthly = [r for r in campaign.rounds if r.id.startswith("m")]
     assert [r.deadline for r in monthly] == [dt.date(2024, m, 5) for m in range(5, 12)]
