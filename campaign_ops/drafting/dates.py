@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cn2an
 
 CN_DIGITS = "〇零○一二三四五六七八九十两"
-_FULLWIDTH = str.maketrans("０１２３４５６７８９：", "0123456789:")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 # A point in time as circulars write it: 即日, 2024年5月10日, 5月10日, 10月底, 2024年5月, 2025年.
 POINT = r"(?:即日|(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号]|底|末)?|\d{4}年(?:底|末)?)"
