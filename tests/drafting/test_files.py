@@ -13,7 +13,8 @@ from docx import Document
 
 from campaign_ops.drafting import CircularReadError, circular_text, draft_from_file, draft_from_text
 
-SEEDS = Path("/work/shared/seeds")
+from .seeds import SEEDS
+
 ANKANG = SEEDS / "000_15b4e97cc9af4117.txt"
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed circulars not on this machine")
@@ -86,6 +87,7 @@ def test_pdf_without_text_is_refused(tmp_path):
         circular_text(blank, "通知.pdf")
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists() or not shutil.which("pdftotext"), reason="no chromium")
 def test_pdf_printed_from_the_circular_drafts_the_same_facts(tmp_path):
     """A PDF as a bureau publishes it (lines wrapped at the page edge) reads like the text."""

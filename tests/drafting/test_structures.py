@@ -17,6 +17,8 @@ from campaign_ops.campaign import load_campaign_file
 from campaign_ops.campaign_lint import lint_file
 from campaign_ops.drafting import build_draft, draft_from_text
 
+from .seeds import SEEDS
+
 CIRCULAR = """汉阴县市场监督管理局关于开展食品安全专项整治的通知
 汉市监发〔2024〕12号
 各县（市、区）市场监督管理局：
@@ -129,9 +131,6 @@ def test_no_rounds_no_phases_still_lints(tmp_path):
     assert campaign.issued_on == dt.date(2024, 3, 1)
     guessed = {f.field for f in draft.findings if f.guess}
     assert {"rounds[0].deadline", "phases[0].start"} <= guessed
-
-
-SEEDS = Path("/work/shared/seeds")
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="seed circulars not on this machine")
