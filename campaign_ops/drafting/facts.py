@@ -22,6 +22,7 @@ from campaign_ops.drafting.schedule import (
     dated_rounds,
     phases,
     recurring_rounds,
+    unread_requirements,
 )
 from campaign_ops.rosters import levels_in
 
@@ -43,6 +44,7 @@ class Facts:
     rounds: list[RoundDraft]
     rules: list[RuleDraft]
     placeholder_round: str | None  # why a round was made up (the circular sets none)
+    unread: list[str]  # sentences asking for reports on a schedule we could not read
 
 
 def read_facts(text: str) -> Facts:
@@ -92,6 +94,7 @@ def read_facts(text: str) -> Facts:
         rounds=found_rounds,
         rules=rules,
         placeholder_round=placeholder,
+        unread=unread_requirements(sents, issued.value),
     )
 
 

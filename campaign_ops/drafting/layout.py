@@ -224,6 +224,10 @@ def _rounds(
     doc.lines.append("rounds:")
     if facts.placeholder_round:
         doc.comment(f"{TO_VERIFY}：{facts.placeholder_round}", 2)
+    for sentence in facts.unread:
+        why = "这句要求报送，但时限未能识别，请按原文补写一个轮次（或 every 周期规则）"
+        doc.notes(2, quote(sentence), why)
+        doc.record("rounds", "", quote(sentence), why)
     out: list[tuple[str, list[Due]]] = []
     start, end = facts.phases[0].start, facts.phases[-1].end
     issued_year = facts.issued.value.year

@@ -156,6 +156,26 @@ def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:
     return out
 
 
+UNREAD_TIME = re.compile(
+    r"每(?:个)?(?:月|周|星期|季度|季|半月|半年|年)|(?:日|号|底|末|初|旬|半年)(?:之|以)?前|定期"
+)
+
+
+def unread_requirements(sentences: list[str], issued: dt.date) -> list[str]:
+    """Sentences that ask for something to be sent on a schedule the rules could not read
+    (每季度第一个月10日前, 每月上旬前): listed for a person, never silently dropped."""
+    out: list[str] = []
+    for s in sentences:
+        for clause in re.split(r"[，,；;]", s):
+            if not SUBMIT.search(clause) or not UNREAD_TIME.search(clause):
+                continue
+            if find_deadlines(clause, issued) or find_rules(clause):
+                continue
+            if s not in out:
+                out.append(s)
+    return out
+
+
 def _next_start(sentence: str, end: int, issued: dt.date | None) -> int:
     """Where the next deadline or rule of a sentence starts: what is due after one deadline
     ends there ("每周三前报送进展情况，11月20日前报送工作总结" asks two different things)."""

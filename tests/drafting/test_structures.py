@@ -186,3 +186,13 @@ def test_each_recurring_phrase_becomes_a_rule_the_model_expands(phrase, tmp_path
     assert all(dt.date(2024, 1, 2) <= d <= dt.date(2024, 12, 31) for d in deadlines)
     guessed = any(f.guess and "每半月" in f.guess for f in draft.findings)
     assert guessed == (phrase == "每半月")  # only 每半月 leaves its days to a person
+
+
+def test_a_schedule_the_rules_cannot_read_is_listed_not_dropped(tmp_path):
+    text = CIRCULAR.replace("11月20日前报送工作总结", "每季度第一个月10日前报送上季度工作总结")
+    draft = build_draft(text, roster="ankang", campaign_id="drafted")
+    _, problems = lint_file(_write(tmp_path, draft.yaml_text))
+    assert problems == []
+    (unread,) = [f for f in draft.findings if f.field == "rounds" and f.guess]
+    assert "每季度第一个月10日前" in unread.sentence and "未能识别" in unread.guess
+    assert "每季度第一个月10日前" in draft.summary_zh.split("时限未能识别")[-1]
