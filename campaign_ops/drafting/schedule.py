@@ -78,11 +78,12 @@ def phase_id(name: str, index: int, kind: str) -> str:
 def campaign_period(sentences: list[str], issued: dt.date) -> tuple[Span, str] | None:
     """The whole campaign's period: "从2023年5月到12月", "自即日起至11月",
     "自2024年5月起至2026年12月结束"."""
-    for s in sentences:
-        for m in re.finditer(rf"(?:从|自)\s*({RANGE.pattern})", s):
-            span = parse_span(m[1], issued)
-            if span and span.end:
-                return span, s
+    for lead in (r"(?:从|自)", r"(?:决定|计划|拟)(?:于|在)"):  # "于5月至9月走访调研" is no period
+        for s in sentences:
+            for m in re.finditer(rf"{lead}\s*({RANGE.pattern})", s):
+                span = parse_span(m[1], issued)
+                if span and span.end:
+                    return span, s
     return None
 
 

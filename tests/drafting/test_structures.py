@@ -196,3 +196,19 @@ def test_a_schedule_the_rules_cannot_read_is_listed_not_dropped(tmp_path):
     (unread,) = [f for f in draft.findings if f.field == "rounds" and f.guess]
     assert "每季度第一个月10日前" in unread.sentence and "未能识别" in unread.guess
     assert "每季度第一个月10日前" in draft.summary_zh.split("时限未能识别")[-1]
+
+
+def test_period_decided_with_yu_is_the_campaign_period(tmp_path):
+    text = "\n".join(
+        [
+            "某某市市场监督管理局关于开展价格监管专项行动的通知",
+            "市局决定于2024年6月至12月在全市开展价格监管专项行动。各县局于7月至9月集中开展检查。",
+            "请各县局12月10日前报送工作总结。",
+            "某某市市场监督管理局",
+            "2024年5月20日",
+        ]
+    )
+    draft = build_draft(text, campaign_id="drafted")
+    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
+    assert problems == []
+    assert (campaign.start, campaign.end) == (dt.date(2024, 6, 1), dt.date(2024, 12, 31))
