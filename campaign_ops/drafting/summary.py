@@ -35,8 +35,10 @@ def summary_zh(
     out.append(f"  阶段 {len(facts.phases)} 个：")
     for p in facts.phases:
         out.append(f"    {p.name}：{_day(p.start)}—{_day(p.end)}")
-    dated = len(facts.rounds) if not facts.placeholder_round else 0
-    out.append(f"  报送轮次 {dated} 个，按周期报送 {len(facts.rules)} 项：")
+    if facts.placeholder_round:
+        out.append(f"  报送轮次：通知未写报送时限，暂设 1 个（{TO_VERIFY}）：")
+    else:
+        out.append(f"  报送轮次 {len(facts.rounds)} 个，按周期报送 {len(facts.rules)} 项：")
     for title_, dues in rounds:
         out.append(f"    {title_}（{len(dues)} 项材料）")
     if units.roster:
