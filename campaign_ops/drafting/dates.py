@@ -209,11 +209,13 @@ class Rule:
     end: int
     text: str
     guess: str | None = None
+    covers: str = "current"  # previous: 每月2日前报上月, 每季度首月10日前报上季度
 
 
 _DAYS = r"\d{1,2}[日号](?:\s*[、和及,，]\s*\d{1,2}[日号])*"
 RULES = (
     ("half_month", re.compile(rf"每半(?:个)?月(?:(?P<days>{_DAYS})|(?P<end>末|底))?")),
+    ("quarter", re.compile(rf"每(?:个)?季度(?:首月|第一个月|初)(?P<first>{_DAYS})")),
     (
         "quarter",
         re.compile(rf"每(?:个)?季度(?:(?:末|最后一个月)(?P<days>{_DAYS})?|(?P<end>末|底))"),
@@ -237,15 +239,20 @@ def find_rules(sentence: str) -> list[Rule]:
             time = clock(tail.group(0)) if tail else None
             end = m.end() + (len(tail.group(0)) if tail else 0)
             days, guess = _rule_days(every, m)
-            found.append(Rule(every, days, time, m.start(), end, sentence[m.start() : end], guess))
+            covers = "current"
+            if m.groupdict().get("first"):  # due in the next quarter's first month
+                covers = "previous"
+            text = sentence[m.start() : end]
+            found.append(Rule(every, days, time, m.start(), end, text, guess, covers))
     return sorted(found, key=lambda r: r.start)
 
 
 def _rule_days(every: str, m: re.Match) -> tuple[tuple[int | str, ...], str | None]:
+    g = m.groupdict()
     if every == "week":
-        return (WEEKDAYS[m["wd"]],), None
-    if m["days"]:
-        return tuple(int(d) for d in re.findall(r"\d{1,2}", m["days"])), None
-    if m["end"] or every == "quarter":
+        return (WEEKDAYS[g["wd"]],), None
+    if g.get("days") or g.get("first"):
+        return tuple(int(d) for d in re.findall(r"\d{1,2}", g.get("days") or g["first"])), None
+    if g.get("end") or every == "quarter":
         return ("last",), None
     return (15, "last"), "通知只写“每半月”，未写具体日期，暂按每月15日和月末"

@@ -271,6 +271,8 @@ def _rule(doc, index, rule: Rule, sentence, dues, forms, used, start, end) -> tu
     doc.lines.append(f"    days: [{days}]")
     if rule.time:
         doc.lines.append(f'    time: "{rule.time}"')
+    if rule.covers == "previous":
+        doc.lines.append("    covers: previous  # 报上一期（上月/上季度/上周）")
     doc.comment("按周期报送的起止：行动期间（阶段的起止日期）", 4)
     doc.lines.append(f"    from: {start.isoformat()}")
     doc.lines.append(f"    until: {end.isoformat()}")

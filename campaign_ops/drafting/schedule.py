@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from campaign_ops.drafting.dates import RANGE, Rule, Span, find_deadlines, find_rules, parse_span
 from campaign_ops.drafting.reading import CJK
@@ -153,7 +153,7 @@ def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:
                 continue
             seen.add(key)
             found = items(after, s) or (Item("progress_note", _what(after)),)
-            out.append(RuleDraft(rule, found, s))
+            out.append(RuleDraft(_covering(rule, after), found, s))
     return out
 
 
@@ -175,6 +175,21 @@ def unread_requirements(sentences: list[str], issued: dt.date) -> list[str]:
             if s not in out:
                 out.append(s)
     return out
+
+
+PREVIOUS = {"month": r"上(?:个)?月", "quarter": r"上(?:个|一)?季度", "week": r"上(?:一)?周"}
+
+
+def _covering(rule: Rule, after: str) -> Rule:
+    """每月2日前报送上月…: the report is on the period before (``covers: previous``); a rule due
+    in a quarter's first month that does not say 上季度 is read so too, and marked."""
+    said = PREVIOUS.get(rule.every)
+    if said and re.match(rf"^[^，。；]*?{said}", after):
+        return replace(rule, covers="previous")
+    if rule.covers == "previous":
+        why = "每季度首月报送，通知未写报哪一季度，按报上季度理解"
+        return replace(rule, guess=rule.guess or why)
+    return rule
 
 
 def _next_start(sentence: str, end: int, issued: dt.date | None) -> int:

@@ -151,6 +151,11 @@ def test_every_half_month_is_a_guess():
     assert rule.guess and "每半月" in rule.guess
 
 
+def test_every_quarter_first_month_reports_the_previous_quarter():
+    (rule,) = find_rules(arabic("每季度第一个月10日前报送上季度统计表"))
+    assert (rule.every, rule.days, rule.covers) == ("quarter", (10,), "previous")
+
+
 def test_every_month_in_chinese_numerals():
     assert rules("每月二十一日前报送") == [("month", (21,), None)]
 
