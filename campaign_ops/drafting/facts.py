@@ -20,6 +20,7 @@ from campaign_ops.drafting.schedule import (
     RuleDraft,
     campaign_period,
     dated_rounds,
+    every_year,
     phases,
     recurring_rounds,
     unread_requirements,
@@ -66,6 +67,7 @@ def read_facts(text: str) -> Facts:
         settled = [
             replace(p, guess=p.guess or why) if p.start == issued.value else p for p in settled
         ]
+    found_rounds = every_year(found_rounds, settled[0].start, settled[-1].end)
     placeholder = None
     if not found_rounds and not rules:
         end = settled[-1].end

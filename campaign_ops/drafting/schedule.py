@@ -40,6 +40,7 @@ class RoundDraft:
     items: tuple[Item, ...]
     sentence: str
     said: str  # the deadline as written (5月10日、7月10日…前)
+    yearly: bool = False  # 每年12月10日前: one round a year of the campaign
 
 
 @dataclass(frozen=True)
@@ -127,16 +128,41 @@ def dated_rounds(sentences: list[str], issued: dt.date) -> list[RoundDraft]:
             if not SUBMIT.search(before + after):
                 continue
             found = items(after, s) or items(before, s) or (Item("progress_note", _what(after)),)
+            yearly = bool(re.search(r"每(?:一)?年(?:的)?\s*$", s[: g.start]))
             for day in g.dates:
                 old = by_date.get(day)
                 if old is None:
-                    by_date[day] = RoundDraft(day, g.time, found, s, g.text)
+                    by_date[day] = RoundDraft(day, g.time, found, s, g.text, yearly)
                 else:
                     merged = old.items + tuple(x for x in found if x not in old.items)
                     by_date[day] = RoundDraft(
                         day, old.time or g.time, merged, old.sentence, old.said
                     )
     return [by_date[d] for d in sorted(by_date)]
+
+
+def every_year(rounds: list[RoundDraft], start: dt.date, end: dt.date) -> list[RoundDraft]:
+    """每年12月10日前 in a campaign of several years: that day in each of its years."""
+    by_date: dict[dt.date, RoundDraft] = {}
+    for r in rounds:
+        days = [r.deadline]
+        if r.yearly:
+            days = [d for d in _same_day_each_year(r.deadline, start, end)] or days
+        for day in days:
+            by_date.setdefault(day, replace(r, deadline=day))
+    return [by_date[d] for d in sorted(by_date)]
+
+
+def _same_day_each_year(day: dt.date, start: dt.date, end: dt.date) -> list[dt.date]:
+    out = []
+    for year in range(start.year, end.year + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 2月29日 in a common year
+            continue
+        if start <= candidate <= end:
+            out.append(candidate)
+    return out
 
 
 def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:

@@ -215,3 +215,22 @@ def test_period_decided_with_yu_is_the_campaign_period(tmp_path):
     campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
     assert problems == []
     assert (campaign.start, campaign.end) == (dt.date(2024, 6, 1), dt.date(2024, 12, 31))
+
+
+def test_every_year_gives_a_round_in_each_year_of_the_campaign(tmp_path):
+    text = "\n".join(
+        [
+            "某某市市场监督管理局关于开展直播电商三年提升行动的通知",
+            "三年提升行动自2024年5月起至2026年12月结束。",
+            "请各县局每年12月10日前报送年度工作总结和典型案例。",
+            "某某市市场监督管理局",
+            "2024年5月28日",
+        ]
+    )
+    draft = build_draft(text, campaign_id="drafted")
+    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
+    assert problems == []
+    assert [r.deadline for r in campaign.rounds] == [dt.date(y, 12, 10) for y in (2024, 2025, 2026)]
+    assert all(
+        {d.key for d in r.deliverables} == {"summary", "typical_cases"} for r in campaign.rounds
+    )
