@@ -167,3 +167,18 @@ def test_a_recurring_rule_is_no_dated_deadline():
 @pytest.mark.parametrize("text", ["于5月至9月集中开展走访调研", "十九届二中、三中、四中全会精神"])
 def test_no_deadline_in_ordinary_sentences(text):
     assert deadlines(text) == []
+
+
+def test_deadline_with_weekday_in_brackets():
+    assert deadlines("请于11月15日（周五）前报送") == [D(2023, 11, 15)]
+    assert deadlines("5月10日（星期三）、7月10日（星期一）前报送") == [
+        D(2023, 5, 10),
+        D(2023, 7, 10),
+    ]
+
+
+def test_afternoon_clock_time():
+    (group,) = find_deadlines(arabic("11月12日下午五点半前报送"), ISSUED)
+    assert (group.dates, group.time) == ((D(2023, 11, 12),), "17:30")
+    (group,) = find_deadlines(arabic("11月12日（周日）上午10:00前报送"), ISSUED)
+    assert group.time == "10:00"
