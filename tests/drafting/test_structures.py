@@ -234,3 +234,27 @@ def test_every_year_gives_a_round_in_each_year_of_the_campaign(tmp_path):
     assert all(
         {d.key for d in r.deliverables} == {"summary", "typical_cases"} for r in campaign.rounds
     )
+
+
+def test_red_head_circular_with_a_plan(tmp_path):
+    """A 红头文件: "…局文件" above the 文号, the plan's title in 《》 with 实施方案."""
+    text = "\n".join(
+        [
+            "石泉县市场监督管理局文件",
+            "石市监发〔2024〕7号",
+            "石泉县市场监督管理局关于印发《石泉县网络交易监管专项行动实施方案》的通知",
+            "各市场监管所：",
+            "现将《石泉县网络交易监管专项行动实施方案》印发给你们，请认真贯彻落实。",
+            "请各所于2024年9月30日（周一）下午5点前报送工作总结。",
+            "石泉县市场监督管理局",
+            "2024年3月8日",
+        ]
+    )
+    draft = build_draft(text, roster="ankang", campaign_id="drafted")
+    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
+    assert problems == []
+    assert campaign.title == "石泉县网络交易监管专项行动"
+    assert campaign.authority == "石泉县市场监督管理局"
+    assert campaign.document_number == "石市监发〔2024〕7号"
+    (r,) = campaign.rounds
+    assert (r.deadline, r.deadline_time) == (dt.date(2024, 9, 30), "17:00")
