@@ -40,6 +40,19 @@ def _write(tmp_path: Path, text: str, name: str = "drafted") -> Path:
     return out
 
 
+def _circular(title: str, *body: str, issued: str) -> str:
+    """A small circular of 某某市市场监督管理局: title, body lines, signature and date."""
+    return "\n".join([title, *body, "某某市市场监督管理局", issued])
+
+
+def _linted(tmp_path: Path, text: str, **options):
+    """The draft of ``text`` and its campaign, after asserting the YAML lints."""
+    draft = build_draft(text, campaign_id="drafted", **options)
+    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
+    assert problems == [], draft.yaml_text
+    return draft, campaign
+
+
 def test_structured_circular_drafts_and_lints(tmp_path):
     draft = build_draft(CIRCULAR, roster="ankang", campaign_id="drafted")
     out = _write(tmp_path, draft.yaml_text)
@@ -173,17 +186,14 @@ GUESSED = {"每半月", "每季度第一个月10日前"}  # no days written; whi
 @pytest.mark.parametrize("phrase", list(RECURRING))
 def test_each_recurring_phrase_becomes_a_rule_the_model_expands(phrase, tmp_path):
     every, days, on_day = RECURRING[phrase]
-    text = (
-        "某某市市场监督管理局关于开展价格监管专项行动的通知\n"
-        "行动自2024年1月起至2024年12月结束。"
-        f"请各县局{phrase}报送价格监管工作进展情况。\n"
-        "某某市市场监督管理局\n2024年1月2日\n"
+    text = _circular(
+        "某某市市场监督管理局关于开展价格监管专项行动的通知",
+        f"行动自2024年1月起至2024年12月结束。请各县局{phrase}报送价格监管工作进展情况。",
+        issued="2024年1月2日",
     )
-    draft = build_draft(text, campaign_id="drafted")
+    draft, campaign = _linted(tmp_path, text)
     (rule,) = [r for r in yaml.safe_load(draft.yaml_text)["rounds"] if "every" in r]
     assert (rule["every"], rule["days"]) == (every, days)
-    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
-    assert problems == []
     deadlines = [r.deadline for r in campaign.rounds]
     assert len(deadlines) >= 3 and all(on_day(d) for d in deadlines)
     assert all(dt.date(2024, 1, 2) <= d <= dt.date(2024, 12, 31) for d in deadlines)
@@ -202,34 +212,24 @@ def test_a_schedule_the_rules_cannot_read_is_listed_not_dropped(tmp_path):
 
 
 def test_period_decided_with_yu_is_the_campaign_period(tmp_path):
-    text = "\n".join(
-        [
-            "某某市市场监督管理局关于开展价格监管专项行动的通知",
-            "市局决定于2024年6月至12月在全市开展价格监管专项行动。各县局于7月至9月集中开展检查。",
-            "请各县局12月10日前报送工作总结。",
-            "某某市市场监督管理局",
-            "2024年5月20日",
-        ]
+    text = _circular(
+        "某某市市场监督管理局关于开展价格监管专项行动的通知",
+        "市局决定于2024年6月至12月在全市开展价格监管专项行动。各县局于7月至9月集中开展检查。",
+        "请各县局12月10日前报送工作总结。",
+        issued="2024年5月20日",
     )
-    draft = build_draft(text, campaign_id="drafted")
-    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
-    assert problems == []
+    _, campaign = _linted(tmp_path, text)
     assert (campaign.start, campaign.end) == (dt.date(2024, 6, 1), dt.date(2024, 12, 31))
 
 
 def test_every_year_gives_a_round_in_each_year_of_the_campaign(tmp_path):
-    text = "\n".join(
-        [
-            "某某市市场监督管理局关于开展直播电商三年提升行动的通知",
-            "三年提升行动自2024年5月起至2026年12月结束。",
-            "请各县局每年12月10日前报送年度工作总结和典型案例。",
-            "某某市市场监督管理局",
-            "2024年5月28日",
-        ]
+    text = _circular(
+        "某某市市场监督管理局关于开展直播电商三年提升行动的通知",
+        "三年提升行动自2024年5月起至2026年12月结束。",
+        "请各县局每年12月10日前报送年度工作总结和典型案例。",
+        issued="2024年5月28日",
     )
-    draft = build_draft(text, campaign_id="drafted")
-    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text))
-    assert problems == []
+    _, campaign = _linted(tmp_path, text)
     assert [r.deadline for r in campaign.rounds] == [dt.date(y, 12, 10) for y in (2024, 2025, 2026)]
     assert all(
         {d.key for d in r.deliverables} == {"summary", "typical_cases"} for r in campaign.rounds
