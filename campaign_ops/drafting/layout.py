@@ -106,7 +106,8 @@ def _g(got, missing: str) -> str | None:
 
 def _ops(doc: Doc, facts: Facts, domain: str) -> None:
     doc.lines.append("ops:")
-    names = [c.name for c in facts.contacts][:3] or [
+    own = [c for c in facts.contacts if not c.department or "市场监" in c.department]
+    names = [c.name for c in own or facts.contacts[:1]][:3] or [
         f"{facts.authority.value if facts.authority else ''}工作人员"
     ]
     for k, name in enumerate(names):

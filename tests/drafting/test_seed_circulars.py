@@ -165,3 +165,13 @@ def test_every_value_carries_its_sentence(tmp_path):
     assert "11月12日前" in above
     contacts = [f for f in draft.findings if f.field.startswith("circular_contacts")]
     assert contacts[0].guess and "顺序" in contacts[0].guess  # names and phones listed apart
+
+
+@pytest.mark.parametrize("source", ["000_15b4e97cc9af4117.txt", "002_87f516258407857a.txt"])
+def test_ops_are_the_bureaus_own_contacts(source, tmp_path):
+    """The circular's contacts of the issuing bureau (not the partner departments') become
+    the ops staff, as the hand-written campaigns have them; their addresses are placeholders."""
+    hand = dict(PAIRS)[source]
+    _, out = _draft(source, hand, tmp_path)
+    mine, theirs = load_campaign_file(out), load_campaign_file(hand)
+    assert [c.name for c in mine.ops] == [c.name for c in theirs.ops]
