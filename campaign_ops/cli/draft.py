@@ -23,7 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="从通知（.txt/.docx/.pdf）起草专项行动配置文件，标出需要人工核实的各项",
     )
     p.add_argument(
-        "circular", type=Path, metavar="CIRCULAR", help="通知文件：.txt、.docx 或带文字层的 .pdf"
+        "circular",
+        type=Path,
+        metavar="CIRCULAR",
+        help="通知文件：.txt、.docx 或带文字层的 .pdf；- 表示从标准输入读取通知文字",
     )
     p.add_argument(
         "-o", "--output", type=Path, required=True, metavar="OUT.yaml", help="写出的配置文件"
@@ -44,16 +47,17 @@ def cmd_draft(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         print(f"错误：{out} 已存在，未覆盖；确需覆盖请加 --force", file=sys.stderr)
         return 2
-    if not args.circular.is_file():
+    from_stdin = str(args.circular) == "-"
+    if not from_stdin and not args.circular.is_file():
         print(f"错误：找不到通知文件 {args.circular}", file=sys.stderr)
         return 2
     stem = out.stem
     campaign_id = stem if CAMPAIGN_ID.match(stem) and len(stem) <= 60 else None
     try:
-        text = circular_text(args.circular.read_bytes(), args.circular.name)
-        draft = build_draft(
-            text, roster=args.roster, source_name=args.circular.name, campaign_id=campaign_id
-        )
+        source = None if from_stdin else args.circular.name
+        data = sys.stdin.buffer.read() if from_stdin else args.circular.read_bytes()
+        text = circular_text(data, source or "通知.txt")  # stdin: text pasted or piped in
+        draft = build_draft(text, roster=args.roster, source_name=source, campaign_id=campaign_id)
     except CircularReadError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,10 @@ and never overwrites a reviewed file without --force."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from campaign_ops.cli import main
@@ -51,3 +55,18 @@ def test_unknown_roster_and_unreadable_file_are_user_errors(tmp_path, capsys):
     assert main(["draft", str(doc), "-o", str(out)]) == 2
     assert "另存为 .docx" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_circular_text_from_standard_input(tmp_path):
+    """`campaign-ops draft - -o OUT` reads the circular's text piped in (GB18030 too)."""
+    out = tmp_path / "ankang-piped.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "campaign_ops.cli", "draft", "-", "-o", str(out)],
+        input=ANKANG.read_text(encoding="utf-8").encode("gb18030"),
+        capture_output=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert "document_number: 安市监函〔2023〕229号" in out.read_text(encoding="utf-8")
+    assert "source:" not in out.read_text(encoding="utf-8")
