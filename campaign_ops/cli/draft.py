@@ -77,6 +77,12 @@ def cmd_draft(args: argparse.Namespace) -> int:
             print(f"  {line}")
         return 1
     print("检查通过（campaign-ops lint）。")
+    if _in_campaigns_folder(out):
+        print(
+            "注意：草稿已在专项行动配置目录中，Airflow 下次扫描即会按它排程发信；"
+            "核实前请移出该目录，核实后再放回。"
+        )
+        return 0
     print(f"下一步：对照通知核实标有“# {TO_VERIFY}”的各项，再把文件放入 include/campaigns/ 启用。")
     return 0
 
@@ -95,3 +101,9 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _in_campaigns_folder(path: Path) -> bool:
+    from campaign_ops.settings import settings
+
+    return path.resolve().parent == Path(settings().campaigns_dir).resolve()

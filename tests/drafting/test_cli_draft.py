@@ -70,3 +70,12 @@ def test_circular_text_from_standard_input(tmp_path):
     assert done.returncode == 0, done.stderr.decode()
     assert "document_number: 安市监函〔2023〕229号" in out.read_text(encoding="utf-8")
     assert "source:" not in out.read_text(encoding="utf-8")
+
+
+def test_a_draft_in_the_campaigns_folder_is_warned_about(tmp_path, capsys, monkeypatch):
+    """Airflow schedules whatever is in the campaigns folder: an unreviewed draft there is
+    said to be live."""
+    monkeypatch.setenv("CAMPAIGN_OPS_CAMPAIGNS_DIR", str(tmp_path))
+    assert main(["draft", str(ANKANG), "-o", str(tmp_path / "new-one.yaml")]) == 0
+    printed = capsys.readouterr().out
+    assert "Airflow 下次扫描即会按它排程" in printed and "下一步" not in printed
