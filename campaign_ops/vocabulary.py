@@ -94,3 +94,7 @@ MAIL_STATUS_LABELS: dict[str, str] = {
 MAIL_INTERRUPTED = "发送中断"
 # What one send did with a mail the ledger already held (``campaign-ops remind``).
 MAIL_NOT_RESENT = "未重复发送"
+
+# A value a drafted campaign guessed (campaign-ops draft, the board's draft page): a person
+# checks it against the circular before the campaign is saved.
+TO_VERIFY = "待核实"
