@@ -80,3 +80,6 @@ ON_TIME_RATE = "按时报送率"
 def round_status_label(status: str) -> str:
     """The Chinese word for a unit's state in a round."""
     return ROUND_STATUS_LABELS[status]
+
+# A value the drafter guessed (``campaign-ops draft``, the board's 起草 page): a person checks it.
+TO_VERIFY = "待核实"
