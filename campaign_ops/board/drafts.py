@@ -42,7 +42,7 @@ from campaign_ops.board import BOARD_RESOURCE
 from campaign_ops.board.app import render, require_board_access, ui_links
 from campaign_ops.campaign import Campaign
 from campaign_ops.campaign_lint import lint_file
-from campaign_ops.dag_factory import DAG_KINDS, dag_id
+from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
 from campaign_ops.drafting import Draft, Finding, circular_text, draft_from_text
 from campaign_ops.settings import settings
 from campaign_ops.specfile import load_yaml_text
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".docx")
 WEEKDAYS = "一二三四五六日"
+DEADLINE_PREFIX = "报送截止："  # the timeline's deadline titles; the table's column says it
 # A line the drafter marked for a person: ``deadline: 2024-05-10  # 待核实：年份按印发日期推定``
 _MARK = re.compile(rf"#\s*{TO_VERIFY}\s*[:：]?\s*(?P<why>.*)$")
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -207,7 +208,7 @@ def review(yaml_text: str, findings: tuple[Finding, ...] = ()) -> Review:
                 date=e.date.isoformat(),
                 weekday=f"周{WEEKDAYS[e.date.weekday()]}",
                 time=e.time or "",
-                title=e.title,
+                title=e.title.removeprefix(DEADLINE_PREFIX),
                 round=e.round or "",
                 deliverables="、".join(e.deliverables or ()),
                 non_working_day=e.non_working_day,
@@ -250,6 +251,7 @@ class Saved:
     outcome: SaveOutcome
     path: Path | None = None
     problems: list[str] = field(default_factory=list)
+    campaign: Campaign | None = None
 
 
 def save_campaign(yaml_text: str, directory: Path) -> Saved:
@@ -261,7 +263,7 @@ def save_campaign(yaml_text: str, directory: Path) -> Saved:
     directory = Path(directory)
     target = directory / f"{campaign.id}.yaml"
     if target.exists():
-        return Saved(_existing(target, text), target)
+        return Saved(_existing(target, text), target, campaign=campaign)
     directory.mkdir(parents=True, exist_ok=True)
     # "_" and ".partial" keep the half-written file out of campaign_files(); link() refuses
     # an existing name, so two saves at once cannot overwrite each other.
@@ -275,10 +277,10 @@ def save_campaign(yaml_text: str, directory: Path) -> Saved:
         try:
             os.link(partial, target)
         except FileExistsError:
-            return Saved(_existing(target, text), target)
+            return Saved(_existing(target, text), target, campaign=campaign)
     finally:
         os.unlink(partial)
-    return Saved(SaveOutcome.saved, target)
+    return Saved(SaveOutcome.saved, target, campaign=campaign)
 
 
 def _existing(target: Path, text: str) -> SaveOutcome:
@@ -446,7 +448,10 @@ def save_draft(
             "要修改已有的行动，请直接编辑该文件并运行 campaign-ops lint"
         )
         return _review_page(request, user, result, save_error=note)
-    campaign_id = saved.path.stem if saved.path else ""
+    from campaign_ops.timeline import build_timeline
+
+    assert saved.campaign is not None  # saved or unchanged: the text linted
+    campaign_id = saved.campaign.id
     links = ui_links()
     dags = [(dag_id(campaign_id, kind), links.dag(dag_id(campaign_id, kind))) for kind in DAG_KINDS]
     return _page(
@@ -458,4 +463,5 @@ def save_draft(
         campaign_id=campaign_id,
         dags=dags,
         interval=parse_interval_seconds(),
+        live=is_live(build_timeline(saved.campaign)),
     )
