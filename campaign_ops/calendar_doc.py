@@ -101,7 +101,13 @@ def _calendar_table(campaign: Campaign, timeline: Timeline) -> list[str]:
 
 def _units_line(campaign: Campaign) -> str:
     names = "、".join(u.short_name for u in campaign.units)
-    return f"**报送单位（{len(campaign.units)} 个）：** {names}"
+    line = f"**报送单位（{len(campaign.units)} 个）：** {names}"
+    if campaign.units_from:
+        line += f"（取自单位名册 {campaign.units_from.roster}）"
+    if campaign.recurring:
+        rules = "；".join(f"{rule}（{n} 轮）" for rule, n in campaign.recurring.items())
+        line += f"\n\n**周期报送：** {rules}"
+    return line
 
 
 def dag_doc(campaign: Campaign, timeline: Timeline, kind: str) -> str:

@@ -54,7 +54,19 @@ FIELD_LABELS = {
     "send_at": "发送时刻",
     "extra_dates": "另行汇总的日期",
     "timezone": "时区",
+    "every": "周期",
+    "days": "报送日",
+    "time": "截止时刻",
+    "from": "起始日期",
+    "until": "结束日期",
+    "units_from": "单位名册",
+    "roster": "名册编号",
+    "levels": "单位层级",
+    "exclude": "排除的单位",
 }
+
+# Another way to say what a missing field says, offered with it.
+MISSING_ALTERNATIVES = {("units",): "，或用 units_from 引用单位名册（include/rosters/ 下的文件）"}
 
 # What an item of each model is called, for "应为一个轮次（需有 …）".
 MODEL_NOUNS = {
@@ -71,6 +83,9 @@ MODEL_NOUNS = {
     "ReportPolicy": REPORT_SETTINGS,
     "DropZone": "报送目录设置",
     "Sender": "发件人",
+    "RecurringRound": "周期报送轮次",
+    "UnitsFrom": "单位名册引用",
+    "Roster": "单位名册",
 }
 
 # Chinese meaning of enumerated values, shown beside the value to write.
@@ -101,6 +116,11 @@ VALUE_LABELS = {
     "per_round_unit": "每轮每单位一个文件夹",
     "flat": "全部放在一个文件夹",
     "campaign": "自行动开始累计",
+    "week": "每周",
+    "half_month": "每半月",
+    "month": "每月",
+    "quarter": "每季度",
+    "last": "月末",
 }
 
 PATTERN_HINTS = {
@@ -147,7 +167,8 @@ def explain(err: dict, root: type[BaseModel]) -> Problem:
     given = err.get("input")
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "missing":
-        return Problem(loc, f"缺少必填字段 {field}{_label(field)}，请补上")
+        also = MISSING_ALTERNATIVES.get(loc, "")
+        return Problem(loc, f"缺少必填字段 {field}{_label(field)}，请补上{also}")
     if kind == "extra_forbidden":
         model = model_at(root, loc[:-1])
         known = list(model.model_fields) if model else []

@@ -26,6 +26,7 @@ WORDS = {
     v.ON_TIME,
     v.REPORTING_RATE,
     v.ON_TIME_RATE,
+    v.TO_VERIFY,
 }
 # Other words for the same things, used somewhere once: never again.
 RETIRED = {"及时率", "已退回", "待审核", "实报", "收件回执"}

@@ -1,0 +1,128 @@
+"""Circular structures the seeds do not show: a date in Chinese numerals at the end, phases
+listed with their periods, recurring deadlines, an attachment table that has no form yet,
+contacts on one line, no roster. Each drafted YAML must lint, and what it says must be what a
+person reading the circular would write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import yaml
+
+from campaign_ops import INCLUDE_DIR
+from campaign_ops.campaign import load_campaign_file
+from campaign_ops.campaign_lint import lint_file
+from campaign_ops.drafting import build_draft, draft_from_text
+
+CIRCULAR = """汉阴县市场监督管理局关于开展食品安全专项整治的通知
+汉市监发〔2024〕12号
+各县（市、区）市场监督管理局：
+根据省局《关于开展食品安全专项整治的通知》（陕市监发〔2024〕88号）要求，现就开展食品安全专项整治通知如下。
+一、时间安排
+整治分三个阶段：动员部署阶段（即日起至5月31日）、集中整治阶段（6月1日至10月31日）、总结评估阶段（11月）。
+二、工作要求
+请各县（市、区）局每月5日前报送上月食品安全专项整治情况统计表，每周三15:00前报送工作进展情况，11月20日前报送工作总结。
+联系人：张三，电话：0915-5212345，邮箱：zhangsan@example.com。
+附件：1. 食品安全专项整治情况统计表
+汉阴县市场监督管理局
+二〇二四年四月二十日
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "drafted") -> Path:
+    out = tmp_path / f"{name}.yaml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def test_structured_circular_drafts_and_lints(tmp_path):
+    draft = build_draft(CIRCULAR, roster="ankang", campaign_id="drafted")
+    out = _write(tmp_path, draft.yaml_text)
+    campaign, problems = lint_file(out)
+    assert problems == [], draft.yaml_text
+    assert campaign.issued_on == dt.date(2024, 4, 20)  # 二〇二四年四月二十日, at the end
+    assert campaign.document_number == "汉市监发〔2024〕12号"
+    assert campaign.authority == "汉阴县市场监督管理局"
+    assert campaign.title == "汉阴县食品安全专项整治"
+    assert "陕市监发〔2024〕88号" in campaign.parent_document
+    phases = [(p.id, p.start, p.end) for p in campaign.phases]
+    assert phases == [
+        ("deploy", dt.date(2024, 4, 20), dt.date(2024, 5, 31)),
+        ("rectify", dt.date(2024, 6, 1), dt.date(2024, 10, 31)),
+        ("review", dt.date(2024, 11, 1), dt.date(2024, 11, 30)),
+    ]
+    contacts = [(c.name, c.phone, c.email) for c in campaign.circular_contacts]
+    assert contacts == [("张三", "0915-5212345", "zhangsan@example.com")]
+
+
+def test_recurring_deadlines_become_rules_that_expand(tmp_path):
+    draft = build_draft(CIRCULAR, roster="ankang", campaign_id="drafted")
+    data = yaml.safe_load(draft.yaml_text)
+    rules = {r["every"]: r for r in data["rounds"] if "every" in r}
+    assert rules["month"]["days"] == [5]
+    assert rules["week"]["days"] == [3] and rules["week"]["time"] == "15:00"
+    campaign = load_campaign_file(_write(tmp_path, draft.yaml_text))
+    monthly = [r for r in campaign.rounds if r.id.startswith("m")]
+    assert [r.deadline for r in monthly] == [dt.date(2024, m, 5) for m in range(5, 12)]
+    weekly = [r for r in campaign.rounds if r.id.startswith("w")]
+    assert weekly and all(
+        r.deadline.isoweekday() == 3 and r.deadline_time == "15:00" for r in weekly
+    )
+    assert dt.date(2024, 11, 20) in [r.deadline for r in campaign.rounds]
+
+
+def test_a_table_with_no_form_yet_lints_and_says_how_to_make_it(tmp_path, monkeypatch):
+    draft = build_draft(CIRCULAR, roster="ankang", campaign_id="drafted")
+    marked = [f for f in draft.findings if f.guess and "form-from-xlsx" in f.guess]
+    assert marked, "the missing form is marked"
+    assert "drafted-form1" in marked[0].guess and "食品安全专项整治情况统计表" in marked[0].guess
+    assert "- {kind: statistics" not in draft.yaml_text
+    # doing what the mark says — make the form, change the line — gives a statistics round
+    forms = tmp_path / "forms"
+    shutil.copytree(INCLUDE_DIR / "forms", forms)
+    spec = yaml.safe_load((forms / "ankang-work-stats.yaml").read_text(encoding="utf-8"))
+    spec.update(id="drafted-form1", title="食品安全专项整治情况统计表")
+    (forms / "drafted-form1.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), "utf-8")
+    monkeypatch.setenv("CAMPAIGN_OPS_FORMS_DIR", str(forms))
+    redrafted = build_draft(CIRCULAR, roster="ankang", campaign_id="drafted")
+    assert "{kind: statistics, form: drafted-form1}" in redrafted.yaml_text
+    assert not [f for f in redrafted.findings if f.guess and "form-from-xlsx" in (f.guess or "")]
+    campaign, problems = lint_file(_write(tmp_path, redrafted.yaml_text))
+    assert problems == []
+    assert "drafted-form1" in campaign.forms
+
+
+def test_without_a_roster_a_placeholder_unit_keeps_it_linting(tmp_path):
+    draft = draft_from_text(CIRCULAR)
+    out = _write(tmp_path, draft.yaml_text, draft.campaign_id)
+    campaign, problems = lint_file(out)
+    assert problems == []
+    assert draft.campaign_id == "circular-2024-0420"
+    assert [u.code for u in campaign.units] == ["unit-1"]
+    assert campaign.units[0].level == "county"  # 各县（市、区）: the level the circular addresses
+    unit = next(f for f in draft.findings if f.field == "units[0]")
+    assert unit.guess and "--roster" in unit.guess
+    assert "units[0]" in draft.summary_zh
+
+
+def test_summary_lists_what_was_found_and_what_needs_a_person():
+    draft = build_draft(CIRCULAR, roster="ankang", campaign_id="drafted")
+    summary = draft.summary_zh
+    assert "汉市监发〔2024〕12号" in summary and "2024年4月20日" in summary
+    assert "阶段 3 个" in summary and "按周期报送 2 项" in summary
+    assert "名册 ankang" in summary and "11 个" in summary
+    assert "需要人工核实" in summary and "form-from-xlsx" in summary
+
+
+def test_no_rounds_no_phases_still_lints(tmp_path):
+    lines = ["某某市市场监督管理局关于加强广告监管的通知", "请各县局高度重视，认真落实。"]
+    lines += ["某某市市场监督管理局", "2024年3月1日"]
+    text = "\n".join(lines)
+    draft = draft_from_text(text)
+    campaign, problems = lint_file(_write(tmp_path, draft.yaml_text, draft.campaign_id))
+    assert problems == []
+    assert campaign.issued_on == dt.date(2024, 3, 1)
+    guessed = {f.field for f in draft.findings if f.guess}
+    assert {"rounds[0].deadline", "phases[0].start"} <= guessed
