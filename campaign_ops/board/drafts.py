@@ -162,12 +162,19 @@ def normalized(yaml_text: str) -> str:
 
 
 def marked_lines(yaml_text: str) -> list[Marked]:
+    """Every 待核实 mark: at the end of a value's line, or on a comment line of its own above
+    the value (the drafter's way), shown with that value."""
+    lines = yaml_text.splitlines()
     out = []
-    for number, line in enumerate(yaml_text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         found = _MARK.search(line)
-        if found:
-            value = line[: found.start()].strip()
-            out.append(Marked(number, value, found.group("why").strip() or "请核对原文"))
+        if not found:
+            continue
+        value = line[: found.start()].strip()
+        if not value:
+            below = (s.strip() for s in lines[number:] if s.strip())
+            value = next((s for s in below if not s.startswith("#")), "")
+        out.append(Marked(number, value, found.group("why").strip() or "请核对原文"))
     return out
 
 
@@ -217,6 +224,14 @@ def review(yaml_text: str, findings: tuple[Finding, ...] = ()) -> Review:
     result.reminders = len(timeline.reminder_moments())
     result.reports = len(timeline.report_moments())
     return result
+
+
+def field_label(path: str) -> str:
+    """The Chinese name of a finding's field: ``rounds[0].deadline`` → 截止日期."""
+    from campaign_ops.campaign_errors import FIELD_LABELS
+
+    names = [re.sub(r"\[.*?\]", "", part) for part in path.split(".")]
+    return next((FIELD_LABELS[n] for n in reversed(names) if n in FIELD_LABELS), "")
 
 
 def findings_json(findings: tuple[Finding, ...]) -> str:
@@ -341,6 +356,7 @@ def _review_page(request: Request, user: BaseUser, result: Review, **context: An
         user,
         review=result,
         findings_data=findings_json(result.findings),
+        labels={f.field: field_label(f.field) for f in result.findings},
         **context,
     )
 

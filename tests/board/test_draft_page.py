@@ -51,6 +51,8 @@ def test_marks_for_a_person_are_listed_with_their_line_and_reason() -> None:
     assert len(marked) == 1
     assert marked[0].text == "issued_on: 2023-05-09" and marked[0].why == "年份按落款推定"
     assert text.splitlines()[marked[0].line - 1].startswith("issued_on:")
+    above = seed_yaml().replace("issued_on:", f"# {TO_VERIFY}：按落款推定\n# 原文：“…”\nissued_on:")
+    assert [(m.line, m.text) for m in marked_lines(above)] == [(10, "issued_on: 2023-05-09")]
 
 
 def test_saving_writes_a_file_that_lints_and_builds_its_dags(tmp_path: Path) -> None:
