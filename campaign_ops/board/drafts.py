@@ -51,7 +51,7 @@ from campaign_ops.vocabulary import TO_VERIFY
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-UPLOAD_SUFFIXES = (".txt", ".docx")
+UPLOAD_SUFFIXES = (".txt", ".docx", ".pdf", ".doc", ".wps")  # .doc/.wps: the reader says what to do
 WEEKDAYS = "一二三四五六日"
 DEADLINE_PREFIX = "报送截止："  # the timeline's deadline titles; the table's column says it
 # A line the drafter marked for a person: ``deadline: 2024-05-10  # 待核实：年份按印发日期推定``
@@ -369,7 +369,7 @@ def _circular(text: str, upload: UploadFile | None) -> tuple[str, str | None]:
         return text, None
     name = upload.filename
     if not name.lower().endswith(UPLOAD_SUFFIXES):
-        why = "请上传 .docx 或 .txt 文件（.doc 请先在 Word 中另存为 .docx）"
+        why = "请上传通知的 .docx、.pdf 或 .txt 文件"
         raise ValueError(f"无法读取 {name}：{why}")
     data = upload.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:

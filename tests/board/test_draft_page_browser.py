@@ -28,9 +28,11 @@ import pytest
 from services._common import free_port, wait_for
 
 from board.test_draft_page import seed_yaml
-from campaign_ops import PROJECT_ROOT
+from campaign_ops import INCLUDE_DIR, PROJECT_ROOT
+from campaign_ops.campaign import load_campaign_file
 from campaign_ops.campaign_lint import lint_file
 from campaign_ops.dag_factory import DAG_KINDS, build_all_dags, dag_id
+from campaign_ops.timeline import build_timeline
 from campaign_ops.vocabulary import TO_VERIFY
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.airflow_process]
@@ -38,6 +40,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.airflow_process
 BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
 PARSE_SECONDS = 10
+SEEDS = Path("/work/shared/seeds")  # the seed circulars, as tests/drafting reads them
+ANKANG_CIRCULAR = SEEDS / "000_15b4e97cc9af4117.txt"
+ANKANG_DEADLINES = ["2023-05-10", "2023-06-10", "2023-07-10", "2023-09-10", "2023-11-10"]
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed circulars not on this machine")
 PASSWORD = "draft-page-pw"
 SAVE = "保存到专项行动文件夹"
 CHECK_AGAIN = "按修改后的文本重新检查"
@@ -210,6 +216,12 @@ def open_review(frame: Any, yaml_text: str) -> None:
     frame.wait_for_selector("h2:has-text('配置文本')")
 
 
+def press(frame: Any, button: str) -> None:
+    """Click a form's button and wait for the page it answers with (not the old one)."""
+    with frame.expect_navigation():
+        frame.get_by_role("button", name=button).click()
+
+
 def text_of(frame: Any, selector: str) -> str:
     return frame.locator(selector).inner_text()
 
@@ -227,12 +239,12 @@ def test_an_edit_with_an_error_is_explained_in_chinese_and_not_saved(
         assert "2023-06-10（周六）" in text_of(frame, "#deadlines")
         broken = seed_yaml(campaign_id).replace("issued_on: 2023-05-09", "issued_on: 2023-13-40")
         frame.locator("textarea.yaml").fill(broken)
-        frame.get_by_role("button", name=CHECK_AGAIN).click()
+        press(frame, CHECK_AGAIN)
         problems = frame.wait_for_selector("#problems").inner_text()
         page.screenshot(path=str(tmp_path / "problems.png"))
         assert "“2023-13-40”不是有效日期：没有 13 月" in problems and "第10行" in problems
         assert frame.locator("#deadlines").count() == 0  # no calendar from a broken file
-        frame.get_by_role("button", name=SAVE).click()
+        press(frame, SAVE)
         assert "没有保存" in frame.wait_for_selector("#save-error").inner_text()
         assert "不是有效日期" in text_of(frame, "#problems")
     assert not (board.campaigns_dir / f"{campaign_id}.yaml").exists()
@@ -247,11 +259,11 @@ def test_saving_asks_for_the_marks_then_never_overwrites(board: BoardServer) -> 
     with ui_page(board) as (_page, frame):
         open_review(frame, marked)
         assert "按落款日期推定" in text_of(frame, "#marked")
-        frame.get_by_role("button", name=SAVE).click()
+        press(frame, SAVE)
         assert f"还有 1 处标注“{TO_VERIFY}”" in frame.wait_for_selector("#save-error").inner_text()
         assert not target.exists()
         frame.check("input[name=verified]")
-        frame.get_by_role("button", name=SAVE).click()
+        press(frame, SAVE)
         assert str(target) in frame.wait_for_selector("#saved").inner_text()
         saved = target.read_bytes()
         assert lint_file(target)[1] == []
@@ -260,7 +272,7 @@ def test_saving_asks_for_the_marks_then_never_overwrites(board: BoardServer) -> 
         frame.get_by_role("link", name="再起草一个").click()
         frame.wait_for_selector("textarea#text")
         open_review(frame, seed_yaml(campaign_id).replace("王瑞岚", "王某某"))
-        frame.get_by_role("button", name=SAVE).click()
+        press(frame, SAVE)
         refusal = frame.wait_for_selector("#save-error").inner_text()
         assert "已存在，不会覆盖" in refusal and "id 改成一个新名字" in refusal
         assert target.read_bytes() == saved
@@ -268,7 +280,7 @@ def test_saving_asks_for_the_marks_then_never_overwrites(board: BoardServer) -> 
         # the very text saved before (a second click, a retry): said so, nothing written
         open_review(frame, marked)
         frame.check("input[name=verified]")
-        frame.get_by_role("button", name=SAVE).click()
+        press(frame, SAVE)
         assert "没有重复写入" in frame.wait_for_selector("#saved").inner_text()
         assert target.read_bytes() == saved
     target.unlink()
@@ -280,7 +292,7 @@ def test_a_saved_campaign_appears_in_airflow_at_the_next_parse(board: BoardServe
     assert board.dag_ids(campaign_id) == []
     with ui_page(board) as (page, frame):
         open_review(frame, seed_yaml(campaign_id))
-        frame.get_by_role("button", name=SAVE).click()
+        press(frame, SAVE)
         said = frame.wait_for_selector("#saved").inner_text()
         page_text = text_of(frame, "body")
         assert f"Airflow 每 {PARSE_SECONDS} 秒重新解析一次 DAG 文件" in page_text
@@ -314,3 +326,80 @@ def test_a_form_without_the_pages_token_or_from_elsewhere_is_refused(board: Boar
     status, _ = board.request("/campaign-board/draft/save", {**form, "token": form_token}, auth)
     assert status == 200 and (board.campaigns_dir / "draft-page-forged.yaml").exists()
     (board.campaigns_dir / "draft-page-forged.yaml").unlink()
+
+
+def _deadlines(path: Path) -> list[str]:
+    timeline = build_timeline(load_campaign_file(path))
+    return [e.date.isoformat() for e in timeline.of_kind("deadline")]
+
+
+@needs_seeds
+def test_a_pasted_circular_becomes_a_checked_campaign_with_its_dags(
+    board: BoardServer, tmp_path: Path
+) -> None:
+    campaign_id = "ankang-2023-drafted"
+    with ui_page(board) as (page, frame):
+        frame.fill("textarea#text", ANKANG_CIRCULAR.read_text(encoding="utf-8"))
+        frame.select_option("select#roster", "ankang")
+        press(frame, "生成草稿")
+        deadlines = frame.wait_for_selector("#deadlines").inner_text()
+        page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+        # the circular's "5月10日、7月10日、9月10日、11月10日前" and "6月10日、12月10日前"
+        for day in ANKANG_DEADLINES:
+            assert day in deadlines
+        assert "2023-09-10（周日）" in deadlines and "非工作日：周日" in deadlines
+        assert "工作情况统计表" in deadlines
+        marked = text_of(frame, "#marked")
+        assert TO_VERIFY in marked and "id: circular-" in marked  # the id is a guess
+        guesses = frame.locator("#findings tr.verify")
+        assert guesses.count() >= 1 and TO_VERIFY in guesses.first.inner_text()
+        plain = frame.locator("#findings tr:not(.verify)", has_text="安市监函〔2023〕229号")
+        assert "原文明确" in plain.first.inner_text()
+
+        # the person names the campaign, as the id's mark asks, and saves it
+        drafted = frame.locator("textarea.yaml").input_value()
+        drafted_id = next(
+            line.split(":", 1)[1].strip() for line in drafted.splitlines() if line.startswith("id:")
+        )
+        frame.locator("textarea.yaml").fill(drafted.replace(drafted_id, campaign_id))
+        press(frame, CHECK_AGAIN)
+        assert "配置检查通过" in frame.wait_for_selector("#lint-ok").inner_text()
+        frame.check("input[name=verified]")
+        press(frame, SAVE)
+        frame.wait_for_selector("#saved")
+    target = board.campaigns_dir / f"{campaign_id}.yaml"
+    assert lint_file(target)[1] == []
+    hand_written = INCLUDE_DIR / "campaigns" / "ankang-2023-internet-ads.yaml"
+    assert _deadlines(target) == _deadlines(hand_written)
+    dags = build_all_dags(board.campaigns_dir)
+    assert {dag_id(campaign_id, kind) for kind in DAG_KINDS} <= set(dags)
+    target.unlink()
+
+
+@needs_seeds
+def test_an_uploaded_docx_is_drafted_like_the_pasted_text(
+    board: BoardServer, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    document = Document()
+    for line in ANKANG_CIRCULAR.read_text(encoding="utf-8").split("\n"):
+        document.add_paragraph(line)
+    upload = tmp_path / "安康互联网广告治理通知.docx"
+    document.save(str(upload))
+    with ui_page(board) as (_page, frame):
+        frame.set_input_files("input#circular", str(upload))
+        frame.select_option("select#roster", "ankang")
+        press(frame, "生成草稿")
+        deadlines = frame.wait_for_selector("#deadlines").inner_text()
+        assert all(day in deadlines for day in ANKANG_DEADLINES)
+        assert upload.name in frame.locator("textarea.yaml").input_value()  # its source
+
+        frame.get_by_role("link", name="起草新专项行动").click()
+        frame.wait_for_selector("textarea#text")
+        wrong = tmp_path / "统计表.xlsx"
+        wrong.write_bytes(b"PK not a circular")
+        frame.set_input_files("input#circular", str(wrong))
+        press(frame, "生成草稿")
+        error = frame.wait_for_selector(".error").inner_text()
+        assert "无法读取 统计表.xlsx" in error and ".docx" in error
