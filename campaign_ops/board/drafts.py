@@ -370,7 +370,7 @@ def _circular(text: str, upload: UploadFile | None) -> tuple[str, str | None]:
     name = upload.filename
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         why = "请上传通知的 .docx、.pdf 或 .txt 文件"
-        raise ValueError(f"无法读取 {name}：{why}")
+        raise ValueError(f"{name} 不是可起草的通知文件：{why}")
     data = upload.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValueError(f"{name} 超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请只上传通知正文")

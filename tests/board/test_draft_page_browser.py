@@ -402,4 +402,4 @@ def test_an_uploaded_docx_is_drafted_like_the_pasted_text(
         frame.set_input_files("input#circular", str(wrong))
         press(frame, "生成草稿")
         error = frame.wait_for_selector(".error").inner_text()
-        assert "无法读取 统计表.xlsx" in error and ".docx" in error
+        assert "统计表.xlsx 不是可起草的通知文件" in error and ".docx" in error
