@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from campaign_ops import INCLUDE_DIR
-from campaign_ops.board.drafts import SaveOutcome, marked_lines, review, save_campaign
+from campaign_ops.board.draft_yaml import SaveOutcome, marked_lines, review, save_campaign
 from campaign_ops.campaign_lint import lint_file
 from campaign_ops.dag_factory import DAG_KINDS, build_all_dags, dag_id
 from campaign_ops.vocabulary import TO_VERIFY

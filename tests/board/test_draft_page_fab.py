@@ -7,26 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from ops.test_fab_board_access import BIN, FAB, _run
 
 from campaign_ops import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow_process]
 
-BIN = Path(sys.executable).parent
-FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 USERS = {"admin": "admin-pw-for-test", "viewer": "viewer-pw-for-test"}
 SEED = "ankang-2023-internet-ads"
-
-
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
 
 
 def test_ops_roles_may_save_a_viewer_may_only_draft(tmp_path: Path) -> None:
@@ -35,7 +26,7 @@ def test_ops_roles_may_save_a_viewer_may_only_draft(tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))},
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": f"{PROJECT_ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "tests")]),
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
         "AIRFLOW__CORE__AUTH_MANAGER": FAB,
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
