@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from ops.test_local_airflow import _chromium
 from services._common import free_port, wait_for
 
 from board.test_draft_page import seed_yaml
@@ -38,7 +39,6 @@ from campaign_ops.vocabulary import TO_VERIFY
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.airflow_process]
 
 BIN = Path(sys.executable).parent
-CHROMIUM = Path("/usr/bin/chromium")
 PARSE_SECONDS = 10
 SEEDS = Path("/work/shared/seeds")  # the seed circulars, as tests/drafting reads them
 ANKANG_CIRCULAR = SEEDS / "000_15b4e97cc9af4117.txt"
@@ -171,12 +171,8 @@ def ui_page(board: BoardServer) -> Iterator[tuple[Any, Any]]:
     """A page logged into the Airflow UI, and the board's frame opened from its navigation."""
     from playwright.sync_api import sync_playwright
 
-    if not CHROMIUM.exists():
-        subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "install-browser.sh")], check=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = _chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
             page.set_default_timeout(60_000)
