@@ -174,6 +174,7 @@ class SaveOutcome(StrEnum):
     unchanged = "unchanged"  # the same text was saved before (a repeated click or retry)
     exists = "exists"  # another file of that name: never overwritten
     invalid = "invalid"
+    unwritable = "unwritable"  # the campaigns folder cannot be written
 
 
 @dataclass(frozen=True)
@@ -190,14 +191,22 @@ def save_campaign(yaml_text: str, directory: Path) -> Saved:
     campaign, problems = lint_text(text)
     if campaign is None:
         return Saved(SaveOutcome.invalid, problems=problems)
-    directory = Path(directory)
-    target = directory / f"{campaign.id}.yaml"
-    if target.exists():
-        return Saved(_existing(target, text), target, campaign=campaign)
-    directory.mkdir(parents=True, exist_ok=True)
+    target = Path(directory) / f"{campaign.id}.yaml"
+    try:
+        outcome = _existing(target, text) if target.exists() else _write_new(target, text)
+    except OSError as exc:  # a read-only mount, a full disk: say so, write nothing
+        why = exc.strerror or type(exc).__name__
+        said = f"无法写入 {directory}（{why}），请联系管理员检查该目录的权限和磁盘空间"
+        return Saved(SaveOutcome.unwritable, target, [said], campaign)
+    return Saved(outcome, target, campaign=campaign)
+
+
+def _write_new(target: Path, text: str) -> SaveOutcome:
+    """Write ``target`` whole or not at all; a file of that name appearing meanwhile wins."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     # "_" and ".partial" keep the half-written file out of campaign_files(); link() refuses
     # an existing name, so two saves at once cannot overwrite each other.
-    fd, partial = tempfile.mkstemp(prefix=f"_{campaign.id}.", suffix=".partial", dir=directory)
+    fd, partial = tempfile.mkstemp(prefix=f"_{target.stem}.", suffix=".partial", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -207,10 +216,10 @@ def save_campaign(yaml_text: str, directory: Path) -> Saved:
         try:
             os.link(partial, target)
         except FileExistsError:
-            return Saved(_existing(target, text), target, campaign=campaign)
+            return _existing(target, text)
     finally:
         os.unlink(partial)
-    return Saved(SaveOutcome.saved, target, campaign=campaign)
+    return SaveOutcome.saved
 
 
 def _existing(target: Path, text: str) -> SaveOutcome:

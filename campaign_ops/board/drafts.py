@@ -263,6 +263,8 @@ def save_draft(form: ReviewForm = Depends()) -> HTMLResponse:  # noqa: B008
     saved = save_campaign(form.yaml_text, settings().campaigns_dir)
     if saved.outcome == SaveOutcome.invalid:
         return form.again(save_error="配置还有错误，没有保存：请按下面的提示修改")
+    if saved.outcome == SaveOutcome.unwritable:
+        return form.again(save_error=f"没有保存：{saved.problems[0]}")
     if saved.outcome == SaveOutcome.exists:
         return form.again(
             save_error=f"没有保存：{saved.path} 已存在，不会覆盖。新行动请把 id 改成一个新名字；"

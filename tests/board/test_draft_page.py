@@ -83,3 +83,12 @@ def test_an_invalid_yaml_is_not_saved(tmp_path: Path) -> None:
     saved = save_campaign(seed_yaml().replace("rounds:", "roundz:", 1), tmp_path)
     assert saved.outcome == SaveOutcome.invalid and saved.problems
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_written_is_said_not_raised(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the campaigns folder should be")
+    saved = save_campaign(seed_yaml(), blocked / "campaigns")
+    assert saved.outcome == SaveOutcome.unwritable
+    assert saved.problems[0].startswith(f"无法写入 {blocked / 'campaigns'}")
+    assert blocked.read_text() == "a file where the campaigns folder should be"
