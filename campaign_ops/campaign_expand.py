@@ -26,6 +26,7 @@ class Expansion:
     round_origin: dict[int, int] = field(default_factory=dict)
     unit_origin: dict[int, int | None] = field(default_factory=dict)
     unit_codes: dict[int, str] = field(default_factory=dict)
+    roster_departments: int = 0  # how many of the departments, first in the list, the roster gave
 
     def back_to_file(self, problems: list[Problem]) -> list[Problem]:
         """Problems of the expanded data, at the place of the file that produced them; one
@@ -63,6 +64,12 @@ class Expansion:
                 code = self.unit_codes.get(loc[1], "")
                 return Problem(("units_from",), f"名册中的单位 {code}：{p.text}", p.stage)
             return Problem(("units", own, *loc[2:]), p.text, p.stage)
+        n = self.roster_departments
+        if n and len(loc) >= 2 and loc[0] == "departments" and isinstance(loc[1], int):
+            if loc[1] >= n:
+                return Problem(("departments", loc[1] - n, *loc[2:]), p.text, p.stage)
+            code = self.data["departments"][loc[1]].get("code", "")
+            return Problem(("units_from",), f"名册中的部门 {code}：{p.text}", p.stage)
         return p
 
 
@@ -75,6 +82,10 @@ def expand_campaign(data: dict) -> Expansion:
     if data.get("units_from") is not None:
         out["units"] = units.units
         out["departments"] = units.departments
+        own = data.get("departments")
+        exp.roster_departments = len(units.departments) - (
+            len(own) if isinstance(own, list | tuple) else 0
+        )
         exp.unit_origin = units.origin
         exp.unit_codes = {
             i: u.get("code", "") for i, u in enumerate(units.units) if isinstance(u, dict)

@@ -26,9 +26,10 @@ DayOfMonth = Annotated[int, Field(ge=1, le=31)]
 RulePrefix = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=20)]
 
 EVERY_LABELS = {"week": "每周", "half_month": "每半月", "month": "每月", "quarter": "每季度"}
+PREVIOUS_LABELS = {"week": "周", "half_month": "半月", "month": "月", "quarter": "季度"}
 WEEKDAYS = "一二三四五六日"
 QUARTERS = "一二三四"
-MAX_ROUNDS_PER_RULE = 200  # three years of weekly reports fit; a typo such as every: week does not
+MAX_ROUNDS_PER_RULE = 200  # three years of weekly reports (157) fit; more is a mistake in the rule
 DEFAULT_TIME: str = Round.model_fields["deadline_time"].default
 
 # The field of a rule that decides each field of the rounds it expands into.
@@ -50,6 +51,10 @@ class RecurringRound(Strict):
     from_: dt.date | None = Field(default=None, alias="from", description="缺省为行动开始日期")
     until: dt.date | None = Field(default=None, description="缺省为行动结束日期")
     deliverables: tuple[Deliverable, ...] = Field(min_length=1)
+    covers: Literal["current", "previous"] = Field(
+        default="current",
+        description="current：报本期（每月21日报本月）；previous：报上一期（每月2日前报上月）",
+    )
     units: tuple[Code, ...] | None = None
     cumulative: bool = True
 
@@ -70,6 +75,8 @@ class RecurringRound(Strict):
                 raise ValueError(
                     f"每周报送的 days 是星期几，只能是 1～7（1=周一 … 7=周日），现在是 {list(days)}"
                 )
+        elif self.every == "half_month" and self.covers == "previous":
+            raise ValueError("每半月报送按上、下半月各报本期，不能写 covers: previous，请删去")
         elif self.every == "half_month" and days is not None and len(days) != 2:
             raise ValueError(
                 '每半月报送要在 days 写两个日子（上半月、下半月各一个），例如 days: [15, "last"]'
@@ -87,12 +94,21 @@ class RecurringRound(Strict):
 
     @property
     def phrase(self) -> str:
-        """The rule as a circular says it: 每月21日15:00前, 每周三18:00前, 每季度末18:00前."""
+        """The rule as a circular says it: 每月21日15:00前, 每周三18:00前, 每季度末18:00前,
+        每月2日18:00前（报上月）."""
+        if self.covers == "previous":
+            return f"{self._when}（报上{PREVIOUS_LABELS[self.every]}）"
+        return self._when
+
+    @property
+    def _when(self) -> str:
         days = self.day_list
         if self.every == "week":
             when = "、".join(f"周{WEEKDAYS[int(d) - 1]}" for d in days)
             return f"每{when}{self.time}前"
         named = "、".join("月末" if d == "last" else f"{d}日" for d in days)
+        if self.every == "quarter" and self.covers == "previous":
+            return f"每季度首月{named}{self.time}前"
         if self.every == "quarter":
             named = "末" if days == ("last",) else f"末月{named}"
             return f"每季度{named}{self.time}前"
@@ -106,15 +122,23 @@ class RecurringRound(Strict):
         return [e for e in self._candidates(first, last) if first <= e.deadline <= last]
 
     def _candidates(self, first: dt.date, last: dt.date) -> Iterator[Expanded]:
+        """Each period's deadlines; with ``covers: previous`` a period's report falls due in
+        the period after it (the days are then days of that next month, of the next quarter's
+        first month, or weekdays of the next week)."""
         if self.every == "week":
             yield from self._weekly(first, last)
             return
+        later = self.covers == "previous"
         several = len(self.day_list) > 1 and self.every != "half_month"
-        for year, month in _months(first, last):
+        step = 3 if self.every == "quarter" else 1
+        for year, month in _months(_shift(first, -step), last):
             if self.every == "quarter" and month % 3:
                 continue
+            if later and _day_in(year, month, "last") < first:
+                continue  # a period wholly before the rule starts is nobody's to report on
+            due_year, due_month = _add_months(year, month, 1) if later else (year, month)
             for n, day in enumerate(self.day_list):
-                date = _day_in(year, month, day)
+                date = _day_in(due_year, due_month, day)
                 if self.every == "quarter":
                     q = month // 3
                     rid, period = f"{year}-{q}", f"{year}年第{QUARTERS[q - 1]}季度"
@@ -129,11 +153,15 @@ class RecurringRound(Strict):
 
     def _weekly(self, first: dt.date, last: dt.date) -> Iterator[Expanded]:
         several = len(self.day_list) > 1
-        monday = first - dt.timedelta(days=first.weekday())
+        later = 7 if self.covers == "previous" else 0
+        monday = first - dt.timedelta(days=first.weekday() + later)
         while monday <= last:
             year, week, _ = monday.isocalendar()
+            if later and monday + dt.timedelta(days=6) < first:
+                monday += dt.timedelta(days=7)
+                continue
             for weekday in self.day_list:
-                date = monday + dt.timedelta(days=int(weekday) - 1)
+                date = monday + dt.timedelta(days=later + int(weekday) - 1)
                 rid, period = f"{year}-{week:02d}", f"{year}年第{week}周"
                 if several:
                     rid, period = f"{rid}-{weekday}", f"{period}（周{WEEKDAYS[int(weekday) - 1]}）"
@@ -170,6 +198,17 @@ def _months(first: dt.date, last: dt.date) -> Iterator[tuple[int, int]]:
     while (year, month) <= (last.year, last.month):
         yield year, month
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + n
+    return index // 12, index % 12 + 1
+
+
+def _shift(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` away from ``day``'s month."""
+    year, month = _add_months(day.year, day.month, months)
+    return dt.date(year, month, 1)
 
 
 def _day_in(year: int, month: int, day: int | str) -> dt.date:

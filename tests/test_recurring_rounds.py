@@ -5,6 +5,7 @@ the rule a person edits."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from markdown_it import MarkdownIt
 from campaign_ops.calendar_doc import dag_doc
 from campaign_ops.campaign import Campaign, parse_campaign
 from campaign_ops.campaign_lint import lint_file
+from campaign_ops.cli import main
 from campaign_ops.synthetic import campaign_dict
 from campaign_ops.timeline import build_timeline
 
@@ -62,6 +64,32 @@ def test_monthly_by_the_2nd_starts_after_the_campaign_starts():  # 每月2日前
     c = _campaign(_rule("month", days=[2]), start=D(2024, 5, 28))
     assert [r.deadline for r in c.rounds][:2] == [D(2024, 6, 2), D(2024, 7, 2)]
     assert c.rounds[0].id == "m2024-06"
+
+
+def test_by_the_2nd_for_the_previous_month():  # 每月2日前报送上月统计表
+    c = _campaign(_rule("month", days=[2], covers="previous"), start=D(2024, 5, 28))
+    assert _rows(c)[:2] == [
+        ("m2024-05", "2024年5月统计表", D(2024, 6, 2), "18:00"),
+        ("m2024-06", "2024年6月统计表", D(2024, 7, 2), "18:00"),
+    ]
+    assert c.rounds[-1].id == "m2024-11"  # December's report falls due after the campaign
+    assert c.rounds[0].rule == "每月2日18:00前（报上月）"
+
+
+def test_previous_quarter_and_previous_week():  # 每季度首月10日前报上季度；每周一报上周
+    c = _campaign(_rule("quarter", days=[10], covers="previous"))
+    assert [(r.id, r.deadline) for r in c.rounds] == [
+        ("q2024-2", D(2024, 7, 10)),
+        ("q2024-3", D(2024, 10, 10)),
+    ]
+    assert c.rounds[0].rule == "每季度首月10日18:00前（报上季度）"
+    week = _rule("week", days=[1], covers="previous", until="2024-05-20")
+    c = _campaign(week)
+    assert [(r.id, r.deadline) for r in c.rounds] == [
+        ("w2024-18", D(2024, 5, 6)),
+        ("w2024-19", D(2024, 5, 13)),
+        ("w2024-20", D(2024, 5, 20)),
+    ]
 
 
 def test_quarter_end():  # 每季度末
@@ -233,3 +261,41 @@ def test_validating_the_model_directly_expands_too_and_says_what_is_wrong_in_chi
     backwards = _rule("quarter", until="2024-06-30") | {"from": "2024-09-01"}
     with pytest.raises(ValueError, match="rounds\\[q\\]\\.from：起始日期 2024-09-01 晚于结束日期"):
         Campaign.model_validate(_data(backwards))
+
+
+def test_a_rule_without_every_is_told_to_add_it(tmp_path):
+    rule = _rule("month", days=[21])
+    del rule["every"]
+    lines = _lint(tmp_path, _data(rule))
+    days = [x for x in lines if x.startswith("recurring.yaml:rounds[m].days（第")]
+    assert days and "请加上 every（如 every: month）" in days[0], lines
+    rule = _rule("month", days=[21]) | {"untill": "2024-09-30"}
+    (line,) = _lint(tmp_path, _data(rule))
+    assert "不认识的字段 untill，是否应为 until？" in line
+
+
+def test_lint_and_list_say_which_rules_gave_how_many_rounds(tmp_path, monkeypatch, capsys):
+    data = _data(
+        _rule("month", days=[2], covers="previous", title="月报"),
+        _rule("quarter", title="季报"),
+        start=D(2024, 1, 1),
+        end=D(2026, 12, 31),
+    )
+    path = tmp_path / "recurring.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["lint", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "（2 个单位，47 轮报送；35 轮按“每月2日18:00前（报上月）”展开；12 轮按“每季度末" in out
+    monkeypatch.setenv("CAMPAIGN_OPS_CAMPAIGNS_DIR", str(tmp_path))
+    assert main(["list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["recurring"] == {"每月2日18:00前（报上月）": 35, "每季度末18:00前": 12}
+    assert row["roster"] is None
+
+
+def test_an_unquoted_time_is_read_back_as_the_clock_it_was(tmp_path):
+    path = tmp_path / "recurring.yaml"
+    text = yaml.safe_dump(_data(_rule("week", days=[3])), allow_unicode=True, sort_keys=False)
+    path.write_text(text.replace("  days:\n", "  time: 15:00\n  days:\n", 1), encoding="utf-8")
+    _, (line,) = lint_file(path)
+    assert line.startswith("recurring.yaml:rounds[w].time（第") and '请写成 "15:00"' in line

@@ -240,3 +240,16 @@ def test_lint_checks_rosters_as_well_as_campaigns(tmp_path, rosters, capsys):
     _write_roster(rosters)
     assert main(["lint", str(rosters / "city.yaml")]) == 0
     assert "✓ city.yaml：测试市市场监督管理局单位名册（5 个单位）" in capsys.readouterr().out
+
+
+def test_roster_departments_come_first_and_a_clash_is_reported_at_the_campaigns_own(
+    tmp_path, rosters
+):
+    _write_roster(rosters, departments=[{"code": "gongan", "name": "市公安局"}])
+    data = _campaign_data("city")
+    data["departments"] = [{"code": "wangxin", "name": "市委网信办"}]
+    campaign = parse_campaign(data, Path("roster-test.yaml"))
+    assert [d.code for d in campaign.departments] == ["gongan", "wangxin"]
+    data["departments"].append({"code": "xian-a", "name": "重名部门"})
+    (line,) = _lint(tmp_path, data)
+    assert line.startswith("roster-test.yaml:departments[xian-a].code（第") and "重复" in line

@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("lint", help="检查专项行动配置文件（缺省检查 include/campaigns/ 下全部）")
+    every = "缺省检查 include/rosters/ 和 include/campaigns/ 下全部"
+    p = sub.add_parser("lint", help=f"检查专项行动配置文件和单位名册（{every}）")
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_lint)
 

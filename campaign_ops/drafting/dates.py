@@ -17,15 +17,20 @@ from dataclasses import dataclass
 import cn2an
 
 CN_DIGITS = "〇零○一二三四五六七八九十两"
-_FULLWIDTH = str.maketrans("０１２３４５６７８９：", "0123456789:")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 # A point in time as circulars write it: 即日, 2024年5月10日, 5月10日, 10月底, 2024年5月, 2025年.
 POINT = r"(?:即日|(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号]|底|末)?|\d{4}年(?:底|末)?)"
 # A deadline: a day or a month's end, optionally with its year and a clock time.
 DAY = r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号]|底|末)"
-CLOCK = r"(?:\s*(?:\d{1,2}[:：]\d{2}|\d{1,2}[时点](?:\d{1,2}分)?))"
+WEEKDAY_NOTE = r"(?:\s*[(（](?:星期|周)[一二三四五六日天][)）])?"  # 11月15日（周五）
+CLOCK = (
+    r"(?:\s*(?:上午|中午|下午|晚上)?\s*"
+    r"(?:\d{1,2}[:：]\d{2}|\d{1,2}[时点](?:\d{1,2}分|半|整)?))"
+)
 DEADLINES = re.compile(
-    rf"(?P<days>{DAY}(?:\s*[、和及,，]\s*{DAY})*)(?P<clock>{CLOCK})?\s*(?:之前|以前|前)"
+    rf"(?P<days>{DAY}{WEEKDAY_NOTE}(?:\s*[、和及,，]\s*{DAY}{WEEKDAY_NOTE})*)"
+    rf"(?P<clock>{CLOCK})?\s*(?:之前|以前|前)"
 )
 RANGE = re.compile(
     rf"(?P<start>{POINT})\s*起?\s*(?:至|到|—|–|-|~|～)\s*(?P<end>{POINT})?\s*(?:止|结束)?"
@@ -51,7 +56,9 @@ def arabic(text: str) -> str:
     )
     # a clock time only right after a day (十二日十七时三十分), so "三点要求" stays as written
     text = re.sub(
-        rf"(?<=[日号])([{CN_DIGITS}]{{1,3}})(?=[时点])", lambda m: _small(m.group(1), 23), text
+        rf"(?<=[日号午上)）])([{CN_DIGITS}]{{1,3}})(?=[时点])",
+        lambda m: _small(m.group(1), 23),
+        text,
     )
     return re.sub(
         rf"(?<=\d[时点])([{CN_DIGITS}]{{1,3}})(?=分)", lambda m: _small(m.group(1), 59), text
@@ -184,13 +191,15 @@ def find_deadlines(sentence: str, issued: dt.date) -> list[DeadlineGroup]:
 
 
 def clock(text: str | None) -> str | None:
-    """15:00, 15：00, 15时, 9点30分 → "HH:MM"; None when absent or not a time of day."""
+    """15:00, 15：00, 15时, 9点30分, 下午5点半 → "HH:MM"; None when absent or not a time."""
     if not text:
         return None
-    m = re.search(r"(\d{1,2})(?:[:：](\d{2})|[时点](?:(\d{1,2})分)?)", text)
+    m = re.search(r"(\d{1,2})(?:[:：](\d{2})|[时点](?:(\d{1,2})分|(半))?)", text)
     if not m:
         return None
-    hour, minute = int(m[1]), int(m[2] or m[3] or 0)
+    hour, minute = int(m[1]), int(m[2] or m[3] or (30 if m[4] else 0))
+    if re.search(r"下午|晚上", text) and hour < 12:  # 下午5点 is 17:00
+        hour += 12
     return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
 
 
@@ -209,11 +218,13 @@ class Rule:
     end: int
     text: str
     guess: str | None = None
+    covers: str = "current"  # previous: 每月2日前报上月, 每季度首月10日前报上季度
 
 
 _DAYS = r"\d{1,2}[日号](?:\s*[、和及,，]\s*\d{1,2}[日号])*"
 RULES = (
     ("half_month", re.compile(rf"每半(?:个)?月(?:(?P<days>{_DAYS})|(?P<end>末|底))?")),
+    ("quarter", re.compile(rf"每(?:个)?季度(?:首月|第一个月|初)(?P<first>{_DAYS})")),
     (
         "quarter",
         re.compile(rf"每(?:个)?季度(?:(?:末|最后一个月)(?P<days>{_DAYS})?|(?P<end>末|底))"),
@@ -237,15 +248,20 @@ def find_rules(sentence: str) -> list[Rule]:
             time = clock(tail.group(0)) if tail else None
             end = m.end() + (len(tail.group(0)) if tail else 0)
             days, guess = _rule_days(every, m)
-            found.append(Rule(every, days, time, m.start(), end, sentence[m.start() : end], guess))
+            covers = "current"
+            if m.groupdict().get("first"):  # due in the next quarter's first month
+                covers = "previous"
+            text = sentence[m.start() : end]
+            found.append(Rule(every, days, time, m.start(), end, text, guess, covers))
     return sorted(found, key=lambda r: r.start)
 
 
 def _rule_days(every: str, m: re.Match) -> tuple[tuple[int | str, ...], str | None]:
+    g = m.groupdict()
     if every == "week":
-        return (WEEKDAYS[m["wd"]],), None
-    if m["days"]:
-        return tuple(int(d) for d in re.findall(r"\d{1,2}", m["days"])), None
-    if m["end"] or every == "quarter":
+        return (WEEKDAYS[g["wd"]],), None
+    if g.get("days") or g.get("first"):
+        return tuple(int(d) for d in re.findall(r"\d{1,2}", g.get("days") or g["first"])), None
+    if g.get("end") or every == "quarter":
         return ("last",), None
     return (15, "last"), "通知只写“每半月”，未写具体日期，暂按每月15日和月末"

@@ -20,8 +20,10 @@ from campaign_ops.drafting.schedule import (
     RuleDraft,
     campaign_period,
     dated_rounds,
+    every_year,
     phases,
     recurring_rounds,
+    unread_requirements,
 )
 from campaign_ops.rosters import levels_in
 
@@ -43,6 +45,7 @@ class Facts:
     rounds: list[RoundDraft]
     rules: list[RuleDraft]
     placeholder_round: str | None  # why a round was made up (the circular sets none)
+    unread: list[str]  # sentences asking for reports on a schedule we could not read
 
 
 def read_facts(text: str) -> Facts:
@@ -64,6 +67,7 @@ def read_facts(text: str) -> Facts:
         settled = [
             replace(p, guess=p.guess or why) if p.start == issued.value else p for p in settled
         ]
+    found_rounds = every_year(found_rounds, settled[0].start, settled[-1].end)
     placeholder = None
     if not found_rounds and not rules:
         end = settled[-1].end
@@ -92,6 +96,7 @@ def read_facts(text: str) -> Facts:
         rounds=found_rounds,
         rules=rules,
         placeholder_round=placeholder,
+        unread=unread_requirements(sents, issued.value),
     )
 
 
@@ -107,9 +112,11 @@ def _authority_from(title: Got[str]) -> Got[str] | None:
 def _issue_guess(text: str, sents: list[str]) -> Got[dt.date]:
     """A circular printed without its date (a reprint, a draft): the first full date it
     names, else the first month its calendar uses in the year it names."""
-    full = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
-    if full:
-        day = dt.date(int(full[1]), int(full[2]), int(full[3]))
+    for full in re.finditer(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text):
+        try:
+            day = dt.date(int(full[1]), int(full[2]), int(full[3]))
+        except ValueError:  # 2024年13月45日: a typo, not a date
+            continue
         why = f"通知未印发文日期，暂取正文提到的第一个日期{full[0]}，请按原件改正"
         return Got(day, _sentence_with(sents, full[0]), why)
     years = hd.years_mentioned(text)

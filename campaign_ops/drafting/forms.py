@@ -138,3 +138,22 @@ def settle(dues: list[Due]) -> list[Due]:
             keys.add(key)
             out.append(d)
     return out
+
+
+UNNAMED = "这张附件表在报送要求中未点名，按附件列入要报统计表的轮次"
+
+
+def with_unnamed_tables(lists: list[list[Due]], matcher: FormMatcher) -> list[list[Due]]:
+    """An attachment table no deadline names is still a form the circular asks for: it joins
+    every round that asks for statistics (the last round when none does), marked 待核实."""
+    extra = [matcher.due(t) for t in matcher.unnamed()]
+    if not extra or not lists:
+        return lists
+    extra = [Due(d.kind, d.form, d.title, d.note, d.guess or UNNAMED) for d in extra]
+    takers = [
+        k for k, dues in enumerate(lists) if any(d.kind == "statistics" or d.note for d in dues)
+    ]
+    out = list(lists)
+    for k in takers or [len(lists) - 1]:
+        out[k] = settle(out[k] + extra)
+    return out

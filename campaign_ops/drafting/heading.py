@@ -121,7 +121,7 @@ def title(lines: list[str], sentences: list[str], place: str) -> Got[str] | None
 def _plan_name(name: str) -> str:
     name = re.sub(r"[(（](?:草案|试行|征求意见稿)[)）]$", "", name)
     name = re.sub(rf"^[{CJK}]*?{ORG}(?=[{CJK}])", "", name)
-    return re.sub(r"(?:工作)?实施方案$|方案$", "", name) or name
+    return re.sub(r"实施方案$|方案$", "", name) or name
 
 
 def _with_place(name: str, place: str) -> str:

@@ -10,11 +10,11 @@ import re
 
 from campaign_ops.drafting.dates import Rule
 from campaign_ops.drafting.facts import Facts
-from campaign_ops.drafting.forms import Due, FormMatcher, deliverables, settle
+from campaign_ops.drafting.forms import Due, FormMatcher, deliverables, with_unnamed_tables
 from campaign_ops.drafting.reading import quote
 from campaign_ops.drafting.schedule import phase_id
 from campaign_ops.drafting.units import UnitsDraft
-from campaign_ops.drafting.writer import Doc, flow
+from campaign_ops.drafting.writer import Doc, flow, scalar
 from campaign_ops.rounds import DELIVERABLE_LABELS, DeliverableKind
 from campaign_ops.vocabulary import TO_VERIFY
 
@@ -173,7 +173,7 @@ def _phases(doc: Doc, facts: Facts) -> None:
         used.add(pid)
         doc.notes(2, quote(p.sentence, p.name) if p.sentence else None, p.guess)
         doc.lines.append(f"  - id: {pid}")
-        doc.lines.append(f"    name: {p.name}")
+        doc.lines.append(f"    name: {scalar(p.name)}")
         if p.kind == "stage":
             doc.lines.append("    kind: stage")
         doc.lines.append(f"    start: {p.start.isoformat()}")
@@ -201,38 +201,24 @@ def _title(dues: list[Due], forms: dict[str, str], when: str) -> str:
 def _rounds(
     doc: Doc, facts: Facts, matcher: FormMatcher, forms: dict[str, str]
 ) -> list[tuple[str, list[Due]]]:
-    per_round = [deliverables(r.items, matcher) for r in facts.rounds]
-    per_rule = [deliverables(r.items, matcher) for r in facts.rules]
-    extra = [matcher.due(t) for t in matcher.unnamed()]
-    extra = [
-        Due(
-            d.kind,
-            d.form,
-            d.title,
-            d.note,
-            d.guess or "这张附件表在报送要求中未点名，按附件列入要报统计表的轮次",
-        )
-        for d in extra
-    ]
-    lists = per_round + per_rule
-    if extra:
-        takers = [
-            k for k, dues in enumerate(lists) if any(d.kind == "statistics" or d.note for d in dues)
-        ]
-        for k in takers or [len(lists) - 1]:
-            lists[k] = settle(lists[k] + extra)
+    items = [r.items for r in facts.rounds] + [r.items for r in facts.rules]
+    lists = with_unnamed_tables([deliverables(i, matcher) for i in items], matcher)
     doc.lines.append("rounds:")
     if facts.placeholder_round:
         doc.comment(f"{TO_VERIFY}：{facts.placeholder_round}", 2)
+    for sentence in facts.unread:
+        why = "这句要求报送，但时限未能识别，请按原文补写一个轮次（或 every 周期规则）"
+        doc.notes(2, quote(sentence), why)
+        doc.record("rounds", "", quote(sentence), why)
     out: list[tuple[str, list[Due]]] = []
     start, end = facts.phases[0].start, facts.phases[-1].end
     issued_year = facts.issued.value.year
-    for k, (r, dues) in enumerate(zip(facts.rounds, lists, strict=False)):
+    for k, (r, dues) in enumerate(zip(facts.rounds, lists[: len(facts.rounds)], strict=True)):
         when = _when(r.deadline, issued_year) if r.said or facts.placeholder_round else ""
         title = _title(dues, forms, when)
         doc.notes(2, quote(r.sentence, r.said) if r.sentence else None, None)
         doc.lines.append(f"  - id: r{k + 1}")
-        doc.lines.append(f"    title: {title}")
+        doc.lines.append(f"    title: {scalar(title)}")
         doc.lines.append(f"    deadline: {r.deadline.isoformat()}")
         doc.record(
             f"rounds[{k}].deadline", r.deadline, quote(r.sentence, r.said), facts.placeholder_round
@@ -253,7 +239,18 @@ def _when(day: dt.date, issued_year: int) -> str:
     return f"{year}{day.month}月{day.day}日前"
 
 
-def _rule(doc, index, rule: Rule, sentence, dues, forms, used, start, end) -> tuple[str, list[Due]]:
+def _rule(
+    doc: Doc,
+    index: int,
+    rule: Rule,
+    sentence: str,
+    dues: list[Due],
+    forms: dict[str, str],
+    used: set[str],
+    start: dt.date,
+    end: dt.date,
+) -> tuple[str, list[Due]]:
+    """One recurring round (every/days/time/from/until), its id prefix unique in the file."""
     prefix = RULE_PREFIX[rule.every]
     while prefix in used:
         prefix += RULE_PREFIX[rule.every]
@@ -262,11 +259,13 @@ def _rule(doc, index, rule: Rule, sentence, dues, forms, used, start, end) -> tu
     doc.notes(2, quote(sentence, rule.text), rule.guess)
     doc.lines.append(f"  - every: {rule.every}")
     doc.lines.append(f"    id: {prefix}")
-    doc.lines.append(f"    title: {title}")
+    doc.lines.append(f"    title: {scalar(title)}")
     days = ", ".join(f'"{d}"' if d == "last" else str(d) for d in rule.days)
     doc.lines.append(f"    days: [{days}]")
     if rule.time:
         doc.lines.append(f'    time: "{rule.time}"')
+    if rule.covers == "previous":
+        doc.lines.append("    covers: previous  # 报上一期（上月/上季度/上周）")
     doc.comment("按周期报送的起止：行动期间（阶段的起止日期）", 4)
     doc.lines.append(f"    from: {start.isoformat()}")
     doc.lines.append(f"    until: {end.isoformat()}")

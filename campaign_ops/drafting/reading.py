@@ -59,10 +59,17 @@ def docx_text(data: bytes) -> str:
     except Exception as exc:  # python-docx raises several kinds for a file that is not .docx
         raise CircularReadError("无法打开这个 Word 文件（.docx），请确认文件完整后再试") from exc
     lines: list[str] = []
+    count = 0  # Word's own list numbers are not in the text: "附件：1. …" needs them
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            lines.append(block.text)
-        elif isinstance(block, Table):
+            count = count + 1 if _numbered(block) else 0
+            text = block.text
+            if count and not re.match(r"^\s*\d", text):
+                text = f"{count}. {text}"
+            lines.append(text)
+            continue
+        count = 0
+        if isinstance(block, Table):
             for row in block.rows:
                 cells: list[str] = []
                 for cell in row.cells:  # a merged cell repeats in every column it spans
@@ -70,6 +77,20 @@ def docx_text(data: bytes) -> str:
                         cells.append(cell.text)
                 lines.append(" ".join(c.strip() for c in cells if c.strip()))
     return "\n".join(lines)
+
+
+def _numbered(paragraph: object) -> bool:
+    """Whether Word numbers this paragraph itself (a list paragraph or a numbered style)."""
+    ppr = paragraph._p.pPr  # type: ignore[attr-defined]
+    if ppr is not None and ppr.numPr is not None:
+        return True
+    style = paragraph.style  # type: ignore[attr-defined]
+    while style is not None:
+        ppr = style.element.pPr
+        if ppr is not None and ppr.numPr is not None:
+            return True
+        style = style.base_style
+    return False
 
 
 def pdf_text(data: bytes) -> str:

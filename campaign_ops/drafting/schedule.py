@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from campaign_ops.drafting.dates import RANGE, Rule, Span, find_deadlines, find_rules, parse_span
 from campaign_ops.drafting.reading import CJK
@@ -40,6 +40,7 @@ class RoundDraft:
     items: tuple[Item, ...]
     sentence: str
     said: str  # the deadline as written (5月10日、7月10日…前)
+    yearly: bool = False  # 每年12月10日前: one round a year of the campaign
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,12 @@ def phase_id(name: str, index: int, kind: str) -> str:
 def campaign_period(sentences: list[str], issued: dt.date) -> tuple[Span, str] | None:
     """The whole campaign's period: "从2023年5月到12月", "自即日起至11月",
     "自2024年5月起至2026年12月结束"."""
-    for s in sentences:
-        for m in re.finditer(rf"(?:从|自)\s*({RANGE.pattern})", s):
-            span = parse_span(m[1], issued)
-            if span and span.end:
-                return span, s
+    for lead in (r"(?:从|自)", r"(?:决定|计划|拟)(?:于|在)"):  # "于5月至9月走访调研" is no period
+        for s in sentences:
+            for m in re.finditer(rf"{lead}\s*({RANGE.pattern})", s):
+                span = parse_span(m[1], issued)
+                if span and span.end:
+                    return span, s
     return None
 
 
@@ -120,16 +122,17 @@ def dated_rounds(sentences: list[str], issued: dt.date) -> list[RoundDraft]:
     by_date: dict[dt.date, RoundDraft] = {}
     for s in sentences:
         groups = find_deadlines(s, issued)
-        for i, g in enumerate(groups):
+        for g in groups:
             before = re.split(r"[，,；;。]", s[: g.start])[-1]
-            after = s[g.end : groups[i + 1].start if i + 1 < len(groups) else len(s)]
+            after = s[g.end : _next_start(s, g.end, issued)]
             if not SUBMIT.search(before + after):
                 continue
             found = items(after, s) or items(before, s) or (Item("progress_note", _what(after)),)
+            yearly = bool(re.search(r"每(?:一)?年(?:的)?\s*$", s[: g.start]))
             for day in g.dates:
                 old = by_date.get(day)
                 if old is None:
-                    by_date[day] = RoundDraft(day, g.time, found, s, g.text)
+                    by_date[day] = RoundDraft(day, g.time, found, s, g.text, yearly)
                 else:
                     merged = old.items + tuple(x for x in found if x not in old.items)
                     by_date[day] = RoundDraft(
@@ -138,14 +141,37 @@ def dated_rounds(sentences: list[str], issued: dt.date) -> list[RoundDraft]:
     return [by_date[d] for d in sorted(by_date)]
 
 
+def every_year(rounds: list[RoundDraft], start: dt.date, end: dt.date) -> list[RoundDraft]:
+    """每年12月10日前 in a campaign of several years: that day in each of its years."""
+    by_date: dict[dt.date, RoundDraft] = {}
+    for r in rounds:
+        days = [r.deadline]
+        if r.yearly:
+            days = [d for d in _same_day_each_year(r.deadline, start, end)] or days
+        for day in days:
+            by_date.setdefault(day, replace(r, deadline=day))
+    return [by_date[d] for d in sorted(by_date)]
+
+
+def _same_day_each_year(day: dt.date, start: dt.date, end: dt.date) -> list[dt.date]:
+    out = []
+    for year in range(start.year, end.year + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 2月29日 in a common year
+            continue
+        if start <= candidate <= end:
+            out.append(candidate)
+    return out
+
+
 def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:
     """Every recurring deadline (每月21日前报送…) that asks for something to be sent."""
     out: list[RuleDraft] = []
     seen: set[tuple] = set()
     for s in sentences:
-        rules = find_rules(s)
-        for i, rule in enumerate(rules):
-            after = s[rule.end : rules[i + 1].start if i + 1 < len(rules) else len(s)]
+        for rule in find_rules(s):
+            after = s[rule.end : _next_start(s, rule.end, None)]
             if not SUBMIT.search(after):
                 continue
             key = (rule.every, rule.days, rule.time)
@@ -153,8 +179,53 @@ def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:
                 continue
             seen.add(key)
             found = items(after, s) or (Item("progress_note", _what(after)),)
-            out.append(RuleDraft(rule, found, s))
+            out.append(RuleDraft(_covering(rule, after), found, s))
     return out
+
+
+UNREAD_TIME = re.compile(
+    r"每(?:个)?(?:月|周|星期|季度|季|半月|半年|年)|(?:日|号|底|末|初|旬|半年)(?:之|以)?前|定期"
+)
+
+
+def unread_requirements(sentences: list[str], issued: dt.date) -> list[str]:
+    """Sentences that ask for something to be sent on a schedule the rules could not read
+    (每季度第一个月10日前, 每月上旬前): listed for a person, never silently dropped."""
+    out: list[str] = []
+    for s in sentences:
+        for clause in re.split(r"[，,；;]", s):
+            if not SUBMIT.search(clause) or not UNREAD_TIME.search(clause):
+                continue
+            if find_deadlines(clause, issued) or find_rules(clause):
+                continue
+            if s not in out:
+                out.append(s)
+    return out
+
+
+PREVIOUS = {"month": r"上(?:个)?月", "quarter": r"上(?:个|一)?季度", "week": r"上(?:一)?周"}
+
+
+def _covering(rule: Rule, after: str) -> Rule:
+    """每月2日前报送上月…: the report is on the period before (``covers: previous``); a rule due
+    in a quarter's first month that does not say 上季度 is read so too, and marked."""
+    said = PREVIOUS.get(rule.every)
+    if said and re.match(rf"^[^，。；]*?{said}", after):
+        return replace(rule, covers="previous")
+    if rule.covers == "previous":
+        why = "每季度首月报送，通知未写报哪一季度，按报上季度理解"
+        return replace(rule, guess=rule.guess or why)
+    return rule
+
+
+def _next_start(sentence: str, end: int, issued: dt.date | None) -> int:
+    """Where the next deadline or rule of a sentence starts: what is due after one deadline
+    ends there ("每周三前报送进展情况，11月20日前报送工作总结" asks two different things)."""
+    day = issued or dt.date(2000, 1, 1)  # only positions matter here
+    starts = [g.start for g in find_deadlines(sentence, day)] + [
+        r.start for r in find_rules(sentence)
+    ]
+    return min((x for x in starts if x >= end), default=len(sentence))
 
 
 # What is due, by the words circulars use; the order of the clause is kept.

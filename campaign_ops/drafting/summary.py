@@ -7,6 +7,7 @@ import datetime as dt
 
 from campaign_ops.drafting.facts import Facts
 from campaign_ops.drafting.forms import Due
+from campaign_ops.drafting.reading import quote
 from campaign_ops.drafting.units import UnitsDraft
 from campaign_ops.vocabulary import TO_VERIFY
 
@@ -34,8 +35,10 @@ def summary_zh(
     out.append(f"  阶段 {len(facts.phases)} 个：")
     for p in facts.phases:
         out.append(f"    {p.name}：{_day(p.start)}—{_day(p.end)}")
-    dated = len(facts.rounds) if not facts.placeholder_round else 0
-    out.append(f"  报送轮次 {dated} 个，按周期报送 {len(facts.rules)} 项：")
+    if facts.placeholder_round:
+        out.append(f"  报送轮次：通知未写报送时限，暂设 1 个（{TO_VERIFY}）：")
+    else:
+        out.append(f"  报送轮次 {len(facts.rounds)} 个，按周期报送 {len(facts.rules)} 项：")
     for title_, dues in rounds:
         out.append(f"    {title_}（{len(dues)} 项材料）")
     if units.roster:
@@ -53,6 +56,9 @@ def summary_zh(
             out.append(f"  {k}. {'、'.join(paths)}：{why}")
     else:
         out.append("没有需要人工核实的项。")
+    if facts.unread:
+        out.append(f"以下 {len(facts.unread)} 句要求报送，但时限未能识别，请补写轮次：")
+        out += [f"  “{quote(sentence)}”" for sentence in facts.unread]
     return "\n".join(out)
 
 
@@ -60,5 +66,7 @@ def grouped(guesses: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
     """One line per reason: the same guess in four rounds is one thing to check."""
     by_reason: dict[str, list[str]] = {}
     for path, why in guesses:
-        by_reason.setdefault(why, []).append(path)
+        paths = by_reason.setdefault(why, [])
+        if path not in paths:
+            paths.append(path)
     return [(paths, why) for why, paths in by_reason.items()]

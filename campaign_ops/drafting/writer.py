@@ -33,6 +33,7 @@ class Doc:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.findings: list[tuple[str, str, str, str | None]] = []
+        self.last_quoted: str | None = None
 
     def blank(self) -> None:
         self.lines.append("")
@@ -42,8 +43,11 @@ class Doc:
             self.lines.append(" " * indent + f"# {line}".rstrip())
 
     def notes(self, indent: int, sentence: str | None, guess: str | None) -> None:
-        if sentence:
+        if sentence and sentence == self.last_quoted:
+            self.comment("原文：同上", indent)  # three phases of one sentence: quoted once
+        elif sentence:
             self.comment(f"原文：“{sentence}”", indent)
+            self.last_quoted = sentence
         if guess:
             self.comment(f"{TO_VERIFY}：{guess}", indent)
 

@@ -3,13 +3,12 @@ and never overwrites a reviewed file without --force."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from campaign_ops.cli import main
 
-SEEDS = Path("/work/shared/seeds")
+from .seeds import SEEDS
+
 ANKANG = SEEDS / "000_15b4e97cc9af4117.txt"
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed circulars not on this machine")
 

@@ -151,6 +151,11 @@ def test_every_half_month_is_a_guess():
     assert rule.guess and "每半月" in rule.guess
 
 
+def test_every_quarter_first_month_reports_the_previous_quarter():
+    (rule,) = find_rules(arabic("每季度第一个月10日前报送上季度统计表"))
+    assert (rule.every, rule.days, rule.covers) == ("quarter", (10,), "previous")
+
+
 def test_every_month_in_chinese_numerals():
     assert rules("每月二十一日前报送") == [("month", (21,), None)]
 
@@ -162,3 +167,18 @@ def test_a_recurring_rule_is_no_dated_deadline():
 @pytest.mark.parametrize("text", ["于5月至9月集中开展走访调研", "十九届二中、三中、四中全会精神"])
 def test_no_deadline_in_ordinary_sentences(text):
     assert deadlines(text) == []
+
+
+def test_deadline_with_weekday_in_brackets():
+    assert deadlines("请于11月15日（周五）前报送") == [D(2023, 11, 15)]
+    assert deadlines("5月10日（星期三）、7月10日（星期一）前报送") == [
+        D(2023, 5, 10),
+        D(2023, 7, 10),
+    ]
+
+
+def test_afternoon_clock_time():
+    (group,) = find_deadlines(arabic("11月12日下午五点半前报送"), ISSUED)
+    assert (group.dates, group.time) == ((D(2023, 11, 12),), "17:30")
+    (group,) = find_deadlines(arabic("11月12日（周日）上午10:00前报送"), ISSUED)
+    assert group.time == "10:00"

@@ -13,7 +13,8 @@ from docx import Document
 
 from campaign_ops.drafting import CircularReadError, circular_text, draft_from_file, draft_from_text
 
-SEEDS = Path("/work/shared/seeds")
+from .seeds import SEEDS
+
 ANKANG = SEEDS / "000_15b4e97cc9af4117.txt"
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed circulars not on this machine")
@@ -86,6 +87,7 @@ def test_pdf_without_text_is_refused(tmp_path):
         circular_text(blank, "通知.pdf")
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists() or not shutil.which("pdftotext"), reason="no chromium")
 def test_pdf_printed_from_the_circular_drafts_the_same_facts(tmp_path):
     """A PDF as a bureau publishes it (lines wrapped at the page edge) reads like the text."""
@@ -115,3 +117,21 @@ def test_pdf_printed_from_the_circular_drafts_the_same_facts(tmp_path):
         return {(f.field, f.value, f.guess) for f in draft.findings}
 
     assert facts(from_pdf) == facts(from_text)
+
+
+def test_word_list_numbers_are_read_for_attachments():
+    """Attachments in a Word numbered list carry no "1." in their text; the list number is
+    put back so "附件：" still lists each table."""
+    document = Document()
+    document.add_paragraph("某某市市场监督管理局关于开展广告专项整治的通知")
+    document.add_paragraph("请各县局于6月30日前报送工作情况统计表和案件查处情况统计表。")
+    document.add_paragraph("附件：")
+    document.add_paragraph("工作情况统计表", style="List Number")
+    document.add_paragraph("互联网广告案件查处情况统计表", style="List Number")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = circular_text(buffer.getvalue(), "通知.docx")
+    assert "1. 工作情况统计表\n2. 互联网广告案件查处情况统计表" in text
+    draft = draft_from_text(text, roster="ankang")
+    assert "{kind: statistics, form: ankang-work-stats}" in draft.yaml_text
+    assert "{kind: statistics, form: ankang-ad-cases}" in draft.yaml_text

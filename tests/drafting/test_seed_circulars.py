@@ -16,7 +16,8 @@ from campaign_ops.campaign import Campaign, load_campaign_file
 from campaign_ops.campaign_lint import lint_file
 from campaign_ops.drafting import Draft, build_draft, circular_text
 
-SEEDS = Path("/work/shared/seeds")
+from .seeds import SEEDS
+
 HAND_WRITTEN = sorted((INCLUDE_DIR / "campaigns").glob("*.yaml"))
 
 
