@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from drafting.seeds import SEEDS
 from ops.test_local_airflow import _chromium
 from services._common import free_port, wait_for
 
@@ -40,7 +41,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.airflow_process
 
 BIN = Path(sys.executable).parent
 PARSE_SECONDS = 10
-SEEDS = Path("/work/shared/seeds")  # the seed circulars, as tests/drafting reads them
 ANKANG_CIRCULAR = SEEDS / "000_15b4e97cc9af4117.txt"
 ANKANG_DEADLINES = ["2023-05-10", "2023-06-10", "2023-07-10", "2023-09-10", "2023-11-10"]
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed circulars not on this machine")
