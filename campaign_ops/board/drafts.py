@@ -121,7 +121,7 @@ def roster_choices() -> list[tuple[str, str]]:
     out = []
     for rid in roster_ids():
         try:
-            out.append((rid, f"{rid}（{load_roster(rid).authority}）"))
+            out.append((rid, f"{load_roster(rid).authority}（{rid}）"))
         except Exception:  # a broken roster is lint's business; still offer its id
             out.append((rid, rid))
     return out
