@@ -171,7 +171,8 @@ def recurring_rounds(sentences: list[str]) -> list[RuleDraft]:
     seen: set[tuple] = set()
     for s in sentences:
         for rule in find_rules(s):
-            after = s[rule.end : _next_start(s, rule.end, None)]
+            # The rule ends at its day ("每月21日"); the "前" after it is not part of what is due.
+            after = re.sub(r"^(?:之|以)?前", "", s[rule.end : _next_start(s, rule.end, None)])
             if not SUBMIT.search(after):
                 continue
             key = (rule.every, rule.days, rule.time)

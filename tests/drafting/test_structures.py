@@ -201,6 +201,19 @@ def test_each_recurring_phrase_becomes_a_rule_the_model_expands(phrase, tmp_path
     assert guessed == (phrase in GUESSED)
 
 
+def test_a_recurring_table_is_named_without_the_deadlines_words(tmp_path):
+    text = _circular(
+        "某某市市场监督管理局关于开展价格监管专项行动的通知",
+        "行动自2024年1月起至2024年12月结束。请各县局每月21日前报送工作情况统计表。",
+        issued="2024年1月2日",
+    )
+    draft, _ = _linted(tmp_path, text)
+    (rule,) = [r for r in yaml.safe_load(draft.yaml_text)["rounds"] if "every" in r]
+    named = [rule["title"], *(d.get("title") or "" for d in rule["deliverables"])]
+    assert rule["title"] == "工作情况统计表"
+    assert not any(n.startswith("前") for n in named), named
+
+
 def test_a_schedule_the_rules_cannot_read_is_listed_not_dropped(tmp_path):
     text = CIRCULAR.replace("11月20日前报送工作总结", "每月上旬报送上月工作总结")
     draft = build_draft(text, roster="ankang", campaign_id="drafted")
