@@ -80,3 +80,7 @@ ON_TIME_RATE = "按时报送率"
 def round_status_label(status: str) -> str:
     """The Chinese word for a unit's state in a round."""
     return ROUND_STATUS_LABELS[status]
+
+# A value a drafted campaign guessed (campaign-ops draft, the board's draft page): a person
+# checks it against the circular before the campaign is saved.
+TO_VERIFY = "待核实"
