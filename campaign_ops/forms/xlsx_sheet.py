@@ -1,0 +1,148 @@
+"""A bureau's table as ``form-from-xlsx`` reads it: cell texts, merged blocks, formulas,
+drop-down lists and borders of one sheet.
+
+The parser's reader (``reader``) is built for speed and ignores merges and borders; drafting a
+form reads one small file once and needs exactly those, so it uses openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
+
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
+
+
+@dataclass
+class Sheet:
+    """One sheet, 0-based: ``value(r, c)`` is Excel row r+1, column c+1."""
+
+    name: str
+    values: list[list[Any]]
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    merges: list[Merge] = field(default_factory=list)
+    choices: dict[int, tuple[str, ...]] = field(default_factory=dict)  # column → drop-down list
+    bordered: set[tuple[int, int]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._owner: dict[tuple[int, int], Merge] = {}
+        for m in self.merges:
+            for r in range(m[0], m[2] + 1):
+                for c in range(m[1], m[3] + 1):
+                    self._owner[(r, c)] = m
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.values)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(r) for r in self.values), default=0)
+
+    def value(self, r: int, c: int) -> Any:
+        if 0 <= r < len(self.values) and 0 <= c < len(self.values[r]):
+            return self.values[r][c]
+        return None
+
+    def text(self, r: int, c: int) -> str:
+        """The cell's text, or that of the merged block it lies in; whitespace squeezed."""
+        m = self._owner.get((r, c))
+        v = self.value(m[0], m[1]) if m else self.value(r, c)
+        return clean_text(v)
+
+    def merge_at(self, r: int, c: int) -> Merge | None:
+        return self._owner.get((r, c))
+
+    def block(self, r: int, c: int) -> Merge:
+        """The merged block of a cell, or the cell alone."""
+        return self._owner.get((r, c), (r, c, r, c))
+
+    def row_texts(self, r: int) -> list[str]:
+        """The distinct non-empty texts of a row, a merged block counted once."""
+        out, seen = [], set()
+        for c in range(self.n_cols):
+            key = self.block(r, c)
+            if key in seen:
+                continue
+            seen.add(key)
+            if key[0] == r and (t := self.text(r, c)):
+                out.append(t)
+        return out
+
+
+def clean_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()[:10]
+    return re.sub(r"[ \t\u3000]+", " ", str(v)).strip()
+
+
+def read_sheet(path: Path) -> Sheet:
+    """The first visible sheet that holds a table (the one with most filled cells)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise ValueError(
+            f"{path.name} 不是 .xlsx 文件：请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后再试。"
+        )
+    try:
+        formulas_wb = load_workbook(path, data_only=False)
+        values_wb = load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise ValueError(f"无法打开 {path.name}（{exc}）：请确认是 Excel 表格。") from None
+    best: Sheet | None = None
+    for ws in formulas_wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        sheet = _sheet(ws, values_wb[ws.title])
+        filled = sum(1 for row in sheet.values for v in row if clean_text(v))
+        if best is None or filled > sum(1 for row in best.values for v in row if clean_text(v)):
+            best = sheet
+    if best is None or not any(clean_text(v) for row in best.values for v in row):
+        raise ValueError(f"{path.name} 中没有找到表格内容。")
+    return best
+
+
+def _sheet(ws, ws_values) -> Sheet:
+    values: list[list[Any]] = []
+    formulas: dict[tuple[int, int], str] = {}
+    bordered: set[tuple[int, int]] = set()
+    for r, row in enumerate(ws.iter_rows()):
+        line = []
+        for c, cell in enumerate(row):
+            v = cell.value
+            if isinstance(v, str) and v.startswith("="):
+                formulas[(r, c)] = v
+                v = ws_values.cell(row=r + 1, column=c + 1).value
+            line.append(v)
+            b = cell.border
+            if b is not None and any(s is not None and s.style for s in (b.left, b.top, b.bottom)):
+                bordered.add((r, c))
+        values.append(line)
+    merges = []
+    for rng in ws.merged_cells.ranges:
+        c1, r1, c2, r2 = range_boundaries(str(rng))
+        merges.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
+    return Sheet(ws.title, values, formulas, merges, _choices(ws), bordered)
+
+
+def _choices(ws) -> dict[int, tuple[str, ...]]:
+    """Column → the options of a drop-down list typed into the validation (``"是,否"``)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for dv in ws.data_validations.dataValidation:
+        if dv.type != "list" or not dv.formula1 or not dv.formula1.startswith('"'):
+            continue
+        options = tuple(x.strip() for x in dv.formula1.strip('"').split(",") if x.strip())
+        for rng in str(dv.sqref).split():
+            c1, _, c2, _ = range_boundaries(rng)
+            for c in range(c1 - 1, (c2 or c1)):
+                out[c] = options
+    return out
