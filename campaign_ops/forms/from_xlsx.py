@@ -261,7 +261,10 @@ def _given_text(sheet: Sheet, body: list[int], c: int, label_c: int) -> bool:
 def _per_unit(d: Draft, sheet: Sheet, parts: TableParts, col: HeaderColumn) -> None:
     d.spec["layout"] = "fixed"
     d.spec["row_header"] = col.text
-    d.spec["rows"] = [{"key": "this_unit", "label": "本单位"}]
+    body = [r for r in parts.body if not _total_row(sheet, r, parts)]
+    names = list(dict.fromkeys(t for r in body if (t := sheet.text(r, col.index))))
+    # a unit sending back the circular's table with only its own row left is still read
+    d.spec["rows"] = [{"key": "this_unit", "label": "本单位", "aliases": names}]
     d.dropped.append(f"{col.text} 列下的各单位（每个单位只填本单位的一行）")
     d.mark(
         ("rows",),
@@ -409,9 +412,31 @@ def _rules(d: Draft) -> None:
                     f"{total['label']}",
                 }
             )
+    rules += _part_columns(cols, numeric)
     d.spec["rules"] = rules
     for i, _ in enumerate(rules):
         d.mark(("rules", str(i)), "按列名推断的核对规则，请确认")
+
+
+def _part_columns(cols: list[dict[str, Any]], numeric: list[dict[str, Any]]) -> list[dict]:
+    """“其中：移送公安” columns right after their total: together no more than it."""
+    rules, total, parts = [], None, []
+    for c in [*cols, None]:
+        if c is not None and c in numeric and re.match(r"^其中", c["label"]) and total:
+            parts.append(c)
+            continue
+        if total and parts:
+            names = "、".join(p["label"].removeprefix("其中").lstrip("：:") for p in parts)
+            rules.append(
+                {
+                    "kind": "sum_le",
+                    "parts": [p["key"] for p in parts],
+                    "total": total["key"],
+                    "message": f"{names}不能大于{total['label']}",
+                }
+            )
+        total, parts = (c if c in numeric else None), []
+    return rules
 
 
 def _le(a: dict[str, Any], b: dict[str, Any], message: str) -> dict[str, Any]:
@@ -422,13 +447,15 @@ def _cumulative(d: Draft, notes: list[str]) -> None:
     """Columns the notes call 累计数: all numeric ones (“数据为……累计数”) or those named in
     the sentence (“已建立监管台账和行政指导为……累计数”)."""
     whole = any(WHOLE_TABLE_CUMULATIVE.search(n) for n in notes)
-    said = [s for n in notes for s in re.split(r"[。；;]", n) if "累计" in s]
+    said = [s for n in notes for s in re.split(r"[。；;，,]", n) if "累计" in s]
     for c in d.spec["columns"]:
+        label = c["label"]
         if c["type"] not in ("integer", "decimal") or c.get("cumulative"):
             continue
-        label = c["label"]
+        if any(w in label for w in STOCK_WORDS):
+            continue
         named = any(label in s or (len(label) >= 4 and label[2:] in s) for s in said)
-        if named or (whole and not any(w in label for w in STOCK_WORDS)):
+        if named or whole:
             c["cumulative"] = True
             d.mark(("columns", c["key"]), "表下说明写明为累计数：下一轮报送不得小于上一轮")
 

@@ -69,7 +69,11 @@ _UNIT_IN_HEADER = re.compile(
     r"^(?P<label>.*?)\s*[（(]\s*(?:单位\s*[:：]\s*)?(?P<unit>[^（）()]{1,5}?)\s*[）)]\s*$", re.S
 )
 _UNIT_AFTER_SLASH = re.compile(r"^(?P<label>.*?)\s*[/／]\s*(?P<unit>[^/／]{1,3})$")
-_TABLE_UNIT = re.compile(r"(?:金额|计量|数量)?单位\s*[:：]\s*(?P<unit>[^\s，,；;）)]{1,4})")
+_TABLE_UNIT = re.compile(
+    r"(?:金额|计量|数量)?单位\s*[:：]\s*(?P<unit>"
+    + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+    + ")"
+)
 _ATTACHMENT = re.compile(r"^附\s*件\s*[0-9一二三四五六七八九十]*\s*[:：]?\s*")
 _META = re.compile(r"填报单位|报送单位|填报日期|报送日期|填表日期|盖章|统计时间|统计期间|截止日期")
 _NOTE_START = re.compile(r"^(?:注|备注|说明|填表说明|填报说明|附注)\s*[:：]|^注\s*\d|^注[:：]?$")
@@ -166,8 +170,8 @@ def _above(sheet: Sheet, top: int) -> tuple[str, str | None, list[str], str | No
                 text = text[m.end() :].strip()
                 if not text:
                     continue
-            for part in re.split(r"\s{2,}", text):
-                if (u := _TABLE_UNIT.search(part)) and "填报单位" not in part[: u.start() + 4]:
+            for u in _TABLE_UNIT.finditer(text):
+                if text[max(0, u.start() - 2) : u.start()] not in ("填报", "报送"):
                     unit = u.group("unit")
             if _is_meta([text]):
                 meta.append(text)

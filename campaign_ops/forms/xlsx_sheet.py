@@ -87,7 +87,8 @@ def clean_text(v: Any) -> str:
 
 
 def read_sheet(path: Path) -> Sheet:
-    """The first visible sheet that holds a table (the one with most filled cells)."""
+    """The visible sheet that holds the table: the most boxed cells (a table is drawn with
+    borders, a 填表说明 sheet is not), then the most filled ones."""
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise ValueError(
@@ -99,14 +100,15 @@ def read_sheet(path: Path) -> Sheet:
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise ValueError(f"无法打开 {path.name}（{exc}）：请确认是 Excel 表格。") from None
     best: Sheet | None = None
+    score = (-1, -1)
     for ws in formulas_wb.worksheets:
         if ws.sheet_state != "visible":
             continue
         sheet = _sheet(ws, values_wb[ws.title])
         filled = sum(1 for row in sheet.values for v in row if clean_text(v))
-        if best is None or filled > sum(1 for row in best.values for v in row if clean_text(v)):
-            best = sheet
-    if best is None or not any(clean_text(v) for row in best.values for v in row):
+        if (len(sheet.bordered), filled) > score:
+            best, score = sheet, (len(sheet.bordered), filled)
+    if best is None or not score[1]:
         raise ValueError(f"{path.name} 中没有找到表格内容。")
     return best
 

@@ -10,15 +10,22 @@ bureau's file would have been saved.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import pytest
+from calc_client import require
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from campaign_ops.forms.spec import ColumnType, FormSpec, Layout
+from campaign_ops.cli.form_from_xlsx import lint_form
+from campaign_ops.forms.form_yaml import to_yaml
+from campaign_ops.forms.from_xlsx import draft_form
+from campaign_ops.forms.spec import ColumnType, FormSpec, Layout, all_forms, load_form_file
 
+SHAPES = ("county_summary", "leading_group", "task_list")
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 SIGNATURE = "填表人：        审核人：        联系电话："
@@ -65,9 +72,17 @@ class Drawing:
             r += 1
         self.ws.cell(row=r + 1, column=1, value=signature)
 
-    def save(self, path: Path) -> Path:
+    def save(self, path: Path, label_width: float = 14) -> Path:
+        """Columns a person widened to read the labels; A4 landscape, fitted to the width."""
         for c in range(1, self.width + 1):
-            self.ws.column_dimensions[get_column_letter(c)].width = 14
+            width = 6 if c == 1 else label_width if c == 2 else 12
+            self.ws.column_dimensions[get_column_letter(c)].width = width
+        self.ws.row_dimensions[2].height = 30
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
+        self.ws.page_setup.fitToWidth = 1
+        self.ws.page_setup.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
         self.wb.save(path)
         return path
 
@@ -146,7 +161,7 @@ def from_form(form: FormSpec, path: Path, *, blank_rows: int = 20) -> Path:
         r += 1
     d.row = r
     d.notes(list(form.notes))
-    return d.save(path)
+    return d.save(path, label_width=34 if form.layout == Layout.fixed else 14)
 
 
 def county_summary(path: Path) -> Path:
@@ -210,4 +225,48 @@ def task_list(path: Path) -> Path:
             d.box(4 + i, c, v)
     d.row = 4 + len(tasks) + 1
     d.notes(["工作进展情况请简要填写已完成的工作和下一步安排。"])
-    return d.save(path)
+    return d.save(path, label_width=36)
+
+
+# ---- fixtures and helpers of the tests -------------------------------------------------
+
+
+def calc_save(files: list[Path], out_dir: Path, profile: Path) -> dict[str, Path]:
+    """Every file opened and saved again by LibreOffice Calc, as the bureau's file was."""
+    require("soffice")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out_dir),
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return {f.stem: out_dir / f.name for f in files}
+
+
+@pytest.fixture(scope="session", name="bureau")
+def bureau_fixture(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """name → the bureau's table saved by Calc: one per seed form, and the seed shapes."""
+    src = tmp_path_factory.mktemp("drawn")
+    files = [from_form(f, src / f"{f.id}.xlsx") for f in all_forms()]
+    files += [globals()[name](src / f"{name}.xlsx") for name in SHAPES]
+    saved = tmp_path_factory.mktemp("saved")
+    return calc_save(files, saved, tmp_path_factory.mktemp("lo-profile"))
+
+
+def drafted(path: Path, tmp_path: Path, form_id: str) -> FormSpec:
+    """Draft, write the YAML, and load it the way the forms folder is loaded (the linter)."""
+    out = tmp_path / f"{form_id}.yaml"
+    out.write_text(to_yaml(draft_form(path, form_id)), encoding="utf-8")
+    assert lint_form(out) == []
+    return load_form_file(out)
