@@ -18,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "合计行、固定行或案件清单），写出表单配置；推断的地方标为“# 待核实”，核实后放入 "
         "include/forms/。",
     )
-    p.add_argument("table", metavar="TABLE.xlsx", type=Path, help="局里的统计表（.xlsx）")
+    p.add_argument(
+        "table", metavar="TABLE.xlsx", type=Path, help="局里的统计表（.xlsx；.xls/.et/.ods 先转换）"
+    )
+    p.add_argument("--sheet", help="表格所在的工作表名（缺省：有表格线的那一张）")
     p.add_argument(
         "-o",
         "--output",
@@ -50,7 +53,7 @@ def cmd_form_from_xlsx(args: argparse.Namespace) -> int:
         print(f"错误：找不到 {args.table}", file=sys.stderr)
         return 2
     try:
-        draft = draft_form(args.table, form_id)
+        draft = draft_form(args.table, form_id, sheet_name=args.sheet)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

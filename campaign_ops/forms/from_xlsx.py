@@ -111,13 +111,16 @@ class Draft:
         return sum(len(v) for v in self.marks.values())
 
 
-def draft_form(path: Path, form_id: str, known: dict[str, str] | None = None) -> Draft:
-    """Read the bureau's table at ``path`` and draft the form ``form_id``.
+def draft_form(
+    path: Path, form_id: str, known: dict[str, str] | None = None, sheet_name: str | None = None
+) -> Draft:
+    """Read the bureau's table at ``path`` (sheet ``sheet_name``, else the one with the table)
+    and draft the form ``form_id``.
 
     ``known`` maps normalised labels to keys already used by other forms (default: every form
     in the forms folder), so 立案 is ``filed`` here as it is elsewhere.
     """
-    sheet = read_sheet(path)
+    sheet = read_sheet(path, sheet_name)
     parts = find_parts(sheet)
     known = house_keys() if known is None else known
     d = Draft(Path(path), {}, parts=parts)

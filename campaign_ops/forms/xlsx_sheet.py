@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,30 +89,70 @@ def clean_text(v: Any) -> str:
     return re.sub(r"[ \t\u3000]+", " ", str(v)).strip()
 
 
-def read_sheet(path: Path) -> Sheet:
-    """The visible sheet that holds the table: the most boxed cells (a table is drawn with
-    borders, a 填表说明 sheet is not), then the most filled ones."""
+# Older formats circulars still attach: LibreOffice converts them when it is installed.
+CONVERTIBLE = (".xls", ".et", ".ods")
+
+
+def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
+    """The sheet named ``sheet``, else the visible sheet that holds the table: the most boxed
+    cells (a table is drawn with borders, a 填表说明 sheet is not), then the most filled."""
     path = Path(path)
+    if path.suffix.lower() in CONVERTIBLE:
+        with tempfile.TemporaryDirectory(prefix="form-from-xlsx-") as tmp:
+            return _read_xlsx(_converted(path, Path(tmp)), path.name, sheet)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise ValueError(
-            f"{path.name} 不是 .xlsx 文件：请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后再试。"
+            f"{path.name} 不是 Excel 表格：请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后再试。"
         )
+    return _read_xlsx(path, path.name, sheet)
+
+
+def _converted(path: Path, tmp: Path) -> Path:
+    """``path`` saved as .xlsx by LibreOffice (its own profile, so calls may run together)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise ValueError(f"{path.name} 是旧格式：请用 Excel 或 WPS 另存为 .xlsx 后再试。")
+    done = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(tmp),
+            str(path.resolve()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    out = tmp / f"{path.stem}.xlsx"
+    if done.returncode != 0 or not out.exists():
+        raise ValueError(f"无法转换 {path.name}：请用 Excel 或 WPS 另存为 .xlsx 后再试。")
+    return out
+
+
+def _read_xlsx(path: Path, name: str, wanted: str | None) -> Sheet:
     try:
         formulas_wb = load_workbook(path, data_only=False)
         values_wb = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ValueError(f"无法打开 {path.name}（{exc}）：请确认是 Excel 表格。") from None
+        raise ValueError(f"无法打开 {name}（{exc}）：请确认是 Excel 表格。") from None
     best: Sheet | None = None
     score = (-1, -1)
+    if wanted is not None and wanted not in formulas_wb.sheetnames:
+        known = "、".join(formulas_wb.sheetnames)
+        raise ValueError(f"{name} 中没有工作表“{wanted}”（有：{known}）")
     for ws in formulas_wb.worksheets:
-        if ws.sheet_state != "visible":
+        if ws.sheet_state != "visible" if wanted is None else ws.title != wanted:
             continue
         sheet = _sheet(ws, values_wb[ws.title])
         filled = sum(1 for row in sheet.values for v in row if clean_text(v))
         if (len(sheet.bordered), filled) > score:
             best, score = sheet, (len(sheet.bordered), filled)
     if best is None or not score[1]:
-        raise ValueError(f"{path.name} 中没有找到表格内容。")
+        raise ValueError(f"{name} 中没有找到表格内容。")
     return best
 
 

@@ -231,7 +231,9 @@ def task_list(path: Path) -> Path:
 # ---- fixtures and helpers of the tests -------------------------------------------------
 
 
-def calc_save(files: list[Path], out_dir: Path, profile: Path) -> dict[str, Path]:
+def calc_save(
+    files: list[Path], out_dir: Path, profile: Path, to: str = "xlsx:Calc MS Excel 2007 XML"
+) -> dict[str, Path]:
     """Every file opened and saved again by LibreOffice Calc, as the bureau's file was."""
     require("soffice")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -241,7 +243,7 @@ def calc_save(files: list[Path], out_dir: Path, profile: Path) -> dict[str, Path
             f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
+            to,
             "--outdir",
             str(out_dir),
             *map(str, files),

@@ -19,8 +19,8 @@ say is left out of the comparison and named here:
 from __future__ import annotations
 
 import pytest
-from bureau_tables import bureau_fixture, drafted  # noqa: F401  (a fixture)
-from openpyxl import Workbook
+from bureau_tables import bureau_fixture, calc_save, drafted  # noqa: F401  (a fixture)
+from openpyxl import Workbook, load_workbook
 
 from campaign_ops.cli import main
 from campaign_ops.forms.cleaning import norm_label
@@ -49,6 +49,7 @@ def _shape(form: FormSpec) -> dict:
     }
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("form_id", FORM_IDS)
 def test_the_bureaus_table_of_a_seed_form_drafts_back_into_that_form(form_id, bureau, tmp_path):
     original = load_form(form_id)
@@ -62,6 +63,7 @@ def test_the_bureaus_table_of_a_seed_form_drafts_back_into_that_form(form_id, bu
         assert mine, "结案≤立案, 本期≤累计 and 其中 columns give a rule"
 
 
+@pytest.mark.libreoffice
 def test_every_guess_is_marked_for_review_in_the_yaml_and_the_summary(bureau, tmp_path, capsys):
     out = tmp_path / "work-stats.yaml"
     assert main(["form-from-xlsx", str(bureau["ankang-work-stats"]), "-o", str(out)]) == 0
@@ -78,6 +80,7 @@ def test_every_guess_is_marked_for_review_in_the_yaml_and_the_summary(bureau, tm
     assert load_form_file(out).rows[2].part_of == "training_people"
 
 
+@pytest.mark.libreoffice
 def test_the_command_refuses_a_name_that_cannot_be_a_form_id_and_never_overwrites(
     bureau, tmp_path, capsys
 ):
@@ -93,6 +96,7 @@ def test_the_command_refuses_a_name_that_cannot_be_a_form_id_and_never_overwrite
     assert load_form_file(out).title == "互联网广告监管执法情况统计表"
 
 
+@pytest.mark.libreoffice
 def test_a_county_summary_becomes_one_row_per_unit(bureau, tmp_path):
     """Rows that are the counties themselves: each county fills its own row in our template,
     and the consolidated report is the summary."""
@@ -112,6 +116,7 @@ def test_a_county_summary_becomes_one_row_per_unit(bureau, tmp_path):
     assert f"# {TO_VERIFY}：原表每行是一个县（市、区）" in text
 
 
+@pytest.mark.libreoffice
 def test_a_list_of_people_is_a_text_list_and_its_unit_column_is_kept(bureau, tmp_path):
     form = drafted(bureau["leading_group"], tmp_path, "leading-group")
     assert form.layout == "list" and form.row_header == "序号" and form.total_row is None
@@ -124,6 +129,7 @@ def test_a_list_of_people_is_a_text_list_and_its_unit_column_is_kept(bureau, tmp
     assert form.template_rows == 12
 
 
+@pytest.mark.libreoffice
 def test_a_task_list_keeps_its_tasks_and_their_given_text(bureau, tmp_path):
     form = drafted(bureau["task_list"], tmp_path, "task-list")
     assert form.layout == "fixed" and len(form.rows) == 4
@@ -192,3 +198,21 @@ def test_a_messy_table_three_header_rows_numbering_row_total_on_top_and_a_table_
     assert form.notes == ("本表数据为本年度累计数。",)
     assert any("取自表上方的“单位：万元”" in w for w in draft.marks[("columns", "fines")])
     assert ("groups",) in draft.marks  # three header rows folded into one level: say so
+
+
+@pytest.mark.libreoffice
+def test_an_old_xls_table_and_a_named_sheet_draft_the_same_form(bureau, tmp_path, capsys):
+    """Circulars still attach .xls files; a workbook may hold several attachment tables."""
+    xlsx = bureau["livestream-cases"]
+    xls = tmp_path / "livestream-cases.xls"
+    wb = load_workbook(xlsx)
+    wb.copy_worksheet(wb.worksheets[0]).title = "附件2"
+    wb.worksheets[0].title = "附件1"
+    wb.save(tmp_path / "two.xlsx")
+    calc_save([tmp_path / "two.xlsx"], tmp_path / "xls", tmp_path / "lo", to="xls")
+    (tmp_path / "xls" / "two.xls").rename(xls)
+    expected = draft_form(xlsx, "cases")
+    got = draft_form(xls, "cases", sheet_name="附件2")
+    assert (got.spec, got.marks) == (expected.spec, expected.marks)
+    assert main(["form-from-xlsx", str(xls), "-o", str(tmp_path / "c.yaml"), "--sheet", "附件9"])
+    assert "没有工作表“附件9”（有：附件1、附件2）" in capsys.readouterr().err

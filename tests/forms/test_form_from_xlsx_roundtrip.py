@@ -29,6 +29,8 @@ from campaign_ops.forms.validate import validate_batch
 from campaign_ops.forms.xlsx_headers import find_parts, is_total
 from campaign_ops.forms.xlsx_sheet import read_sheet
 
+pytestmark = pytest.mark.libreoffice  # the bureau tables are saved by Calc
+
 NAMES = [f.id for f in all_forms()] + ["county_summary"]
 
 
