@@ -151,6 +151,8 @@ def draft_form(
             if spec["layout"] == "list"
             else f"{seq}（模板不印{seq}，各行按名称识别）"
         )
+    if len(totals) > 1 and not per_unit:
+        d.mark(("total_row",), f"原表有 {len(totals)} 个合计/小计行，只保留一个合计行")
     if totals and not per_unit:
         spec["total_row"] = {"key": "total", "label": _total_label(sheet, totals[0], parts)}
     data_cols = [c for c in parts.columns if c.index in roles["data"]]
@@ -230,13 +232,28 @@ def _fixed_rows(d, sheet, parts, label_col, body, roles, known) -> None:
         for c in parts.columns
         if c.index in roles["data"] and _given_text(sheet, body, c.index, label_col.index)
     ]
+    second = _second_level(sheet, body, label_col, given)
+    if second:
+        given.remove(second)
+        roles["data"].remove(second.index)
+        spec["row_header"] = second.text
     for c in given:
         roles["data"].remove(c.index)
         d.dropped.append(f"{c.text}（原表已逐行写好的文字，已并入行名称的括号内）")
+    labels = {r: sheet.text(r, label_col.index).replace("\n", "") for r in body}
+    if second:
+        items = {r: sheet.text(r, second.index).replace("\n", "") for r in body}
+        unique = len(set(items.values())) == len(items)
+        labels = {r: items[r] if unique else f"{labels[r]}·{items[r]}" for r in body}
+        d.mark(
+            ("rows",),
+            f"原表的行分两级（{label_col.text}、{second.text}）："
+            + ("以第二级为行名称，第一级未带入模板" if unique else "两级合为“一级·二级”"),
+        )
     rows: list[dict[str, Any]] = []
     parent = None
     for r in body:
-        label = sheet.text(r, label_col.index).replace("\n", "")
+        label = labels[r]
         if not label:
             continue
         extra = [f"{c.label}：{sheet.text(r, c.index)}" for c in given if sheet.text(r, c.index)]
@@ -252,6 +269,13 @@ def _fixed_rows(d, sheet, parts, label_col, body, roles, known) -> None:
     spec["rows"] = rows
     if len(rows) < 2:
         d.mark(("rows",), "只找到一行，请核对是否应为案件清单（一案一行）")
+
+
+def _second_level(sheet: Sheet, body: list[int], label_col: HeaderColumn, given: list):
+    """The column right of a label column merged over several rows (类别 → 项目)."""
+    merged = any((m := sheet.merge_at(r, label_col.index)) and m[2] > m[0] for r in body)
+    nxt = next((c for c in given if c.index == label_col.index + 1), None)
+    return nxt if merged else None
 
 
 def _given_text(sheet: Sheet, body: list[int], c: int, label_c: int) -> bool:

@@ -68,6 +68,10 @@ UNITS = (*MONEY_UNITS, *PERCENT_UNITS, *COUNT_UNITS)
 _UNIT_IN_HEADER = re.compile(
     r"^(?P<label>.*?)\s*[（(]\s*(?:单位\s*[:：]\s*)?(?P<unit>[^（）()]{1,5}?)\s*[）)]\s*$", re.S
 )
+_UNIT_AMONG = re.compile(
+    r"^(?P<label>[^（(]+?)\s*[（(](?P<rest>[^（）()]+?)\s*[，,、；;/]\s*(?:单位[:：])?"
+    r"(?P<unit>[^（）()，,、]{1,3})\s*[）)]$"
+)
 _UNIT_AFTER_SLASH = re.compile(r"^(?P<label>.*?)\s*[/／]\s*(?P<unit>[^/／]{1,3})$")
 _TABLE_UNIT = re.compile(
     r"(?:金额|计量|数量)?单位\s*[:：]\s*(?P<unit>"
@@ -123,6 +127,9 @@ def split_unit(text: str) -> tuple[str, str | None]:
         m = pattern.match(text)
         if m and m.group("unit").strip() in UNITS and m.group("label").strip():
             return m.group("label").strip(), m.group("unit").strip()
+    m = _UNIT_AMONG.match(text)  # 立案数（累计，件）
+    if m and m.group("unit") in UNITS:
+        return f"{m.group('label')}（{m.group('rest')}）", m.group("unit")
     return text, None
 
 
@@ -152,7 +159,7 @@ def _is_meta(texts: list[str]) -> bool:
 def _header_top(sheet: Sheet) -> int:
     """The first row with two or more headers that is not a 填报单位/日期 line."""
     for r in range(sheet.n_rows):
-        texts = sheet.row_texts(r)
+        texts = [t for t in sheet.row_texts(r) if not _ATTACHMENT.fullmatch(t)]
         if len(texts) >= 2 and not _is_meta(texts):
             return r
     raise ValueError("没有找到表头：表格应有一行列标题（如 序号、项目、立案数（件）……）。")
@@ -247,7 +254,7 @@ def _body_and_notes(
                 notes.append(" ".join(texts))
             continue
         boxed = any((r, c) in sheet.bordered for c in cols)
-        if texts and len(texts) == 1 and spans_table and not boxed:
+        if texts and len(texts) == 1 and spans_table and not boxed and not is_total(head):
             in_notes = True  # a free line under the table, across it
             notes.append(head)
         elif texts or boxed:

@@ -216,3 +216,47 @@ def test_an_old_xls_table_and_a_named_sheet_draft_the_same_form(bureau, tmp_path
     assert (got.spec, got.marks) == (expected.spec, expected.marks)
     assert main(["form-from-xlsx", str(xls), "-o", str(tmp_path / "c.yaml"), "--sheet", "附件9"])
     assert "没有工作表“附件9”（有：附件1、附件2）" in capsys.readouterr().err
+
+
+def test_two_level_row_labels_a_title_beside_its_attachment_mark_and_a_unit_among_words(
+    tmp_path,
+):
+    """类别 merged over its 项目 rows; 附件2 and the title in separate cells of one row;
+    ``（累计，批次）`` in a header."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["C1"] = "附件2", "全市食品安全抽检情况统计表"
+    ws["A2"], ws["E2"] = "填报单位（盖章）：", "填报日期：  年  月  日"
+    heads = ["类别", "项目", "抽检批次（累计，批次）", "不合格批次（批次）", "罚没款（元）"]
+    for c, text in enumerate(heads, 1):
+        ws.cell(row=3, column=c, value=text)
+    for r, (kind, item) in enumerate(
+        [
+            ("食品", "粮食加工品"),
+            ("食品", "食用油"),
+            ("食用农产品", "蔬菜"),
+            ("食用农产品", "水果"),
+        ],
+        4,
+    ):
+        ws.cell(row=r, column=1, value=kind if r in (4, 6) else None)
+        ws.cell(row=r, column=2, value=item)
+    ws.merge_cells("A4:A5")
+    ws.merge_cells("A6:A7")
+    ws["A8"] = "合计"
+    ws.merge_cells("A8:B8")
+    wb.save(tmp_path / "two-level.xlsx")
+
+    draft = draft_form(tmp_path / "two-level.xlsx", "food")
+    form = drafted(tmp_path / "two-level.xlsx", tmp_path, "food")
+    assert draft.parts.attachment == "附件2" and form.title == "全市食品安全抽检情况统计表"
+    assert form.row_header == "项目"
+    assert [r.label for r in form.rows] == ["粮食加工品", "食用油", "蔬菜", "水果"]
+    assert any("行分两级" in why for why in draft.marks[("rows",)])
+    assert form.total_row and form.total_row.label == "合计"
+    assert [(c.label, c.unit, c.type.value, c.cumulative) for c in form.columns] == [
+        ("抽检批次（累计）", "批次", "integer", True),
+        ("不合格批次", "批次", "integer", False),
+        ("罚没款", "元", "decimal", False),
+    ]
+    assert form.columns[2].decimals == 2
