@@ -325,7 +325,7 @@ def _columns(d, sheet, parts, cols, body, totals, known) -> None:
         table_unit = parts.table_unit if kind in ("integer", "decimal") and not unit else None
         if table_unit and (table_unit in MONEY_UNITS) == (kind == "decimal"):
             unit = table_unit
-            d.mark(where, f"计量单位取自表上方的“单位：{table_unit}”")
+            why = f"计量单位取自表上方的“单位：{table_unit}”"
         if unit:
             c["unit"] = unit
         c["type"] = kind

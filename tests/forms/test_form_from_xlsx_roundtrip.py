@@ -81,7 +81,7 @@ def test_drafted_form_template_filled_is_accepted_with_the_same_numbers(
 
 
 @pytest.mark.parametrize(
-    "name", ["huangshan-network-market", "ankang-work-stats", "county_summary"]
+    "name", ["huangshan-network-market", "ankang-work-stats", "ankang-ad-cases", "county_summary"]
 )
 def test_the_bureaus_own_table_filled_in_is_read_with_the_drafted_form(
     name, bureau, suites, tmp_path
@@ -110,7 +110,9 @@ def _fill_bureau_table(path: Path, out: Path, form: FormSpec, values: Values) ->
         for row in form.rows:
             if norm_label(row.label) in texts:
                 rows[row.key] = r + 1
-    if len(form.rows) == 1:
+    if form.layout == Layout.list:  # one case a row, from the first row under the header
+        rows = {key: parts.body[i] + 1 for i, key in enumerate(values)}
+    elif len(form.rows) == 1:
         rows = {form.rows[0].key: parts.body[0] + 1}
         ws.delete_rows(parts.body[1] + 1, len(parts.body) - 1)  # the unit keeps its own row
     for row_key, line in values.items():
