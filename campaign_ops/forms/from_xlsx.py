@@ -314,9 +314,15 @@ def _list_layout(d: Draft, sheet: Sheet, parts: TableParts, roles, body: list[in
 
 def _columns(d, sheet, parts, cols, body, totals, known) -> None:
     out: list[dict[str, Any]] = []
+    seen = [norm_label(c.label) for c in cols]
     for i, col in enumerate(cols, 1):
-        c: dict[str, Any] = {"key": _key(col.label, known, "col", i, out), "label": col.label}
+        label = col.label
+        if seen.count(norm_label(label)) > 1 and col.groups:  # 本期 under 立案 and under 结案
+            label = col.groups[-1] + label
+        c: dict[str, Any] = {"key": _key(label, known, "col", i, out), "label": label}
         where = ("columns", c["key"])
+        if label != col.label:
+            d.mark(where, f"原表几组下都有“{col.label}”，已加上组名“{col.groups[-1]}”")
         samples = [sheet.value(r, col.index) for r in body]
         samples = [v for v in samples if v not in (None, "")]
         summed = any((t, col.index) in sheet.formulas for t in totals)
@@ -410,10 +416,11 @@ def _rules(d: Draft) -> None:
     def core(c: dict[str, Any]) -> str:
         return re.sub(r"(?:件数|数量|数|案件)$", "", norm_label(c["label"]))
 
-    for small, big in LE_PAIRS:
+    for small, big in LE_PAIRS:  # 结案 ≤ 立案, 结案本期 ≤ 立案本期, 立案本期 ≤ 立案累计
         for a in numeric:
             for b in numeric:
-                if core(a) == small and core(b) == big:
+                ca = core(a)
+                if small in ca and ca.replace(small, big, 1) == core(b):
                     rules.append(_le(a, b, f"{a['label']}不能大于{b['label']}"))
     by_label = {norm_label(c["label"]): c for c in cols if c["type"] == "date"}
     for early, late in DATE_PAIRS:

@@ -228,6 +228,11 @@ def _columns(sheet: Sheet, top: int, bottom: int) -> list[HeaderColumn]:
                 groups.insert(0, g)
             r = block[0] - 1
         label, unit = split_unit(text)
+        for i in reversed(range(len(groups)) if unit is None else ()):
+            g_label, g_unit = split_unit(groups[i])  # 立案（件） over 本期, 累计
+            if g_unit:
+                groups[i], unit = g_label, g_unit
+                break
         out.append(HeaderColumn(c, one_line(text), label, unit, tuple(groups)))
     return out
 

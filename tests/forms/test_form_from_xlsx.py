@@ -261,3 +261,46 @@ def test_two_level_row_labels_a_title_beside_its_attachment_mark_and_a_unit_amon
         ("罚没款", "元", "decimal", False),
     ]
     assert form.columns[2].decimals == 2
+
+
+def test_the_same_column_under_several_groups_and_a_unit_in_the_group_header(tmp_path):
+    """立案（件）, 结案（件）, 罚没款（万元） each over 本期 and 累计: a common government table."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "案件查处情况统计表"
+    ws["A2"], ws["B2"] = "项目", "立案（件）"
+    ws["D2"], ws["F2"] = "结案（件）", "罚没款（万元）"
+    ws.merge_cells("A2:A3")
+    for first in "BDF":
+        ws.merge_cells(f"{first}2:{chr(ord(first) + 1)}2")
+    for c in range(2, 8):
+        ws.cell(row=3, column=c, value="本期" if c % 2 == 0 else "累计")
+    for r, label in enumerate(["虚假宣传", "价格违法", "合计"], 4):
+        ws.cell(row=r, column=1, value=label)
+    wb.save(tmp_path / "groups.xlsx")
+
+    form = drafted(tmp_path / "groups.xlsx", tmp_path, "groups")
+    assert [(c.label, c.unit, c.type.value) for c in form.columns] == [
+        ("立案本期", "件", "integer"),
+        ("立案累计", "件", "integer"),
+        ("结案本期", "件", "integer"),
+        ("结案累计", "件", "integer"),
+        ("罚没款本期", "万元", "decimal"),
+        ("罚没款累计", "万元", "decimal"),
+    ]
+    assert [(g.label, len(g.columns)) for g in form.groups] == [
+        ("立案", 2),
+        ("结案", 2),
+        ("罚没款", 2),
+    ]
+    assert [c.label for c in form.columns if c.cumulative] == ["立案累计", "结案累计", "罚没款累计"]
+    rules = {
+        (form.columns_by_key[r.left].label, form.columns_by_key[r.right].label) for r in form.rules
+    }
+    assert rules == {
+        ("结案本期", "立案本期"),
+        ("结案累计", "立案累计"),
+        ("立案本期", "立案累计"),
+        ("结案本期", "结案累计"),
+        ("罚没款本期", "罚没款累计"),
+    }
