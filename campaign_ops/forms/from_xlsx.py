@@ -26,6 +26,7 @@ from campaign_ops.forms.xlsx_headers import (
     find_parts,
     is_total,
 )
+from campaign_ops.forms.xlsx_rules import guess_cumulative, guess_rules
 from campaign_ops.forms.xlsx_sheet import Sheet, read_sheet
 
 SEQ_WORDS = {"序号", "编号", "序", "no", "no."}
@@ -85,12 +86,6 @@ DATE_WORDS = ("日期", "时间", "时限")
 MONEY_WORDS = ("罚没", "罚款", "金额", "货值", "款", "经费", "资金")
 COUNT_END = ("数", "数量", "次数", "人数", "户数", "件数", "个数", "人次", "户次")
 ORG_END = ("区", "县", "市", "局", "所", "镇", "乡", "街道", "分局", "委", "办", "中心", "队")
-# cumulative for the whole table: “数据为自行动开始至填报日的累计数”
-WHOLE_TABLE_CUMULATIVE = re.compile(r"(?:数据|各项|以上|本表|均)[^。；;]*累计")
-STOCK_WORDS = ("本期", "新增", "在册", "实有", "现有", "存量")
-# left ≤ right between columns whose core labels are these
-LE_PAIRS = (("结案", "立案"), ("本期", "累计"), ("本期新增", "累计"))
-DATE_PAIRS = (("立案日期", "结案日期"), ("开始日期", "结束日期"), ("受理日期", "办结日期"))
 
 
 @dataclass
@@ -158,8 +153,8 @@ def draft_form(
     data_cols = [c for c in parts.columns if c.index in roles["data"]]
     _columns(d, sheet, parts, data_cols, body, totals, known)
     _groups(d, data_cols)
-    _rules(d)
-    _cumulative(d, parts.notes)
+    guess_rules(d)
+    guess_cumulative(d, parts.notes)
     spec["notes"] = [_note_text(n) for n in parts.notes if _note_text(n)]
     return d
 
@@ -406,92 +401,6 @@ def _groups(d: Draft, cols: list[HeaderColumn]) -> None:
     for g in groups:
         g.pop("_last")
     d.spec["groups"] = groups
-
-
-def _rules(d: Draft) -> None:
-    cols = d.spec["columns"]
-    numeric = [c for c in cols if c["type"] in ("integer", "decimal")]
-    rules: list[dict[str, Any]] = []
-
-    def core(c: dict[str, Any]) -> str:
-        return re.sub(r"(?:件数|数量|数|案件)$", "", norm_label(c["label"]))
-
-    for small, big in LE_PAIRS:  # 结案 ≤ 立案, 结案本期 ≤ 立案本期, 立案本期 ≤ 立案累计
-        for a in numeric:
-            for b in numeric:
-                ca = core(a)
-                if small in ca and ca.replace(small, big, 1) == core(b):
-                    rules.append(_le(a, b, f"{a['label']}不能大于{b['label']}"))
-    by_label = {norm_label(c["label"]): c for c in cols if c["type"] == "date"}
-    for early, late in DATE_PAIRS:
-        if early in by_label and late in by_label:
-            a, b = by_label[early], by_label[late]
-            rules.append(_le(a, b, f"{b['label']}不能早于{a['label']}"))
-    for g in d.spec["groups"]:
-        if g["label"] != "其中":
-            continue
-        keys = [c["key"] for c in cols]
-        first = keys.index(g["columns"][0])
-        total = cols[first - 1] if first else None
-        parts = [c for c in cols if c["key"] in g["columns"]]
-        if total and total in numeric and all(p in numeric for p in parts):
-            exhaustive = "其他" in parts[-1]["label"] or "其它" in parts[-1]["label"]
-            names = "、".join(p["label"] for p in parts)
-            rules.append(
-                {
-                    "kind": "sum_eq" if exhaustive else "sum_le",
-                    "parts": [p["key"] for p in parts],
-                    "total": total["key"],
-                    "message": f"{names}之和{'应等于' if exhaustive else '不能大于'}"
-                    f"{total['label']}",
-                }
-            )
-    rules += _part_columns(cols, numeric)
-    d.spec["rules"] = rules
-    for i, _ in enumerate(rules):
-        d.mark(("rules", str(i)), "按列名推断的核对规则，请确认")
-
-
-def _part_columns(cols: list[dict[str, Any]], numeric: list[dict[str, Any]]) -> list[dict]:
-    """“其中：移送公安” columns right after their total: together no more than it."""
-    rules, total, parts = [], None, []
-    for c in [*cols, None]:
-        if c is not None and c in numeric and re.match(r"^其中", c["label"]) and total:
-            parts.append(c)
-            continue
-        if total and parts:
-            names = "、".join(p["label"].removeprefix("其中").lstrip("：:") for p in parts)
-            rules.append(
-                {
-                    "kind": "sum_le",
-                    "parts": [p["key"] for p in parts],
-                    "total": total["key"],
-                    "message": f"{names}不能大于{total['label']}",
-                }
-            )
-        total, parts = (c if c in numeric else None), []
-    return rules
-
-
-def _le(a: dict[str, Any], b: dict[str, Any], message: str) -> dict[str, Any]:
-    return {"kind": "le", "left": a["key"], "right": b["key"], "message": message}
-
-
-def _cumulative(d: Draft, notes: list[str]) -> None:
-    """Columns the notes call 累计数: all numeric ones (“数据为……累计数”) or those named in
-    the sentence (“已建立监管台账和行政指导为……累计数”)."""
-    whole = any(WHOLE_TABLE_CUMULATIVE.search(n) for n in notes)
-    said = [s for n in notes for s in re.split(r"[。；;，,]", n) if "累计" in s]
-    for c in d.spec["columns"]:
-        label = c["label"]
-        if c["type"] not in ("integer", "decimal") or c.get("cumulative"):
-            continue
-        if any(w in label for w in STOCK_WORDS):
-            continue
-        named = any(label in s or (len(label) >= 4 and label[2:] in s) for s in said)
-        if named or whole:
-            c["cumulative"] = True
-            d.mark(("columns", c["key"]), "表下说明写明为累计数：下一轮报送不得小于上一轮")
 
 
 def _note_text(text: str) -> str:
