@@ -262,8 +262,26 @@ def _fixed_rows(d, sheet, parts, label_col, body, roles, known) -> None:
             parent = row["key"]
         rows.append(row)
     spec["rows"] = rows
+    _distinct(d, "rows")
     if len(rows) < 2:
         d.mark(("rows",), "只找到一行，请核对是否应为案件清单（一案一行）")
+
+
+def _distinct(d: Draft, section: str) -> None:
+    """Labels the parser can tell apart: a repeated one (“其中：线上” under two rows, two 备注
+    columns) gets its parent's name or a number after “·”."""
+    items = d.spec[section]
+    by_key = {x["key"]: x for x in items}
+    seen: dict[str, int] = {}
+    for x in items:
+        name = norm_label(x["label"])
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] == 1:
+            continue
+        parent = by_key.get(x.get("part_of") or "")
+        tail = norm_label(parent["label"]) if parent else str(seen[name])
+        x["label"] = f"{x['label']}·{tail}"
+        d.mark((section, x["key"]), f"原表有同名的“{name}”，已改为“{x['label']}”以便区分")
 
 
 def _second_level(sheet: Sheet, body: list[int], label_col: HeaderColumn, given: list):
@@ -346,6 +364,7 @@ def _columns(d, sheet, parts, cols, body, totals, known) -> None:
         c["_header"] = col.text
         out.append(c)
     d.spec["columns"] = out
+    _distinct(d, "columns")
 
 
 def _kind(col: HeaderColumn, samples, choices, summed: bool, d: Draft):

@@ -304,3 +304,32 @@ def test_the_same_column_under_several_groups_and_a_unit_in_the_group_header(tmp
         ("结案本期", "结案累计"),
         ("罚没款本期", "罚没款累计"),
     }
+
+
+def test_repeated_labels_are_told_apart_and_a_file_without_a_table_is_refused(tmp_path, capsys):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["直播电商案件统计表"])
+    ws.append([None, None, "表    号：", "市监统1表"])  # an official statistics table's corner
+    ws.append([None, None, "制定机关：", "市市场监管局"])
+    ws.append(["项目", "件数（件）", "备注", "备注"])
+    for label in ["食品", "其中：线上", "药品", "其中：线上"]:
+        ws.append([label])
+    wb.save(tmp_path / "repeated.xlsx")
+    form = drafted(tmp_path / "repeated.xlsx", tmp_path, "repeated")
+    assert [(r.label, r.part_of) for r in form.rows] == [
+        ("食品", None),
+        ("其中：线上", "row1"),
+        ("药品", None),
+        ("其中：线上·药品", "drugs"),
+    ]
+    assert [c.label for c in form.columns] == ["件数", "备注", "备注·2"]
+
+    empty = tmp_path / "empty.xlsx"
+    Workbook().save(empty)
+    assert main(["form-from-xlsx", str(empty), "-o", str(tmp_path / "e.yaml")]) == 1
+    assert "empty.xlsx 中没有找到表格内容" in capsys.readouterr().err
+    (tmp_path / "circular.docx").write_bytes(b"PK")
+    assert main(["form-from-xlsx", str(tmp_path / "circular.docx"), "-o", str(tmp_path / "d.yaml")])
+    assert "circular.docx 不是 Excel 表格" in capsys.readouterr().err
+    assert not (tmp_path / "e.yaml").exists() and not (tmp_path / "d.yaml").exists()
