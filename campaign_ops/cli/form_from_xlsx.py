@@ -19,9 +19,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "include/forms/。",
     )
     p.add_argument(
-        "table", metavar="TABLE.xlsx", type=Path, help="局里的统计表（.xlsx；.xls/.et/.ods 先转换）"
+        "table",
+        metavar="TABLE.xlsx",
+        type=Path,
+        help="局里的统计表（.xlsx、.xls、.et、.ods，或通知 .docx 里的表格）",
     )
-    p.add_argument("--sheet", help="表格所在的工作表名（缺省：有表格线的那一张）")
+    p.add_argument(
+        "--sheet",
+        help="表格所在的工作表名，Word 文档为第几个表格（缺省：有表格线的那一张 / 最大的表格）",
+    )
     p.add_argument(
         "-o",
         "--output",

@@ -97,13 +97,18 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     """The sheet named ``sheet``, else the visible sheet that holds the table: the most boxed
     cells (a table is drawn with borders, a 填表说明 sheet is not), then the most filled."""
     path = Path(path)
-    if path.suffix.lower() in CONVERTIBLE:
+    suffix = path.suffix.lower()
+    if suffix in CONVERTIBLE:
         with tempfile.TemporaryDirectory(prefix="form-from-xlsx-") as tmp:
             return _read_xlsx(_converted(path, Path(tmp)), path.name, sheet)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise ValueError(
-            f"{path.name} 不是 Excel 表格：请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后再试。"
-        )
+    if suffix == ".docx":  # the 附件 table inside the circular
+        from campaign_ops.forms.docx_table import read_docx_table
+
+        return read_docx_table(path, sheet)
+    if suffix in (".doc", ".wps"):  # LibreOffice here has Calc only: no Writer to convert
+        raise ValueError(f"{path.name} 是旧版 Word 文档：请用 Word 或 WPS 另存为 .docx 后再试。")
+    if suffix not in (".xlsx", ".xlsm"):
+        raise ValueError(f"{path.name} 不是 Excel 表格或 Word 文档：请把表格另存为 .xlsx 后再试。")
     return _read_xlsx(path, path.name, sheet)
 
 

@@ -164,6 +164,68 @@ def from_form(form: FormSpec, path: Path, *, blank_rows: int = 20) -> Path:
     return d.save(path, label_width=34 if form.layout == Layout.fixed else 14)
 
 
+def docx_from_form(form: FormSpec, path: Path, *, blank_rows: int = 8) -> Path:
+    """The same table typed into the circular's Word document: 附件2, the title and the
+    填报单位 line as paragraphs, merged header cells, 注 paragraphs under the table."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = docx.Document()
+    doc.add_paragraph("附件2")
+    title = doc.add_paragraph()
+    title.add_run(form.title).bold = True
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph("填报单位（盖章）：　　　　　　　　填报日期：　　年　　月　　日")
+    lead = [("序号", None)]
+    if form.layout == Layout.fixed:
+        lead.append((form.row_header, None))
+        if form.row_units:
+            lead.append(("计量单位", None))
+    deep = 2 if form.groups else 1
+    body = len(form.rows) if form.layout == Layout.fixed else blank_rows
+    total = 1 if form.total_row else 0
+    table = doc.add_table(rows=deep + body + total, cols=len(lead) + len(form.columns))
+    table.style = "Table Grid"
+    for c, (text, _) in enumerate(lead):
+        table.cell(0, c).text = text
+        if deep == 2:
+            table.cell(0, c).merge(table.cell(1, c))
+    seen: set[str] = set()
+    for i, col in enumerate(form.columns):
+        c = len(lead) + i
+        group = form.group_of(col.key)
+        header = f"{col.label}\n（{col.unit}）" if col.unit else col.label
+        if group and group.label not in seen:
+            seen.add(group.label)
+            table.cell(0, c).merge(table.cell(0, c + len(group.columns) - 1)).text = group.label
+        if group:
+            table.cell(1, c).text = header
+        else:
+            table.cell(0, c).text = header
+            if deep == 2:
+                table.cell(0, c).merge(table.cell(1, c))
+    n = 0
+    for r in range(body):
+        row = deep + r
+        if form.layout == Layout.fixed:
+            spec_row = form.rows[r]
+            if not spec_row.part_of:
+                n += 1
+                table.cell(row, 0).text = str(n)
+            table.cell(row, 1).text = spec_row.label
+            if form.row_units:
+                table.cell(row, 2).text = spec_row.unit or ""
+        else:
+            table.cell(row, 0).text = str(r + 1)
+    if total:
+        table.cell(deep + body, 0).merge(table.cell(deep + body, len(lead) - 1)).text = "合计"
+    for i, note in enumerate(form.notes):
+        doc.add_paragraph(("注：" if i == 0 else "") + f"{i + 1}. {note}")
+    doc.add_paragraph("填表人：　　　　审核人：　　　　联系电话：")
+    doc.save(str(path))
+    return path
+
+
 def county_summary(path: Path) -> Path:
     """A table whose rows are the counties (the bureau's summary of every county)."""
     counties = ["汉滨区", "汉阴县", "石泉县", "宁陕县", "紫阳县", "岚皋县", "平利县", "镇坪县"]
@@ -264,6 +326,14 @@ def bureau_fixture(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     files += [globals()[name](src / f"{name}.xlsx") for name in SHAPES]
     saved = tmp_path_factory.mktemp("saved")
     return calc_save(files, saved, tmp_path_factory.mktemp("lo-profile"))
+
+
+@pytest.fixture(scope="session", name="bureau_docx")
+def bureau_docx_fixture(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """form id → the form's table inside a Word document (this machine's LibreOffice has no
+    Writer to save it again: python-docx writes what Word writes)."""
+    src = tmp_path_factory.mktemp("drawn-docx")
+    return {f.id: docx_from_form(f, src / f"{f.id}.docx") for f in all_forms()}
 
 
 def drafted(path: Path, tmp_path: Path, form_id: str) -> FormSpec:

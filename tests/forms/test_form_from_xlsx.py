@@ -19,7 +19,12 @@ say is left out of the comparison and named here:
 from __future__ import annotations
 
 import pytest
-from bureau_tables import bureau_fixture, calc_save, drafted  # noqa: F401  (a fixture)
+from bureau_tables import (  # noqa: F401  (fixtures)
+    bureau_docx_fixture,
+    bureau_fixture,
+    calc_save,
+    drafted,
+)
 from openpyxl import Workbook, load_workbook
 
 from campaign_ops.cli import main
@@ -329,7 +334,38 @@ def test_repeated_labels_are_told_apart_and_a_file_without_a_table_is_refused(tm
     Workbook().save(empty)
     assert main(["form-from-xlsx", str(empty), "-o", str(tmp_path / "e.yaml")]) == 1
     assert "empty.xlsx 中没有找到表格内容" in capsys.readouterr().err
-    (tmp_path / "circular.docx").write_bytes(b"PK")
-    assert main(["form-from-xlsx", str(tmp_path / "circular.docx"), "-o", str(tmp_path / "d.yaml")])
-    assert "circular.docx 不是 Excel 表格" in capsys.readouterr().err
+    (tmp_path / "circular.pdf").write_bytes(b"%PDF-1.4")
+    assert main(["form-from-xlsx", str(tmp_path / "circular.pdf"), "-o", str(tmp_path / "d.yaml")])
+    assert "circular.pdf 不是 Excel 表格或 Word 文档" in capsys.readouterr().err
     assert not (tmp_path / "e.yaml").exists() and not (tmp_path / "d.yaml").exists()
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_the_table_inside_the_circulars_word_document_drafts_the_same_form(
+    form_id, bureau_docx, tmp_path
+):
+    """Word has no drop-down lists: a case list's choice columns come back as text, to be
+    turned into choices by a person (the options are not in the table)."""
+    original = _shape(load_form(form_id))
+    draft = _shape(drafted(bureau_docx[form_id], tmp_path, f"word-{form_id}"))
+    if form_id == "ankang-ad-cases":
+        original["columns"] = [
+            (
+                label,
+                unit,
+                "text" if kind == "choice" and label != "是否移送公安" else kind,
+                () if kind == "choice" and label != "是否移送公安" else choices,
+            )
+            for label, unit, kind, choices in original["columns"]
+        ]
+    assert draft == original
+
+
+def test_a_numbered_table_of_a_word_document_and_an_old_doc(bureau_docx, tmp_path, capsys):
+    path = bureau_docx["saic-internet-ads"]
+    assert draft_form(path, "ads", sheet_name="1").spec == draft_form(path, "ads").spec
+    assert main(["form-from-xlsx", str(path), "-o", str(tmp_path / "a.yaml"), "--sheet", "2"])
+    assert "中没有第 2 个表格（共 1 个）" in capsys.readouterr().err
+    (tmp_path / "附件.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    assert main(["form-from-xlsx", str(tmp_path / "附件.doc"), "-o", str(tmp_path / "b.yaml")])
+    assert "附件.doc 是旧版 Word 文档：请用 Word 或 WPS 另存为 .docx" in capsys.readouterr().err
