@@ -138,7 +138,7 @@ def draft_form(
     elif label_col is not None:
         _fixed_rows(d, sheet, parts, label_col, body, roles, known)
     else:
-        _list_layout(d, sheet, parts, roles, body)
+        _list_layout(d, roles, body)
     if roles["seq"] is not None:
         seq = roles["seq"].text
         d.dropped.append(
@@ -152,7 +152,7 @@ def draft_form(
         spec["total_row"] = {"key": "total", "label": _total_label(sheet, totals[0], parts)}
     data_cols = [c for c in parts.columns if c.index in roles["data"]]
     _columns(d, sheet, parts, data_cols, body, totals, known)
-    _groups(d, data_cols)
+    _groups(d)
     guess_rules(d)
     guess_cumulative(d, parts.notes)
     spec["notes"] = [_note_text(n) for n in parts.notes if _note_text(n)]
@@ -218,7 +218,16 @@ def _number(text: str) -> bool:
 # ---- rows ------------------------------------------------------------------------------------
 
 
-def _fixed_rows(d, sheet, parts, label_col, body, roles, known) -> None:
+def _fixed_rows(
+    d: Draft,
+    sheet: Sheet,
+    parts: TableParts,
+    label_col: HeaderColumn,
+    body: list[int],
+    roles: dict[str, Any],
+    known: dict[str, str],
+) -> None:
+    """Fixed rows from the label column: 其中 rows, row units, text the bureau filled in."""
     spec = d.spec
     spec["layout"] = "fixed"
     spec["row_header"] = label_col.text
@@ -284,7 +293,9 @@ def _distinct(d: Draft, section: str) -> None:
         d.mark((section, x["key"]), f"原表有同名的“{name}”，已改为“{x['label']}”以便区分")
 
 
-def _second_level(sheet: Sheet, body: list[int], label_col: HeaderColumn, given: list):
+def _second_level(
+    sheet: Sheet, body: list[int], label_col: HeaderColumn, given: list[HeaderColumn]
+) -> HeaderColumn | None:
     """The column right of a label column merged over several rows (类别 → 项目)."""
     merged = any((m := sheet.merge_at(r, label_col.index)) and m[2] > m[0] for r in body)
     nxt = next((c for c in given if c.index == label_col.index + 1), None)
@@ -312,7 +323,7 @@ def _per_unit(d: Draft, sheet: Sheet, parts: TableParts, col: HeaderColumn) -> N
     )
 
 
-def _list_layout(d: Draft, sheet: Sheet, parts: TableParts, roles, body: list[int]) -> None:
+def _list_layout(d: Draft, roles: dict[str, Any], body: list[int]) -> None:
     d.spec["layout"] = "list"
     seq = roles["seq"]
     d.spec["row_header"] = seq.text if seq else "序号"
@@ -325,7 +336,16 @@ def _list_layout(d: Draft, sheet: Sheet, parts: TableParts, roles, body: list[in
 # ---- columns ---------------------------------------------------------------------------------
 
 
-def _columns(d, sheet, parts, cols, body, totals, known) -> None:
+def _columns(
+    d: Draft,
+    sheet: Sheet,
+    parts: TableParts,
+    cols: list[HeaderColumn],
+    body: list[int],
+    totals: list[int],
+    known: dict[str, str],
+) -> None:
+    """Each data column's label, unit, type, decimals and choices, with why where guessed."""
     out: list[dict[str, Any]] = []
     seen = [norm_label(c.label) for c in cols]
     for i, col in enumerate(cols, 1):
@@ -361,13 +381,14 @@ def _columns(d, sheet, parts, cols, body, totals, known) -> None:
         if "累计" in col.label and kind in ("integer", "decimal"):
             c["cumulative"] = True
         c["_groups"] = col.groups
-        c["_header"] = col.text
         out.append(c)
     d.spec["columns"] = out
     _distinct(d, "columns")
 
 
-def _kind(col: HeaderColumn, samples, choices, summed: bool, d: Draft):
+def _kind(
+    col: HeaderColumn, samples: list[Any], choices: tuple[str, ...] | None, summed: bool, d: Draft
+) -> tuple[str, str | None, str | None]:
     """(type, unit, why-it-is-a-guess or None) of a data column."""
     label, unit = col.label, col.unit
     if choices:
@@ -382,6 +403,8 @@ def _kind(col: HeaderColumn, samples, choices, summed: bool, d: Draft):
         return "date", None, None
     if label.startswith("是否"):
         return "choice", None, "“是否”列做成“是/否”下拉列表"
+    if any(w in label for w in MONEY_WORDS):
+        return "decimal", None, "金额列的表头没写单位（元还是万元？）"
     if samples:
         if all(isinstance(v, dt.date | dt.datetime) for v in samples):
             return "date", None, None
@@ -389,8 +412,6 @@ def _kind(col: HeaderColumn, samples, choices, summed: bool, d: Draft):
             if all(float(v).is_integer() for v in samples):
                 return "integer", None, "表头没写计量单位，按示例数据定为整数"
             return "decimal", None, "表头没写计量单位，按示例数据定为小数"
-    if any(w in label for w in MONEY_WORDS):
-        return "decimal", None, "金额列的表头没写单位（元还是万元？）"
     if summed:
         return "integer", None, "合计行对此列求和，按整数处理；表头没写计量单位"
     if any(w in label for w in TEXT_WORDS):
@@ -400,25 +421,20 @@ def _kind(col: HeaderColumn, samples, choices, summed: bool, d: Draft):
     return "text", None, "看不出是数字还是文字，按文字处理"
 
 
-def _groups(d: Draft, cols: list[HeaderColumn]) -> None:
+def _groups(d: Draft) -> None:
     """Merged headers above adjacent columns; deeper headers are joined into one."""
     groups: list[dict[str, Any]] = []
+    previous: tuple[str, ...] = ()
     for c in d.spec["columns"]:
         g = c.pop("_groups")
-        c.pop("_header")
-        if not g:
-            continue
-        label = "·".join(g)
-        if groups and groups[-1]["label"] == label and groups[-1]["_last"]:
+        if g and g == previous:
             groups[-1]["columns"].append(c["key"])
-        else:
-            groups.append({"label": label, "columns": [c["key"]], "_last": True})
+        elif g:
+            label = "·".join(g)
+            groups.append({"label": label, "columns": [c["key"]]})
             if len(g) > 1:
                 d.mark(("groups",), f"原表有多层表头，已合为一层：“{label}”")
-        for other in groups[:-1]:
-            other["_last"] = False
-    for g in groups:
-        g.pop("_last")
+        previous = g
     d.spec["groups"] = groups
 
 

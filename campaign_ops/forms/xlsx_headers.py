@@ -155,8 +155,11 @@ def find_parts(sheet: Sheet) -> TableParts:
 
 
 def _is_meta(texts: list[str]) -> bool:
-    joined = "".join(texts)
-    return bool(_META.search(joined) or _TABLE_UNIT.match(joined.strip()))
+    """A 填报单位：/表号：/单位：万元 line, not a header that happens to say 填报单位."""
+    return any(
+        (_META.search(t) and re.search(r"[:：]|盖章|年\s*月\s*日", t)) or _TABLE_UNIT.match(t)
+        for t in texts
+    )
 
 
 def _header_top(sheet: Sheet) -> int:
@@ -253,7 +256,7 @@ def _body_and_notes(
         texts = [one_line(t) for t in sheet.row_texts(r)]
         head = texts[0] if texts else ""
         spans_table = bool(texts) and _spans(sheet, r, cols)
-        if texts and (_SIGNATURE.match(head) or (_META.search(head) and spans_table)):
+        if texts and (_SIGNATURE.match(head) or (_is_meta([head]) and spans_table)):
             signature.extend(texts)
             continue
         if in_notes or (texts and _NOTE_START.match(head)):

@@ -181,16 +181,36 @@ def _sheet(ws, ws_values) -> Sheet:
     for rng in ws.merged_cells.ranges:
         c1, r1, c2, r2 = range_boundaries(str(rng))
         merges.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
-    return Sheet(ws.title, values, formulas, merges, _choices(ws), bordered)
+    return Sheet(ws.title, values, formulas, merges, _choices(ws, ws_values.parent), bordered)
 
 
-def _choices(ws) -> dict[int, tuple[str, ...]]:
-    """Column → the options of a drop-down list typed into the validation (``"是,否"``)."""
+def _listed(formula: str, here: str, wb_values) -> tuple[str, ...]:
+    """The texts of a cell range named by a validation formula; () when it is not one."""
+    sheet, _, ref = formula.lstrip("=").rpartition("!")
+    sheet = sheet.strip("'") or here
+    if sheet not in wb_values.sheetnames:
+        return ()
+    try:
+        cells = wb_values[sheet][ref.replace("$", "")]
+    except (ValueError, KeyError, IndexError):  # a named range or a formula: not read
+        return ()
+    flat = [c for row in (cells if isinstance(cells, tuple) else ((cells,),)) for c in row]
+    return tuple(t for c in flat if (t := clean_text(c.value)))
+
+
+def _choices(ws, wb_values) -> dict[int, tuple[str, ...]]:
+    """Column → the options of a drop-down list: typed into the validation (``"是,否"``) or
+    a range of cells, often on a hidden sheet (``选项!$A$1:$A$9``)."""
     out: dict[int, tuple[str, ...]] = {}
     for dv in ws.data_validations.dataValidation:
-        if dv.type != "list" or not dv.formula1 or not dv.formula1.startswith('"'):
+        if dv.type != "list" or not dv.formula1:
             continue
-        options = tuple(x.strip() for x in dv.formula1.strip('"').split(",") if x.strip())
+        if dv.formula1.startswith('"'):
+            options = tuple(x.strip() for x in dv.formula1.strip('"').split(",") if x.strip())
+        else:
+            options = _listed(dv.formula1, ws.title, wb_values)
+        if not options:
+            continue
         for rng in str(dv.sqref).split():
             c1, _, c2, _ = range_boundaries(rng)
             for c in range(c1 - 1, (c2 or c1)):

@@ -18,6 +18,8 @@ say is left out of the comparison and named here:
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from bureau_tables import (  # noqa: F401  (fixtures)
     bureau_docx_fixture,
@@ -26,6 +28,7 @@ from bureau_tables import (  # noqa: F401  (fixtures)
     drafted,
 )
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign_ops.cli import main
 from campaign_ops.forms.cleaning import norm_label
@@ -369,3 +372,36 @@ def test_a_numbered_table_of_a_word_document_and_an_old_doc(bureau_docx, tmp_pat
     (tmp_path / "附件.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     assert main(["form-from-xlsx", str(tmp_path / "附件.doc"), "-o", str(tmp_path / "b.yaml")])
     assert "附件.doc 是旧版 Word 文档：请用 Word 或 WPS 另存为 .docx" in capsys.readouterr().err
+
+
+def test_a_case_list_with_drop_downs_from_a_hidden_sheet_and_sample_values(tmp_path):
+    """The options of a long list sit on a hidden sheet; a sample row shows the kinds."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "典型案例信息表"
+    ws.append(["序号", "填报单位", "案件名称", "违法类型", "立案日期", "罚没金额", "办理状态"])
+    ws.append([1, "汉滨区局", "某公司虚假宣传案", "虚假宣传", dt.date(2024, 5, 6), 1.25, "已结案"])
+    for i in range(2, 16):
+        ws.append([i])
+    options = wb.create_sheet("选项")
+    for r, text in enumerate(["虚假宣传", "价格违法", "其他"], 1):
+        options.cell(row=r, column=1, value=text)
+    options.sheet_state = "hidden"
+    for ref, formula in (("D3:D17", "选项!$A$1:$A$3"), ("G3:G17", '"在办,已结案"')):
+        dv = DataValidation(type="list", formula1=formula)
+        dv.add(ref)
+        ws.add_data_validation(dv)
+    wb.save(tmp_path / "cases.xlsx")
+
+    draft = draft_form(tmp_path / "cases.xlsx", "cases")
+    form = drafted(tmp_path / "cases.xlsx", tmp_path, "cases")
+    assert form.layout == "list" and form.template_rows == 15
+    assert [(c.label, c.type.value, c.choices) for c in form.columns] == [
+        ("案件名称", "text", ()),
+        ("违法类型", "choice", ("虚假宣传", "价格违法", "其他")),
+        ("立案日期", "date", ()),
+        ("罚没金额", "decimal", ()),
+        ("办理状态", "choice", ("在办", "已结案")),
+    ]
+    assert "填报单位（报送单位：系统按文件来自哪个单位区分，无需填写）" in draft.dropped
+    assert any("元还是万元" in w for w in draft.marks[("columns", form.columns[3].key)])
