@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from campaign_ops.forms.xlsx_sheet import Merge, Sheet
+from campaign_ops.forms.xlsx_sheet import Merge, Sheet, saved_before_today
 
 # Paragraphs kept around the table: the title block above, the notes below.
 ABOVE, BELOW = 6, 12
@@ -54,7 +54,9 @@ def read_docx_table(path: Path, which: str | None = None) -> Sheet:
         if not isinstance(b, str):
             break
         after.append(b)
-    return _sheet(blocks[at], before[-ABOVE:], after[:BELOW])
+    sheet = _sheet(blocks[at], before[-ABOVE:], after[:BELOW])
+    sheet.saved_on = saved_before_today(doc.core_properties.modified)
+    return sheet
 
 
 def _sheet(table, above: list[str], below: list[str]) -> Sheet:

@@ -125,8 +125,12 @@ def draft_form(
     if not parts.title:
         d.mark(("title",), "表格上方没有找到标题，暂用文件名")
     spec["version"] = 1
-    spec["version_date"] = dt.date.today().isoformat()
-    d.mark(("version_date",), "暂填今天；请改为通知印发日期（模板上印为“X年X月X日版”）")
+    spec["version_date"] = (sheet.saved_on or dt.date.today()).isoformat()
+    d.mark(
+        ("version_date",),
+        ("取自表格文件的保存日期" if sheet.saved_on else "暂填今天")
+        + "；请改为通知印发日期（模板上印为“X年X月X日版”）",
+    )
     spec["description"] = None
     roles = _roles(sheet, parts, d)
     body = [r for r in parts.body if not _total_row(sheet, r, parts)]

@@ -32,6 +32,7 @@ class Sheet:
     merges: list[Merge] = field(default_factory=list)
     choices: dict[int, tuple[str, ...]] = field(default_factory=dict)  # column → drop-down list
     bordered: set[tuple[int, int]] = field(default_factory=set)
+    saved_on: dt.date | None = None  # when the file was last saved, if before today
 
     def __post_init__(self) -> None:
         self._owner: dict[tuple[int, int], Merge] = {}
@@ -77,6 +78,13 @@ class Sheet:
             if key[0] == r and (t := self.text(r, c)):
                 out.append(t)
         return out
+
+
+def saved_before_today(when: Any) -> dt.date | None:
+    """The file's own save date: a better guess at the table's version than today."""
+    if isinstance(when, dt.datetime) and when.date() < dt.date.today():
+        return when.date()
+    return None
 
 
 def clean_text(v: Any) -> str:
@@ -156,6 +164,8 @@ def _read_xlsx(path: Path, name: str, wanted: str | None) -> Sheet:
         filled = sum(1 for row in sheet.values for v in row if clean_text(v))
         if (len(sheet.bordered), filled) > score:
             best, score = sheet, (len(sheet.bordered), filled)
+    if best is not None:
+        best.saved_on = saved_before_today(formulas_wb.properties.modified)
     if best is None or not score[1]:
         raise ValueError(f"{name} 中没有找到表格内容。")
     return best

@@ -10,6 +10,7 @@ bureau's file would have been saved.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from pathlib import Path
 
@@ -222,6 +223,8 @@ def docx_from_form(form: FormSpec, path: Path, *, blank_rows: int = 8) -> Path:
     for i, note in enumerate(form.notes):
         doc.add_paragraph(("注：" if i == 0 else "") + f"{i + 1}. {note}")
     doc.add_paragraph("填表人：　　　　审核人：　　　　联系电话：")
+    if form.version_date:  # saved by the bureau on the day of the circular
+        doc.core_properties.modified = dt.datetime.combine(form.version_date, dt.time(9))
     doc.save(str(path))
     return path
 

@@ -349,8 +349,11 @@ def test_the_table_inside_the_circulars_word_document_drafts_the_same_form(
 ):
     """Word has no drop-down lists: a case list's choice columns come back as text, to be
     turned into choices by a person (the options are not in the table)."""
-    original = _shape(load_form(form_id))
-    draft = _shape(drafted(bureau_docx[form_id], tmp_path, f"word-{form_id}"))
+    form = load_form(form_id)
+    original = _shape(form)
+    draft_spec = drafted(bureau_docx[form_id], tmp_path, f"word-{form_id}")
+    draft = _shape(draft_spec)
+    assert draft_spec.version_date == form.version_date  # the document's save date
     if form_id == "ankang-ad-cases":
         original["columns"] = [
             (
