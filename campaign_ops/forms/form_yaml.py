@@ -30,6 +30,7 @@ ORDER = [
     "notes",
 ]
 SECTION_NAMES = {
+    "id": "表单编号",
     "rows": "行",
     "columns": "列",
     "groups": "表头分组",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_ops.forms.cleaning import norm_label
+from campaign_ops.forms.spec import FormSpec
 from campaign_ops.forms.xlsx_headers import (
     COUNT_UNITS,
     MONEY_UNITS,
@@ -85,6 +86,7 @@ TEXT_WORDS = [
 DATE_WORDS = ("日期", "时间", "时限")
 MONEY_WORDS = ("罚没", "罚款", "金额", "货值", "款", "经费", "资金")
 COUNT_END = ("数", "数量", "次数", "人数", "户数", "件数", "个数", "人次", "户次")
+SIMILAR = 0.8  # share of row and column labels that makes two forms “the same table”
 ORG_END = ("区", "县", "市", "局", "所", "镇", "乡", "街道", "分局", "委", "办", "中心", "队")
 
 
@@ -117,7 +119,8 @@ def draft_form(
     """
     sheet = read_sheet(path, sheet_name)
     parts = find_parts(sheet)
-    known = house_keys() if known is None else known
+    forms = house_forms()
+    known = house_keys(forms) if known is None else known
     d = Draft(Path(path), {}, parts=parts)
     spec = d.spec
     spec["id"] = form_id
@@ -160,6 +163,7 @@ def draft_form(
     guess_rules(d)
     guess_cumulative(d, parts.notes)
     spec["notes"] = [_note_text(n) for n in parts.notes if _note_text(n)]
+    similar_forms(d, forms)
     return d
 
 
@@ -450,20 +454,42 @@ def _note_text(text: str) -> str:
 # ---- keys ------------------------------------------------------------------------------------
 
 
-def house_keys(directory: Path | None = None) -> dict[str, str]:
-    """Normalised label → key, from every form in the forms folder (rows and columns)."""
+def house_forms(directory: Path | None = None) -> list[FormSpec]:
+    """The forms already in the forms folder; none when one of them is broken (a broken
+    form elsewhere must not stop drafting a new one)."""
     from campaign_ops.forms.spec import all_forms
 
-    out: dict[str, str] = {}
     try:
-        forms = all_forms(directory)
-    except Exception:  # a broken form elsewhere must not stop drafting a new one
-        return out
+        return all_forms(directory)
+    except Exception:  # FormFileError, or a folder that is not there
+        return []
+
+
+def house_keys(forms: list[FormSpec]) -> dict[str, str]:
+    """Normalised label → key, from every row and column of ``forms``."""
+    out: dict[str, str] = {}
     for f in forms:
         for item in (*f.columns, *f.rows):
             for name in item.names:
                 out.setdefault(norm_label(name), item.key)
     return out
+
+
+def similar_forms(d: Draft, forms: list[FormSpec]) -> None:
+    """Mark an existing form with (nearly) the same rows and columns: the round may simply
+    ask for that form instead of a new one."""
+    mine = {norm_label(x["label"]) for x in (*d.spec["columns"], *d.spec.get("rows", ()))}
+    for f in forms:
+        theirs = {norm_label(x.label) for x in (*f.columns, *f.rows)}
+        share = len(mine & theirs) / max(len(mine | theirs), 1)
+        if share >= SIMILAR and f.id != d.spec["id"]:
+            d.mark(
+                ("id",),
+                f"与已有表单 {f.id}《{f.title}》的行和列 {share:.0%} 相同："
+                "若是同一张表，轮次里直接引用它即可，不必新建",
+            )
+    if ("id",) in d.marks:  # the first thing to read
+        d.marks = {("id",): d.marks.pop(("id",)), **d.marks}
 
 
 def _key(label: str, known: dict[str, str], prefix: str, n: int, taken: list[dict]) -> str:

@@ -85,6 +85,11 @@ def test_every_guess_is_marked_for_review_in_the_yaml_and_the_summary(bureau, tm
     assert len(lines) == 2 and all(f"# {TO_VERIFY}：表头没写计量单位" in ln for ln in lines)
     assert f"# {TO_VERIFY}：按列名推断的核对规则" in text
     assert "未带入的列：序号（模板不印序号，各行按名称识别）" in text
+    # the table is a form we already have: say so before a second copy is made
+    assert "与已有表单 ankang-work-stats《工作情况统计表》的行和列 100% 相同" in printed
+    assert (
+        text.startswith("# 由《ankang-work-stats.xlsx》起草") and "id: work-stats  # 待核实" in text
+    )
     assert load_form_file(out).rows[2].part_of == "training_people"
 
 
