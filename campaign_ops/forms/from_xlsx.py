@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_ops.forms.cleaning import norm_label
-from campaign_ops.forms.spec import FormSpec
+from campaign_ops.forms.known_forms import house_forms, house_keys, key_for, similar_forms
 from campaign_ops.forms.xlsx_headers import (
     COUNT_UNITS,
     MONEY_UNITS,
@@ -86,7 +86,6 @@ TEXT_WORDS = [
 DATE_WORDS = ("日期", "时间", "时限")
 MONEY_WORDS = ("罚没", "罚款", "金额", "货值", "款", "经费", "资金")
 COUNT_END = ("数", "数量", "次数", "人数", "户数", "件数", "个数", "人次", "户次")
-SIMILAR = 0.8  # share of row and column labels that makes two forms “the same table”
 ORG_END = ("区", "县", "市", "局", "所", "镇", "乡", "街道", "分局", "委", "办", "中心", "队")
 
 
@@ -270,7 +269,10 @@ def _fixed_rows(
             continue
         extra = [f"{c.label}：{sheet.text(r, c.index)}" for c in given if sheet.text(r, c.index)]
         full = f"{label}（{'；'.join(extra)}）" if extra else label
-        row: dict[str, Any] = {"key": _key(label, known, "row", len(rows) + 1, rows), "label": full}
+        row: dict[str, Any] = {
+            "key": key_for(label, known, "row", len(rows) + 1, rows),
+            "label": full,
+        }
         if roles["measure"] is not None and (u := sheet.text(r, roles["measure"].index)):
             row["unit"] = u
         if re.match(r"^\s*其中", label) and parent:
@@ -360,7 +362,7 @@ def _columns(
         label = col.label
         if seen.count(norm_label(label)) > 1 and col.groups:  # 本期 under 立案 and under 结案
             label = col.groups[-1] + label
-        c: dict[str, Any] = {"key": _key(label, known, "col", i, out), "label": label}
+        c: dict[str, Any] = {"key": key_for(label, known, "col", i, out), "label": label}
         where = ("columns", c["key"])
         if label != col.label:
             d.mark(where, f"原表几组下都有“{col.label}”，已加上组名“{col.groups[-1]}”")
@@ -449,53 +451,3 @@ def _groups(d: Draft) -> None:
 def _note_text(text: str) -> str:
     text = re.sub(r"^(?:注|备注|说明|填表说明|填报说明|附注)\s*[:：]?\s*", "", text.strip())
     return re.sub(r"^(?:\d+|[一二三四五六七八九十]+)\s*[、.．]\s*", "", text).strip()
-
-
-# ---- keys ------------------------------------------------------------------------------------
-
-
-def house_forms(directory: Path | None = None) -> list[FormSpec]:
-    """The forms already in the forms folder; none when one of them is broken (a broken
-    form elsewhere must not stop drafting a new one)."""
-    from campaign_ops.forms.spec import all_forms
-
-    try:
-        return all_forms(directory)
-    except Exception:  # FormFileError, or a folder that is not there
-        return []
-
-
-def house_keys(forms: list[FormSpec]) -> dict[str, str]:
-    """Normalised label → key, from every row and column of ``forms``."""
-    out: dict[str, str] = {}
-    for f in forms:
-        for item in (*f.columns, *f.rows):
-            for name in item.names:
-                out.setdefault(norm_label(name), item.key)
-    return out
-
-
-def similar_forms(d: Draft, forms: list[FormSpec]) -> None:
-    """Mark an existing form with (nearly) the same rows and columns: the round may simply
-    ask for that form instead of a new one."""
-    mine = {norm_label(x["label"]) for x in (*d.spec["columns"], *d.spec.get("rows", ()))}
-    for f in forms:
-        theirs = {norm_label(x.label) for x in (*f.columns, *f.rows)}
-        share = len(mine & theirs) / max(len(mine | theirs), 1)
-        if share >= SIMILAR and f.id != d.spec["id"]:
-            d.mark(
-                ("id",),
-                f"与已有表单 {f.id}《{f.title}》的行和列 {share:.0%} 相同："
-                "若是同一张表，轮次里直接引用它即可，不必新建",
-            )
-    if ("id",) in d.marks:  # the first thing to read
-        d.marks = {("id",): d.marks.pop(("id",)), **d.marks}
-
-
-def _key(label: str, known: dict[str, str], prefix: str, n: int, taken: list[dict]) -> str:
-    key = known.get(norm_label(label)) or f"{prefix}{n}"
-    used = {x["key"] for x in taken}
-    base, i = key, 2
-    while key in used:
-        key, i = f"{base}_{i}", i + 1
-    return key
