@@ -30,6 +30,7 @@ from campaign_ops.forms.xlsx_headers import (
 from campaign_ops.forms.xlsx_rules import guess_cumulative, guess_rules
 from campaign_ops.forms.xlsx_sheet import Sheet, read_sheet
 
+NUMERIC = ("integer", "decimal")
 SEQ_WORDS = {"序号", "编号", "序", "no", "no."}
 REPORTER_WORDS = {
     "填报单位",
@@ -145,6 +146,14 @@ def draft_form(
         _fixed_rows(d, sheet, parts, label_col, body, roles, known)
     else:
         _list_layout(d, roles, body)
+    if len(totals) > 1 and not per_unit:
+        d.mark(("total_row",), f"原表有 {len(totals)} 个合计/小计行，只保留一个合计行")
+    if totals and not per_unit:
+        spec["total_row"] = {"key": "total", "label": _total_label(sheet, totals[0], parts)}
+    data_cols = [c for c in parts.columns if c.index in roles["data"]]
+    _columns(d, sheet, parts, data_cols, body, totals, known)
+    if spec["layout"] == "list" and all(c["type"] in NUMERIC for c in spec["columns"]):
+        _one_row(d, roles.get("reporter"))
     if roles["seq"] is not None:
         seq = roles["seq"].text
         d.dropped.append(
@@ -152,12 +161,6 @@ def draft_form(
             if spec["layout"] == "list"
             else f"{seq}（模板不印{seq}，各行按名称识别）"
         )
-    if len(totals) > 1 and not per_unit:
-        d.mark(("total_row",), f"原表有 {len(totals)} 个合计/小计行，只保留一个合计行")
-    if totals and not per_unit:
-        spec["total_row"] = {"key": "total", "label": _total_label(sheet, totals[0], parts)}
-    data_cols = [c for c in parts.columns if c.index in roles["data"]]
-    _columns(d, sheet, parts, data_cols, body, totals, known)
     _groups(d)
     guess_rules(d)
     guess_cumulative(d, parts.notes)
@@ -185,6 +188,7 @@ def _roles(sheet: Sheet, parts: TableParts, d: Draft) -> dict[str, Any]:
             if sum(v.endswith(ORG_END) for v in values) >= 2:
                 roles["per_unit"] = col
             else:
+                roles["reporter"] = col
                 d.dropped.append(f"{col.text}（报送单位：系统按文件来自哪个单位区分，无需填写）")
                 d.mark(("columns",), f"原表的“{col.text}”列没有带入：若它不是报送单位本身，请补回")
         else:
@@ -331,6 +335,17 @@ def _per_unit(d: Draft, sheet: Sheet, parts: TableParts, col: HeaderColumn) -> N
         ("rows",),
         f"原表每行是一个{col.text}（汇总表）：系统里每个单位只填自己的一行，汇总表由系统生成",
     )
+
+
+def _one_row(d: Draft, reporter: HeaderColumn | None) -> None:
+    """Only figures and no row names (单位名称 | 立案数 | 结案数): each unit fills one row."""
+    spec = d.spec
+    for key in ("template_rows", "max_rows", "total_row"):
+        spec.pop(key, None)
+    spec["layout"] = "fixed"
+    spec["row_header"] = reporter.text if reporter else "填报单位"
+    spec["rows"] = [{"key": "this_unit", "label": "本单位"}]
+    d.mark(("rows",), "原表只有数字列、没有行名称：每个单位填一行（本单位）")
 
 
 def _list_layout(d: Draft, roles: dict[str, Any], body: list[int]) -> None:

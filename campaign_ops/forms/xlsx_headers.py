@@ -78,9 +78,9 @@ _TABLE_UNIT = re.compile(
     + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
     + ")"
 )
-_ATTACHMENT = re.compile(r"^附\s*件\s*[0-9一二三四五六七八九十]*\s*[:：]?\s*")
+_ATTACHMENT = re.compile(r"^附\s*件\s*[0-9一二三四五六七八九十]*(?:\s*[-－—]\s*\d+)?\s*[:：]?\s*")
 _META = re.compile(
-    r"填报单位|报送单位|填报日期|报送日期|填表日期|盖章|统计时间|统计期间|截止日期"
+    r"填报单位|报送单位|填报日期|报送日期|填表日期|盖章|统计时间|统计期间|截止日期|截止时间"
     r"|表\s*号|制定机关|制表机关|批准机关|批准文号|有效期至|综合机关名称"  # 统计报表 lines
 )
 _NOTE_START = re.compile(r"^(?:注|备注|说明|填表说明|填报说明|附注)\s*[:：]|^注\s*\d|^注[:：]?$")

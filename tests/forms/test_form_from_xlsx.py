@@ -413,3 +413,21 @@ def test_a_case_list_with_drop_downs_from_a_hidden_sheet_and_sample_values(tmp_p
     ]
     assert "填报单位（报送单位：系统按文件来自哪个单位区分，无需填写）" in draft.dropped
     assert any("元还是万元" in w for w in draft.marks[("columns", form.columns[3].key)])
+
+
+def test_a_table_of_figures_without_row_names_is_one_row_per_unit(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["附件2-1"])
+    ws.append(["网络交易监测情况表"])
+    ws.append(["数据截止时间：2024年6月30日"])
+    ws.append(["单位名称", "监测网店（个）", "发现违法线索（条）", "罚没款（万元）"])
+    ws.append([None])
+    wb.save(tmp_path / "figures.xlsx")
+    draft = draft_form(tmp_path / "figures.xlsx", "figures")
+    form = drafted(tmp_path / "figures.xlsx", tmp_path, "figures")
+    assert draft.parts.attachment == "附件2-1" and form.title == "网络交易监测情况表"
+    assert form.layout == "fixed" and [r.label for r in form.rows] == ["本单位"]
+    assert form.row_header == "单位名称" and form.total_row is None
+    assert [c.label for c in form.columns] == ["监测网店", "发现违法线索", "罚没款"]
+    assert "原表只有数字列、没有行名称：每个单位填一行（本单位）" in draft.marks[("rows",)]
