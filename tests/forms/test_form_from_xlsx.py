@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import yaml
 from bureau_tables import (  # noqa: F401  (fixtures)
     bureau_docx_fixture,
     bureau_fixture,
@@ -32,7 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign_ops.cli import main
 from campaign_ops.forms.cleaning import norm_label
-from campaign_ops.forms.form_yaml import to_yaml
+from campaign_ops.forms.form_yaml import flow, to_yaml
 from campaign_ops.forms.from_xlsx import draft_form
 from campaign_ops.forms.spec import FormSpec, all_forms, load_form, load_form_file
 from campaign_ops.vocabulary import TO_VERIFY
@@ -431,3 +432,34 @@ def test_a_table_of_figures_without_row_names_is_one_row_per_unit(tmp_path):
     assert form.row_header == "单位名称" and form.total_row is None
     assert [c.label for c in form.columns] == ["监测网店", "发现违法线索", "罚没款"]
     assert "原表只有数字列、没有行名称：每个单位填一行（本单位）" in draft.marks[("rows",)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "立案数",
+        "No.1",
+        "yes",
+        "null",
+        "2024",
+        "1.5",
+        "a: b",
+        "甲, 乙",
+        "[其他]",
+        "#1",
+        "- 负",
+        "“一对一”",
+        "50%",
+        "@平台",
+        "其中:网络",
+        "'引号'",
+        '"双引号"',
+        "行末空格 ",
+        "~",
+        "2023-05-09",
+        "on",
+    ],
+)
+def test_every_label_reads_back_from_the_yaml_as_written(text):
+    line = flow({"key": "k", "label": text, "choices": [text, "否"]})
+    assert yaml.safe_load(line) == {"key": "k", "label": text, "choices": [text, "否"]}
