@@ -81,7 +81,7 @@ _TABLE_UNIT = re.compile(
 _ATTACHMENT = re.compile(r"^附\s*件\s*[0-9一二三四五六七八九十]*(?:\s*[-－—]\s*\d+)?\s*[:：]?\s*")
 _META = re.compile(
     r"填报单位|报送单位|填报日期|报送日期|填表日期|盖章|统计时间|统计期间|截止日期|截止时间"
-    r"|表\s*号|制定机关|制表机关|批准机关|批准文号|有效期至|综合机关名称"  # 统计报表 lines
+    r"|表\s*号|制定机关|制表机关|批准机关|批准文号|有效期至|综合机关名称|编制单位|制表单位"
 )
 _NOTE_START = re.compile(r"^(?:注|备注|说明|填表说明|填报说明|附注)\s*[:：]|^注\s*\d|^注[:：]?$")
 _SIGNATURE = re.compile(r"^(?:填报人|填表人|审核人|制表人|负责人|联系人|联系电话|单位负责人)")
@@ -163,11 +163,20 @@ def _is_meta(texts: list[str]) -> bool:
 
 
 def _header_top(sheet: Sheet) -> int:
-    """The first row with two or more headers that is not a 填报单位/日期 line."""
+    """The first row with two or more headers that is not a 填报单位/日期 line; boxed, when
+    the table is drawn with borders (a title and its subtitle side by side are not)."""
+    boxed_rows = {r for r, _ in sheet.bordered}
+    candidates = []
     for r in range(sheet.n_rows):
         texts = [t for t in sheet.row_texts(r) if not _ATTACHMENT.fullmatch(t)]
         if len(texts) >= 2 and not _is_meta(texts):
+            candidates.append((r, texts))
+    for r, texts in candidates:
+        figures = sum(bool(re.fullmatch(r"[\d.,]+", t)) for t in texts)
+        if r in boxed_rows and figures * 2 < len(texts):  # not a body row boxed alone
             return r
+    if candidates:
+        return candidates[0][0]
     raise ValueError("没有找到表头：表格应有一行列标题（如 序号、项目、立案数（件）……）。")
 
 

@@ -29,6 +29,7 @@ from bureau_tables import (  # noqa: F401  (fixtures)
     drafted,
 )
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Border, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign_ops.cli import main
@@ -463,3 +464,26 @@ def test_a_table_of_figures_without_row_names_is_one_row_per_unit(tmp_path):
 def test_every_label_reads_back_from_the_yaml_as_written(text):
     line = flow({"key": "k", "label": text, "choices": [text, "否"]})
     assert yaml.safe_load(line) == {"key": "k", "label": text, "choices": [text, "否"]}
+
+
+def test_a_title_and_its_subtitle_side_by_side_are_not_the_header(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["D1"] = "直播电商违法案件查处情况统计表", "（2024年第二季度）"
+    box = Border(*(Side(style="thin"),) * 4)
+    for r, line in enumerate(
+        [
+            ["项目", "立案（件）", "结案（件）", "罚没款（万元）"],
+            ["虚假宣传"],
+            ["价格违法"],
+            ["合计"],
+        ],
+        2,
+    ):
+        for c in range(1, 5):
+            ws.cell(row=r, column=c, value=line[c - 1] if c <= len(line) else None).border = box
+    wb.save(tmp_path / "subtitle.xlsx")
+    form = drafted(tmp_path / "subtitle.xlsx", tmp_path, "subtitle")
+    assert form.title == "直播电商违法案件查处情况统计表"
+    assert [r.label for r in form.rows] == ["虚假宣传", "价格违法"] and form.total_row
+    assert [c.label for c in form.columns] == ["立案", "结案", "罚没款"]
