@@ -97,6 +97,7 @@ def clean_text(v: Any) -> str:
     return re.sub(r"[ \t\u3000]+", " ", str(v)).strip()
 
 
+MAX_ROWS, MAX_COLS = 2000, 200
 # Older formats circulars still attach: LibreOffice converts them when it is installed.
 CONVERTIBLE = (".xls", ".et", ".ods")
 
@@ -158,7 +159,8 @@ def _read_xlsx(path: Path, name: str, wanted: str | None) -> Sheet:
         known = "、".join(formulas_wb.sheetnames)
         raise ValueError(f"{name} 中没有工作表“{wanted}”（有：{known}）")
     for ws in formulas_wb.worksheets:
-        if ws.sheet_state != "visible" if wanted is None else ws.title != wanted:
+        chosen = ws.title == wanted if wanted is not None else ws.sheet_state == "visible"
+        if not chosen:
             continue
         sheet = _sheet(ws, values_wb[ws.title])
         filled = sum(1 for row in sheet.values for v in row if clean_text(v))
@@ -175,7 +177,9 @@ def _sheet(ws, ws_values) -> Sheet:
     values: list[list[Any]] = []
     formulas: dict[tuple[int, int], str] = {}
     bordered: set[tuple[int, int]] = set()
-    for r, row in enumerate(ws.iter_rows()):
+    # an attachment table is small; a sheet formatted down to row 1048576 is read in part
+    rows = ws.iter_rows(max_row=min(ws.max_row, MAX_ROWS), max_col=min(ws.max_column, MAX_COLS))
+    for r, row in enumerate(rows):
         line = []
         for c, cell in enumerate(row):
             v = cell.value
