@@ -17,6 +17,7 @@ WHOLE_TABLE_CUMULATIVE = re.compile(r"(?:数据|各项|以上|本表|均)[^。�
 STOCK_WORDS = ("本期", "新增", "在册", "实有", "现有", "存量")
 # left ≤ right between columns whose core labels are these
 LE_PAIRS = (("结案", "立案"), ("本期", "累计"), ("本期新增", "累计"))
+SUBTOTAL = re.compile(r"(?:合计|小计|总计)$")  # a group's own total column
 DATE_PAIRS = (("立案日期", "结案日期"), ("开始日期", "结束日期"), ("受理日期", "办结日期"))
 
 
@@ -40,29 +41,44 @@ def guess_rules(d: Draft) -> None:
         if early in by_label and late in by_label:
             a, b = by_label[early], by_label[late]
             rules.append(_le(a, b, f"{b['label']}不能早于{a['label']}"))
-    for g in d.spec["groups"]:
-        if g["label"] != "其中":
-            continue
-        keys = [c["key"] for c in cols]
-        first = keys.index(g["columns"][0])
-        total = cols[first - 1] if first else None
-        parts = [c for c in cols if c["key"] in g["columns"]]
-        if total and total in numeric and all(p in numeric for p in parts):
-            exhaustive = "其他" in parts[-1]["label"] or "其它" in parts[-1]["label"]
-            names = "、".join(p["label"] for p in parts)
-            rules.append(
-                {
-                    "kind": "sum_eq" if exhaustive else "sum_le",
-                    "parts": [p["key"] for p in parts],
-                    "total": total["key"],
-                    "message": f"{names}之和{'应等于' if exhaustive else '不能大于'}"
-                    f"{total['label']}",
-                }
-            )
+    rules += _group_sums(d.spec["groups"], cols, numeric)
     rules += _part_columns(cols, numeric)
     d.spec["rules"] = rules
     for i, _ in enumerate(rules):
         d.mark(("rules", str(i)), "按列名推断的核对规则，请确认")
+
+
+def _group_sums(groups: list[dict], cols: list[dict], numeric: list[dict]) -> list[dict]:
+    """A “其中” group adds up to the column before it; a group holding a 合计/小计 column adds
+    up to that column. A breakdown ending in 其他 is complete (=), else at most (≤)."""
+    rules = []
+    keys = [c["key"] for c in cols]
+    for g in groups:
+        members = [cols[keys.index(k)] for k in g["columns"]]
+        first = keys.index(g["columns"][0])
+        if g["label"] == "其中" and first:
+            total, parts = cols[first - 1], members
+        else:
+            sub = [c for c in members if SUBTOTAL.search(norm_label(c["label"]))]
+            if len(sub) != 1:
+                continue
+            total, parts = sub[0], [c for c in members if c is not sub[0]]
+        if total in numeric and parts and all(p in numeric for p in parts):
+            last = parts[-1]["label"]
+            whole = bool(SUBTOTAL.search(total["label"])) or "其他" in last or "其它" in last
+            rules.append(_sum("sum_eq" if whole else "sum_le", parts, total))
+    return rules
+
+
+def _sum(kind: str, parts: list[dict], total: dict) -> dict[str, Any]:
+    names = "、".join(p["label"].removeprefix("其中").lstrip("：:") for p in parts)
+    word = "之和应等于" if kind == "sum_eq" else ("之和不能大于" if len(parts) > 1 else "不能大于")
+    return {
+        "kind": kind,
+        "parts": [p["key"] for p in parts],
+        "total": total["key"],
+        "message": f"{names}{word}{total['label']}",
+    }
 
 
 def _part_columns(cols: list[dict[str, Any]], numeric: list[dict[str, Any]]) -> list[dict]:
@@ -73,15 +89,7 @@ def _part_columns(cols: list[dict[str, Any]], numeric: list[dict[str, Any]]) -> 
             parts.append(c)
             continue
         if total and parts:
-            names = "、".join(p["label"].removeprefix("其中").lstrip("：:") for p in parts)
-            rules.append(
-                {
-                    "kind": "sum_le",
-                    "parts": [p["key"] for p in parts],
-                    "total": total["key"],
-                    "message": f"{names}不能大于{total['label']}",
-                }
-            )
+            rules.append(_sum("sum_le", parts, total))
         total, parts = (c if c in numeric else None), []
     return rules
 

@@ -487,3 +487,29 @@ def test_a_title_and_its_subtitle_side_by_side_are_not_the_header(tmp_path):
     assert form.title == "直播电商违法案件查处情况统计表"
     assert [r.label for r in form.rows] == ["虚假宣传", "价格违法"] and form.total_row
     assert [c.label for c in form.columns] == ["立案", "结案", "罚没款"]
+
+
+def test_a_group_with_its_own_subtotal_column_adds_up_to_it(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "网络交易案件统计表"
+    ws["A2"], ws["B2"], ws["E2"] = "项目", "立案（件）", "结案（件）"
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:D2")
+    ws.merge_cells("E2:G2")
+    for c, text in enumerate(["小计", "线上", "线下"] * 2, 2):
+        ws.cell(row=3, column=c, value=text)
+    for r, label in enumerate(["食品", "药品"], 4):
+        ws.cell(row=r, column=1, value=label)
+    wb.save(tmp_path / "subtotal.xlsx")
+    form = drafted(tmp_path / "subtotal.xlsx", tmp_path, "subtotal")
+    assert [c.label for c in form.columns] == [
+        *("立案小计", "立案线上", "立案线下", "结案小计", "结案线上", "结案线下")
+    ]
+    assert {r.message for r in form.rules} == {
+        "立案线上、立案线下之和应等于立案小计",
+        "结案线上、结案线下之和应等于结案小计",
+        "结案小计不能大于立案小计",
+        "结案线上不能大于立案线上",
+        "结案线下不能大于立案线下",
+    }
