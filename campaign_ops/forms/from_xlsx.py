@@ -110,6 +110,8 @@ def draft_form(
         d.mark(("total_row",), f"原表有 {len(totals)} 个合计/小计行，只保留一个合计行")
     if totals and not per_unit:
         spec["total_row"] = {"key": "total", "label": _total_label(sheet, totals[0], parts)}
+        if body and totals[0] < body[0]:
+            d.mark(("total_row",), "原表合计行在各行之上；模板的合计行在最下方")
     data_cols = [c for c in parts.columns if c.index in roles["data"]]
     _columns(d, sheet, parts, data_cols, body, totals, known)
     if spec["layout"] == "list" and all(c["type"] in NUMERIC for c in spec["columns"]):

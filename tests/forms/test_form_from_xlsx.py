@@ -214,6 +214,7 @@ def test_a_messy_table_three_header_rows_numbering_row_total_on_top_and_a_table_
     fines = draft.marks[("columns", "fines")]
     assert "计量单位取自表上方的“单位：万元”" in fines and not [w for w in fines if "没写" in w]
     assert ("groups",) in draft.marks  # three header rows folded into one level: say so
+    assert "原表合计行在各行之上；模板的合计行在最下方" in draft.marks[("total_row",)]
 
 
 @pytest.mark.libreoffice
