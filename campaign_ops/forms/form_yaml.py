@@ -34,6 +34,7 @@ SECTION_NAMES = {
     "rows": "行",
     "columns": "列",
     "groups": "表头分组",
+    "total_row": "合计行",
     "rules": "规则",
     "title": "标题",
     "row_header": "行标题",
@@ -130,11 +131,12 @@ def summary(draft: Draft, out_name: str) -> str:
         lines.append(f"  填表说明：{len(spec['notes'])} 条（取自表下的说明）")
     if draft.marks:
         lines.append(f"需要人工核实 {draft.mark_count} 处（文件中标为“# {TO_VERIFY}”）：")
-        n = 0
+        same: dict[str, list[str]] = {}  # one line for a reason shared by several places
         for where, reasons in draft.marks.items():
             for why in reasons:
-                n += 1
-                lines.append(f"  {n}. {_where(draft, where)}：{why}")
+                same.setdefault(why, []).append(_where(draft, where))
+        for n, (why, places) in enumerate(same.items(), 1):
+            lines.append(f"  {n}. {'、'.join(places)}：{why}")
     else:
         lines.append("没有需要人工核实的推断。")
     return "\n".join(lines) + "\n"
