@@ -45,10 +45,12 @@ def values_for(form: FormSpec, seed: int) -> Values:
     """Plausible values with every cell filled (a drafted case list asks for all of them)."""
     values = sample_values(form, seed=seed)
     for line in values.values():
+        dates = [v for v in line.values() if isinstance(v, dt.date)]
         for key, v in line.items():
             col = form.columns_by_key[key]
-            if v is None:
-                line[key] = dt.date(2023, 9, 1) if col.type == ColumnType.date else 1.5
+            if v is None:  # an open case closed a month after it was filed, with a fine
+                later = max(dates) + dt.timedelta(days=30)
+                line[key] = later if col.type == ColumnType.date else 1.5
     return values
 
 
@@ -75,6 +77,21 @@ def test_drafted_form_template_filled_is_accepted_with_the_same_numbers(
     values = values_for(form, seed=3)
     filled = fill_template(template, tmp_path / "filled.xlsx", form, values)
     sub = parse_file(filled, form=form)
+    assert_same(sub, values)
+    [result] = validate_batch([sub])
+    assert result.accepted, [e.message for e in result.errors]
+
+
+@pytest.mark.parametrize("name", ["huangshan-network-market", "ankang-ad-cases"])
+def test_a_drafted_forms_template_saved_by_calc_is_accepted(name, bureau, suites, tmp_path, calc):
+    """The unit's spreadsheet program saves the filled template (formulas recalculated)."""
+    form = drafted(bureau[name], tmp_path, "drafted-" + name)
+    write_suite(form, suites)
+    values = values_for(form, seed=5)
+    filled = fill_template(
+        write_template(form, tmp_path / "t.xlsx"), tmp_path / "filled.xlsx", form, values
+    )
+    sub = parse_file(calc(filled, tmp_path / "calc"), form=form)
     assert_same(sub, values)
     [result] = validate_batch([sub])
     assert result.accepted, [e.message for e in result.errors]
