@@ -79,7 +79,6 @@ def return_mail(campaign: Campaign, sub: Submission, decision: ReviewDecision) -
             "deliverable": label,
             "file": sub.archived_file.original_name if sub.archived_file else "",
             "version": sub.version,
-            "decided_at": moment.strftime("%Y-%m-%d %H:%M"),
         },
     )
 

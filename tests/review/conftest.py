@@ -40,4 +40,4 @@ def seed(session, campaign: Campaign, round_id: str = "r1", units: int = 3, seed
         for d in round_.deliverables:
             values = known_values(d.form, seed * 100 + i) if d.form else {}
             put_submission(session, campaign, round_id, unit.code, d.key, values)
-    session.commit()
+    session.flush()
