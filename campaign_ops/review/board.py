@@ -91,3 +91,27 @@ def review_panel(session: Session, campaign: Campaign, tz: ZoneInfo) -> ReviewPa
                         )
                     )
     return panel
+
+
+def review_digest(session: Session, campaign: Campaign) -> dict | None:
+    """The ops digest's review part, as JSON: ``待审核 N 份`` and the returned files."""
+    panel = review_panel(session, campaign, ZoneInfo(campaign.timezone))
+    if panel is None:
+        return None
+    returned = [x for x in panel.lines if x.status == RETURNED]
+    return {
+        "awaiting": panel.awaiting,
+        "awaiting_text": panel.awaiting_text,
+        "returned_label": ROUND_STATUS_LABELS[RETURNED],
+        "returned": [
+            {
+                "unit": x.unit,
+                "round": x.round_title,
+                "deliverable": x.deliverable,
+                "version": x.version,
+                "reason": x.reason or "",
+                "decided": x.decided,
+            }
+            for x in returned
+        ],
+    }

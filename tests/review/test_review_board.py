@@ -60,3 +60,28 @@ def test_no_review_section_without_the_policy(session) -> None:
     assert board.review is None
     assert "审核：" not in render(board)
     assert _cell(board, campaign.units[0].code, "r1").style.label == "按时报送"
+
+
+def test_the_ops_digest_counts_waiting_files_and_lists_returns(session, campaign, tmp_path):
+    from campaign_ops.remind.decide import messages_due
+    from campaign_ops.remind.drafts import draft_for
+    from campaign_ops.timeline import build_timeline
+
+    seed(session, campaign, units=2)
+    first, second = campaign.units[:2]
+    decide(session, campaign, f"r1/{first.code}/ankang-work-stats", "return", REASON, REVIEWER, NOW)
+    session.commit()
+    overdue = next(
+        e.at(campaign.timezone)
+        for e in build_timeline(campaign).events
+        if e.kind == "reminder" and e.round == "r1" and e.purpose == "overdue"
+    )
+    due = messages_due(campaign, overdue, session)
+    digest = next(m for m in due if m.kind == "digest")
+    assert not any(m.unit in (first.code, second.code) and m.round == "r1" for m in due)
+    text = draft_for(campaign, digest, tmp_path).text
+    assert "审核：待审核 3 份" in text
+    assert f"待审核（1）：{second.short_name}" in text
+    assert f"退回修改（1）：{first.short_name}" in text
+    assert f"{first.short_name} “{campaign.round('r1').title}”《工作情况统计表》" in text
+    assert REASON in text
