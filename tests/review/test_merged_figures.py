@@ -76,7 +76,8 @@ def test_a_new_version_of_a_returned_slot_waits_for_review_again(session, campai
     key = f"r1/{unit}/{FORM}"
     decide(session, campaign, key, "return", "请核对培训人数", REVIEWER, NOW)
     session.commit()
-    put_submission(session, campaign, "r1", unit, FORM, known_values(FORM, 7), late=True)
+    values = known_values(FORM, 7)
+    put_submission(session, campaign, "r1", unit, FORM, values, late=True, approved=False)
     session.commit()
     again = [i for i in reviews_open(session, campaign) if i.key == key]
     assert [i.version for i in again] == [2]

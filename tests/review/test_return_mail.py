@@ -69,7 +69,9 @@ def test_a_second_return_of_a_new_version_is_a_new_mail(smtp, campaign):
     send_return_mails(campaign)
     with session_scope() as s:
         values = known_values("ankang-ad-cases", 9)
-        put_submission(s, campaign, "r1", unit, "ankang-ad-cases", values, late=True)
+        put_submission(
+            s, campaign, "r1", unit, "ankang-ad-cases", values, late=True, approved=False
+        )
     with session_scope() as s:
         decide(s, campaign, key, "return", "案件名称缺失", REVIEWER, NOW)
     assert [d.status for d in send_return_mails(campaign)] == ["sent"]
