@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from campaign_ops.review.state import AWAITING, RETURNED, slot_reviews
+from campaign_ops.review.state import AWAITING, RETURNED, in_campaign_order, slot_reviews
 from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -64,32 +64,29 @@ class ReviewPanel:
 def review_panel(session: Session, campaign: Campaign, tz: ZoneInfo) -> ReviewPanel | None:
     if not campaign.review.required:
         return None
+    from campaign_ops.remind.state import deliverable_label  # remind.state imports this module
+
     panel = ReviewPanel(campaign.review.reviewers)
     reviews = slot_reviews(session, campaign)
     for status in (AWAITING, RETURNED):
-        for round_ in campaign.rounds:
-            for unit in campaign.units_for(round_):
-                for d in round_.deliverables:
-                    r = reviews.get((unit.code, round_.id, d.key))
-                    if r is None or r.status != status:
-                        continue
-                    at = r.decided_at.astimezone(tz) if r.decided_at else None
-                    panel.lines.append(
-                        ReviewLine(
-                            unit.code,
-                            round_.id,
-                            unit.short_name,
-                            round_.title,
-                            f"《{d.label}》" if d.form else d.label,
-                            d.key,
-                            r.version,
-                            f"{r.received_at.astimezone(tz):%Y-%m-%d %H:%M}",
-                            status,
-                            ROUND_STATUS_LABELS[status],
-                            r.reason,
-                            f"{r.decided_by} {at:%Y-%m-%d %H:%M}" if at else "",
-                        )
-                    )
+        for round_, unit, d, r in in_campaign_order(campaign, reviews, status):
+            at = r.decided_at.astimezone(tz) if r.decided_at else None
+            panel.lines.append(
+                ReviewLine(
+                    unit.code,
+                    round_.id,
+                    unit.short_name,
+                    round_.title,
+                    deliverable_label(d),
+                    d.key,
+                    r.version,
+                    f"{r.received_at.astimezone(tz):%Y-%m-%d %H:%M}",
+                    status,
+                    ROUND_STATUS_LABELS[status],
+                    r.reason,
+                    f"{r.decided_by} {at:%Y-%m-%d %H:%M}" if at else "",
+                )
+            )
     return panel
 
 
