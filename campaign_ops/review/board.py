@@ -4,6 +4,7 @@ campaign without a review policy."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ class ReviewLine:
     status_label: str
     reason: str | None
     decided: str  # "guanggaoke 2023-05-11 17:30", or "" while waiting
+    due: str = ""  # while waiting: when the policy's time to decide ends (ISO 8601)
 
 
 @dataclass
@@ -65,6 +67,7 @@ def review_panel(session: Session, campaign: Campaign, tz: ZoneInfo) -> ReviewPa
     if not campaign.review.required:
         return None
     from campaign_ops.remind.state import deliverable_label  # remind.state imports this module
+    from campaign_ops.review.queue import decision_due
 
     panel = ReviewPanel(campaign.review.reviewers)
     reviews = slot_reviews(session, campaign)
@@ -85,6 +88,7 @@ def review_panel(session: Session, campaign: Campaign, tz: ZoneInfo) -> ReviewPa
                     ROUND_STATUS_LABELS[status],
                     r.reason,
                     f"{r.decided_by} {at:%Y-%m-%d %H:%M}" if at else "",
+                    decision_due(campaign, r.received_at).isoformat() if not at else "",
                 )
             )
     return panel
@@ -96,7 +100,14 @@ def review_digest(session: Session, campaign: Campaign) -> dict | None:
     if panel is None:
         return None
     returned = [x for x in panel.lines if x.status == RETURNED]
+    waiting = [x for x in panel.lines if x.status == AWAITING]
     return {
+        "within_days": campaign.review.decide_within_working_days,
+        "on_timeout": campaign.review.on_timeout,
+        "waiting": [
+            {"unit": x.unit, "round": x.round_title, "deliverable": x.deliverable, "due": x.due}
+            for x in waiting
+        ],
         "awaiting": panel.awaiting,
         "awaiting_text": panel.awaiting_text,
         "returned_label": ROUND_STATUS_LABELS[RETURNED],
@@ -112,3 +123,12 @@ def review_digest(session: Session, campaign: Campaign) -> dict | None:
             for x in returned
         ],
     }
+
+
+def with_overdue(review: dict | None, moment: dt.datetime) -> dict | None:
+    """The digest's review part at ``moment``, with ``overdue``: the files still waiting past
+    the policy's time to decide (the reminder ``on_timeout: remind`` asks for)."""
+    if not review:
+        return review
+    late = [w for w in review.get("waiting", []) if dt.datetime.fromisoformat(w["due"]) <= moment]
+    return {**review, "overdue": late}
