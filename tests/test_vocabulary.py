@@ -22,6 +22,7 @@ WORDS = {
     *v.MAIL_STATUS_LABELS.values(),
     v.MAIL_INTERRUPTED,
     v.MAIL_NOT_RESENT,
+    *v.REVIEW_DECISION_LABELS.values(),
     v.MISSING_BEFORE_DEADLINE,
     v.MISSING_AFTER_DEADLINE,
     v.EXPECTED,
@@ -32,7 +33,7 @@ WORDS = {
     v.TO_VERIFY,
 }
 # Other words for the same things, used somewhere once: never again.
-RETIRED = {"及时率", "已退回", "待审核", "实报", "收件回执", "状态不明，需人工核实"}
+RETIRED = {"及时率", "已退回", "实报", "收件回执", "状态不明，需人工核实"}
 
 
 def _python_literals(path: Path) -> list[tuple[int, str]]:
