@@ -164,6 +164,17 @@ def decide(
     return Decision(True, item, decision, reason, by, now, event.id)
 
 
+def approve_open(
+    session: Session, campaign: Campaign, by: str, now: dt.datetime
+) -> list[ReviewItem]:
+    """``by`` approves every file still waiting for review: a reviewer who has read them all
+    (the demo's reviewer, and tests whose subject is what happens after review)."""
+    items = reviews_open(session, campaign)
+    for item in items:
+        decide(session, campaign, item.key, "approve", None, by, now)
+    return items
+
+
 def decision_due(campaign: Campaign, received_at: dt.datetime) -> dt.datetime:
     """When the policy's time-out falls for a version received at ``received_at``: the end
     of the N-th working day after the day it arrived (campaign time zone)."""
