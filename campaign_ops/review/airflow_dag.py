@@ -1,0 +1,152 @@
+"""The review DAG ``<campaign>__review``, for a campaign whose ``review.required`` is true.
+
+It runs when collect publishes newly accepted data (the campaign's accepted-data asset) and
+on the collect schedule (which picks up a review that was refused or whose task failed). One
+task lists the versions that wait for review and have no task yet; then, per version, a mapped
+group: the human-in-the-loop review (``ReviewOperator``, labelled with the unit's name) and the
+task that applies the answer. A run stays running while its reviews wait (without holding a
+worker), so several runs may be active: ``max_active_runs`` is generous, and the claim table
+keeps each version to one open review however many runs there are.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, get_current_context, task, task_group
+
+from airflow.sdk.exceptions import AirflowSkipException
+
+from campaign_ops.campaign import Campaign
+from campaign_ops.review.airflow_operator import ReviewOperator, release_on_failure
+from campaign_ops.review.airflow_work import APPROVE, RETURN, TIMEOUT_ACTOR
+from campaign_ops.timeline import Timeline
+
+KIND = "review"
+# Runs waiting for reviewers at once; each holds no worker slot while it waits.
+MAX_ACTIVE_RUNS = 64
+
+
+def review_doc(campaign: Campaign) -> str:
+    policy = campaign.review
+    timeout = (
+        f"期限已过仍无人审核时自动“{APPROVE}”（记为“{TIMEOUT_ACTOR}”）"
+        if policy.on_timeout == "approve"
+        else "期限已过仍无人审核时，给本行动的联系人（广告科）发审核提醒邮件，审核任务继续等待"
+    )
+    applies = "、".join(policy.applies_to) or "全部统计表"
+    return "\n".join(
+        [
+            f"# {campaign.title} · 审核与退回",
+            "",
+            f"**审核人（Airflow 用户名）：** {'、'.join(policy.reviewers) or '任何有权限的用户'}",
+            f"　**审核范围：** {applies}",
+            "",
+            f"**审核期限：** 进入审核后 {policy.decide_within_working_days} 个工作日；{timeout}。",
+            "",
+            "## 怎样审核",
+            "",
+            "在 Airflow 左侧 **Browse → Required Actions**（待办操作）中打开一份待审核材料，"
+            "阅读其中的数据（与上一轮和全市合计对照）后选择：",
+            "",
+            f"- **{APPROVE}**：这份材料计入汇总报告；",
+            f"- **{RETURN}**：在“原因”中写明要修改什么（必填）；报送单位收到退回通知邮件，"
+            "这份材料退出汇总，单位报送新版本后重新进入审核。",
+            "",
+            f"选择“{RETURN}”却没有写原因时，本次选择不生效，下一次运行重新发起审核。"
+            f"也可以用命令：`campaign-ops review {campaign.id} --round R --unit U "
+            "(--approve | --return 原因)`。",
+            "",
+            "## 本 DAG 的步骤",
+            "",
+            "- **列出待审核材料**（`list_reviews`）：已通过校验、需要审核且尚无审核任务的材料；",
+            "- **审核**（`review.ask`）：每份材料一个待办，标签为单位名称；",
+            "- **执行审核决定**（`review.apply`）：记录审核结果（谁、何时、原因），退回时通知单位；",
+            f"- **重新发起审核**（`review.reopen`）：“{RETURN}”没有写原因时立即重新发起；",
+            "- **审核超期提醒**（`remind_overdue`）：按审核期限提醒。",
+        ]
+    )
+
+
+def reopen_asset(campaign_id: str) -> Asset:
+    """Emitted when a review was answered 退回修改 without a reason: a new review opens now."""
+    return Asset(f"campaign-ops://{campaign_id}/review-reopened", group="campaign-ops")
+
+
+def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | None:
+    """The campaign's review DAG, or None when its policy does not require review.
+    ``common`` is the collect DAG's keyword arguments (``dag_factory._common``)."""
+    from campaign_ops.dag_factory import accepted_data_asset, collect_timetable, collect_window_end
+
+    if not campaign.review.required:
+        return None
+    schedule = AssetOrTimeSchedule(
+        timetable=collect_timetable(campaign),
+        assets=accepted_data_asset(campaign.id) | reopen_asset(campaign.id),
+    )
+    kwargs = {
+        **common,
+        "dag_id": f"{campaign.id}__{KIND}",
+        "description": f"{campaign.display_title}：审核与退回",
+        "doc_md": review_doc(campaign),
+        "tags": [campaign.id, KIND, "专项行动"],
+        "max_active_runs": MAX_ACTIVE_RUNS,
+    }
+    with DAG(schedule=schedule, end_date=collect_window_end(timeline), **kwargs) as d:
+
+        @task(task_id="list_reviews", task_display_name="列出待审核材料")
+        def list_reviews() -> list[dict]:
+            from campaign_ops.review.airflow_work import list_reviews as waiting
+
+            return waiting(campaign.id)
+
+        @task(task_id="remind_overdue", task_display_name="审核超期提醒")
+        def remind_overdue() -> int:
+            from campaign_ops.review.airflow_work import remind_overdue as remind
+
+            return remind(campaign.id, pendulum.now("UTC"))
+
+        @task_group(group_id="review", group_display_name="审核")
+        def one_review(item: dict) -> None:
+            ask = ReviewOperator(
+                task_id="ask",
+                task_display_name="审核",
+                campaign=campaign,
+                item=item,
+                map_index_template="{{ task.item.label }}",
+                retries=0,
+                on_failure_callback=[release_on_failure, *common_failure(common)],
+            )
+
+            @task(
+                task_id="apply",
+                task_display_name="执行审核决定",
+                map_index_template="{{ review_label }}",
+            )
+            def apply(item: dict, answer: dict) -> dict:
+                from campaign_ops.review.airflow_work import apply_answer
+
+                get_current_context()["review_label"] = item["label"]  # type: ignore[typeddict-unknown-key]
+                return apply_answer(campaign.id, item, answer)
+
+            @task(
+                task_id="reopen",
+                task_display_name="重新发起审核",
+                outlets=[reopen_asset(campaign.id)],
+            )
+            def reopen(done: dict) -> str:
+                if done["outcome"] != "refused":
+                    raise AirflowSkipException("审核决定已生效，无需重新发起")
+                return done["message"]
+
+            reopen(apply(item, ask.output))
+
+        listed = list_reviews()
+        one_review.expand(item=listed)
+        listed >> remind_overdue()
+    return d
+
+
+def common_failure(common: dict) -> list:
+    """The DAG's failure alert (mail to ops), kept beside the task's own callback."""
+    callback = common.get("default_args", {}).get("on_failure_callback")
+    return [callback] if callback else []

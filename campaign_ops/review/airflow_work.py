@@ -1,0 +1,246 @@
+"""What the review DAG's tasks do, as plain functions (testable without a scheduler).
+
+The domain half (``review.queue``: which versions wait, the brief, ``decide``) decides what a
+review is; these functions connect it to Airflow's human-in-the-loop tasks: list what needs a
+new task, claim an item before a task asks anyone (``review.airflow_claims``), turn an answer
+into a decision, and remind the desk of reviews past their deadline when the policy says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from campaign_ops.campaign import Campaign, get_campaign
+from campaign_ops.vocabulary import MAIL_KIND_LABELS, REVIEW_DECISION_LABELS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from campaign_ops.mail.compose import Draft
+    from campaign_ops.mail.message import Message
+    from campaign_ops.review.airflow_claims import TaskSlot
+    from campaign_ops.review.queue import ReviewItem
+
+log = logging.getLogger(__name__)
+
+APPROVE = REVIEW_DECISION_LABELS["approve"]
+RETURN = REVIEW_DECISION_LABELS["return"]
+OPTIONS = [APPROVE, RETURN]
+# Who decided when nobody answered in time and the policy approves (the audit's "by").
+TIMEOUT_ACTOR = "审核期限已过（自动通过）"
+REMINDER_KIND = "review_reminder"
+ITEM_FIELDS = (
+    "campaign_id",
+    "round_id",
+    "unit_code",
+    "unit_name",
+    "deliverable",
+    "submission_id",
+    "version",
+)
+
+
+def item_to_dict(item: ReviewItem) -> dict[str, Any]:
+    """An item as XCom data, with its key and label (the mapped task's name in the UI)."""
+    return {**{f: getattr(item, f) for f in ITEM_FIELDS}, "key": item.key, "label": item.label}
+
+
+def item_from_dict(data: dict[str, Any]) -> ReviewItem:
+    from campaign_ops.review.queue import ReviewItem
+
+    return ReviewItem(**{f: data[f] for f in ITEM_FIELDS})
+
+
+def list_reviews(campaign_id: str) -> list[dict[str, Any]]:
+    """The accepted versions that wait for a decision and have no review task yet."""
+    from campaign_ops.review.airflow_claims import open_claims
+    from campaign_ops.review.queue import reviews_open
+    from campaign_ops.store import session_scope, upgrade
+
+    campaign = get_campaign(campaign_id)
+    upgrade()
+    with session_scope(readonly=True) as session:
+        waiting = reviews_open(session, campaign)
+        held = {c.item_key for c in open_claims(session, campaign_id)}
+    new = [item_to_dict(i) for i in waiting if i.key not in held]
+    log.info(
+        "专项行动 %s：%d 份待审核，其中 %d 份新建审核任务，%d 份已有审核任务在等待",
+        campaign_id,
+        len(waiting),
+        len(new),
+        len(waiting) - len(new),
+    )
+    return new
+
+
+def due_moment(campaign: Campaign, opened: dt.datetime) -> dt.datetime:
+    """When the decision is due: the same time of day, ``decide_within_working_days``
+    working days after the review opened (counted from the next working day when it opened
+    on a weekend or holiday)."""
+    from campaign_ops.timeline import add_working_days
+
+    local = opened.astimezone(ZoneInfo(campaign.timezone))
+    day = add_working_days(local.date(), campaign.review.decide_within_working_days)
+    return dt.datetime.combine(day, local.timetz())
+
+
+@dataclass(frozen=True)
+class OpenedReview:
+    """What the human-in-the-loop task shows and how long it waits (None: until answered)."""
+
+    subject: str
+    body: str
+    due_at: dt.datetime
+    timeout: dt.timedelta | None
+
+
+def open_review(
+    campaign_id: str, item: dict[str, Any], slot: TaskSlot, board_url: str, now: dt.datetime
+) -> OpenedReview | str:
+    """Claim the item for this task and build its brief; a Chinese reason to skip instead
+    when the item was decided meanwhile or another task already asks about it."""
+    from campaign_ops.review.airflow_claims import claim, last_refused
+    from campaign_ops.review.queue import review_brief, reviews_open
+    from campaign_ops.store import session_scope
+
+    campaign = get_campaign(campaign_id)
+    due = due_moment(campaign, now)
+    with session_scope() as session:
+        if item["key"] not in {i.key for i in reviews_open(session, campaign)}:
+            return f"{item['label']} 已审核或已有新版本，不再需要这次审核"
+        if not claim(
+            session, campaign_id, item["key"], item["unit_code"], item["round_id"], slot, due
+        ):
+            return f"{item['label']} 已在另一个运行中等待审核，不重复发起"
+        subject, body = review_brief(session, campaign, item_from_dict(item), board_url)
+        refused = last_refused(session, campaign_id, item["key"])
+        if refused is not None:
+            body = f"> **请重新审核**：{refused.note}\n\n{body}"
+    timeout = due - now if campaign.review.on_timeout == "approve" else None
+    return OpenedReview(subject, body, due, timeout)
+
+
+def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any]) -> dict:
+    """Turn the reviewer's answer into a decision (``review.queue.decide``).
+
+    A return without a reason is refused: the decision is not applied, the claim closes and
+    the next run of the review DAG opens a new review for the same version, headed by why.
+    Returns what happened, for the task's log and XCom."""
+    from campaign_ops.review.airflow_claims import close
+    from campaign_ops.review.queue import ReviewRefused, decide
+    from campaign_ops.store import session_scope
+
+    campaign = get_campaign(campaign_id)
+    chosen = (answer.get("chosen_options") or [""])[0]
+    reason = str((answer.get("params_input") or {}).get("reason") or "").strip()
+    user = answer.get("responded_by_user")
+    by = user["name"] if user else TIMEOUT_ACTOR
+    when = _as_datetime(answer.get("responded_at"))
+    if chosen == RETURN and not reason:
+        message = (
+            f"{item['label']}：选择了“{RETURN}”但没有填写原因，本次审核未生效；"
+            f"已重新发起审核，请退回时写明原因"
+        )
+        with session_scope() as session:
+            close(session, campaign_id, item["key"], "refused", message)
+        return {"outcome": "refused", "message": message}
+    decision = "approve" if chosen == APPROVE else "return"
+    try:
+        with session_scope() as session:
+            decide(session, campaign, item["key"], decision, reason or None, by, when)
+            close(session, campaign_id, item["key"], "decided")
+    except ReviewRefused as refused:
+        with session_scope() as session:
+            close(session, campaign_id, item["key"], "refused", refused.args[0])
+        return {"outcome": "refused", "message": refused.args[0]}
+    label = REVIEW_DECISION_LABELS[decision]
+    return {"outcome": decision, "message": f"{item['label']}：{label}（{by}）"}
+
+
+def release(campaign_id: str, item_key: str, why: str) -> None:
+    """A review task failed: free its item so the next run opens a new review."""
+    from campaign_ops.review.airflow_claims import close
+    from campaign_ops.store import session_scope
+
+    with session_scope() as session:
+        close(session, campaign_id, item_key, "failed", why)
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, str) and value:
+        return _as_datetime(dt.datetime.fromisoformat(value))
+    return dt.datetime.now(dt.UTC)
+
+
+# ---- on_timeout: remind ----------------------------------------------------------------------
+
+
+def remind_overdue(campaign_id: str, now: dt.datetime) -> int:
+    """Mail the review desk (the campaign's ops contacts) once per item version whose review
+    is past its deadline; the review stays open in Required Actions. Returns mails sent."""
+    from campaign_ops.mail.message import Message
+    from campaign_ops.mail.send import send_messages
+    from campaign_ops.mail.transport import open_transport
+    from campaign_ops.review.airflow_claims import open_claims
+    from campaign_ops.store import session_scope
+
+    campaign = get_campaign(campaign_id)
+    if campaign.review.on_timeout != "remind":
+        return 0
+    to = tuple(c.email for c in campaign.ops if c.email)
+    with session_scope(readonly=True) as session:
+        late = [c for c in open_claims(session, campaign_id) if c.due_at and c.due_at <= now]
+    if not late or not to:
+        return 0
+    tz = ZoneInfo(campaign.timezone)
+    messages = [
+        Message(
+            kind=REMINDER_KIND,
+            moment=now.astimezone(tz).isoformat(),
+            recipient_key="ops",
+            to=to,
+            subject=f"【{campaign.display_title}】{MAIL_KIND_LABELS[REMINDER_KIND]}："
+            f"{campaign.unit(c.unit_code).name} 的报送已超过审核期限",
+            round=c.round_id,
+            unit=c.unit_code,
+            token=c.item_key,
+            context={
+                "due_at": c.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "opened_at": c.opened_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "reviewers": "、".join(campaign.review.reviewers),
+                "unit_name": campaign.unit(c.unit_code).name,
+                "round_title": campaign.round(c.round_id).title,
+            },
+        )
+        for c in late
+    ]
+    transport = open_transport()
+    try:
+        sent = send_messages(campaign, messages, transport, compose=reminder_draft)
+    finally:
+        transport.close()
+    return sum(1 for d in sent if d.status == "sent")
+
+
+def reminder_draft(campaign: Campaign, message: Message, workdir: Path) -> Draft:
+    """The overdue-review mail: which submission waits, since when, and where to decide."""
+    c = message.context
+    lines = [
+        f"{c['unit_name']}报送的{c['round_title']}材料于 {c['opened_at']} 进入审核，"
+        f"审核期限 {c['due_at']} 已过，仍未审核。",
+        f"审核人：{c['reviewers'] or '（未指定）'}。",
+        f"请登录 Airflow，在“Required Actions（待办操作）”中选择“{APPROVE}”或“{RETURN}”"
+        f"（退回时写明原因）；也可以用命令 campaign-ops review {campaign.id} "
+        f"--round {message.round} --unit {message.unit} --approve 或 --return 原因。",
+        "审核前，这份材料的数据不计入汇总报告。",
+    ]
+    text = "\n\n".join(lines)
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return message.draft(campaign, body, text)
