@@ -27,6 +27,7 @@ from pydantic import (
 
 from campaign_ops.campaign_checks import check_campaign, file_checks
 from campaign_ops.campaign_errors import explain_all, not_a_mapping
+from campaign_ops.review.policy import ReviewPolicy
 from campaign_ops.specfile import Problem, SpecFileError, load_yaml_text, read_text, render, suggest
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -300,6 +301,7 @@ class Campaign(Strict):
     rounds: tuple[Round, ...] = Field(min_length=1)
     reminders: ReminderPolicy = ReminderPolicy()
     reports: ReportPolicy
+    review: ReviewPolicy = ReviewPolicy()
     drop_zone: DropZone
     collect_every_minutes: int = Field(default=30, ge=5, le=24 * 60)
     cumulative_since: Literal["campaign", "phase"] = Field(

@@ -11,8 +11,10 @@ from __future__ import annotations
 ROUND_STATUS_LABELS: dict[str, str] = {
     "accepted_on_time": "按时报送",
     "accepted_late": "逾期报送",
+    "awaiting_review": "待审核",  # accepted by the checks, waiting for a reviewer (review policy)
     "partial": "部分报送",  # some of the round's deliverables accepted, others still missing
     "rejected": "退回待改",  # a file failed validation and has not been replaced yet
+    "returned": "退回修改",  # a reviewer sent an accepted file back, with a reason
     "not_ready": "文件未就绪",  # a file is there but still being copied or empty
     "received": "待校验",  # a file is there, not yet checked
     "missing": "未报送",
@@ -28,7 +30,16 @@ NOT_ASKED = "不需报送"
 # A unit's state for one form of one round (merged_units.status): no timeliness there.
 FORM_STATUS_LABELS: dict[str, str] = {
     "accepted": "已报送",
-    **{k: ROUND_STATUS_LABELS[k] for k in ("rejected", "not_ready", "received", "missing")},
+    **{
+        k: ROUND_STATUS_LABELS[k]
+        for k in ("awaiting_review", "returned", "rejected", "not_ready", "received", "missing")
+    },
+}
+
+# What a reviewer decides about an accepted file (campaign_ops.review), the options offered.
+REVIEW_DECISION_LABELS: dict[str, str] = {
+    "approve": "通过",
+    "return": ROUND_STATUS_LABELS["returned"],
 }
 
 # What happened to one received file (store.intake_log.Outcome).
@@ -62,6 +73,7 @@ MAIL_KIND_LABELS: dict[str, str] = {
     "before": "催报提醒",
     "overdue": "逾期催报",
     "rejection": "退回通知",
+    "returned": "退回修改通知",  # a reviewer returned an accepted file (campaign_ops.review)
     "receipt": "报送回执",
     "precheck": "预检结果",
     "report": "汇总报告",

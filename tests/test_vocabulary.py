@@ -19,6 +19,7 @@ WORDS = {
     *v.FILE_OUTCOME_LABELS.values(),
     *v.CHECK_VERDICT_LABELS.values(),
     *v.MAIL_KIND_LABELS.values(),
+    *v.REVIEW_DECISION_LABELS.values(),
     v.MISSING_BEFORE_DEADLINE,
     v.MISSING_AFTER_DEADLINE,
     v.EXPECTED,
@@ -28,7 +29,7 @@ WORDS = {
     v.ON_TIME_RATE,
 }
 # Other words for the same things, used somewhere once: never again.
-RETIRED = {"及时率", "已退回", "待审核", "实报", "收件回执"}
+RETIRED = {"及时率", "已退回", "实报", "收件回执"}
 
 
 def _python_literals(path: Path) -> list[tuple[int, str]]:
