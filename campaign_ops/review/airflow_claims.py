@@ -41,7 +41,6 @@ class ReviewTask(Base):
     map_index: Mapped[int] = mapped_column()
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(sa.String(20), doc="decided, refused, failed")
     note: Mapped[str | None] = mapped_column(sa.Text)
@@ -90,17 +89,17 @@ def claim(
     if held is not None:
         return slot_of(held) == slot
     row = ReviewTask(
-            campaign_id=campaign_id,
-            item_key=item_key,
-            open_key=item_key,
-            unit_code=unit_code,
-            round_id=round_id,
-            dag_id=slot.dag_id,
-            run_id=slot.run_id,
-            task_id=slot.task_id,
-            map_index=slot.map_index,
-            due_at=due_at,
-        )
+        campaign_id=campaign_id,
+        item_key=item_key,
+        open_key=item_key,
+        unit_code=unit_code,
+        round_id=round_id,
+        dag_id=slot.dag_id,
+        run_id=slot.run_id,
+        task_id=slot.task_id,
+        map_index=slot.map_index,
+        due_at=due_at,
+    )
     try:
         with session.begin_nested():
             session.add(row)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, get_current_context, task, task_group
-
 from airflow.sdk.exceptions import AirflowSkipException
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.review.airflow_operator import ReviewOperator, release_on_failure
-from campaign_ops.review.airflow_work import APPROVE, RETURN, TIMEOUT_ACTOR
+from campaign_ops.review.airflow_work import APPROVE, REMINDER_KIND, RETURN
 from campaign_ops.timeline import Timeline
+from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
 KIND = "review"
 # Runs waiting for reviewers at once; each holds no worker slot while it waits.
@@ -29,7 +29,7 @@ MAX_ACTIVE_RUNS = 64
 def review_doc(campaign: Campaign) -> str:
     policy = campaign.review
     timeout = (
-        f"期限已过仍无人审核时自动“{APPROVE}”（记为“{TIMEOUT_ACTOR}”）"
+        f"期限已过仍无人审核时自动“{APPROVE}”（审核记录注明为超时自动通过）"
         if policy.on_timeout == "approve"
         else "期限已过仍无人审核时，给本行动的联系人（广告科）发审核提醒邮件，审核任务继续等待"
     )
@@ -60,9 +60,9 @@ def review_doc(campaign: Campaign) -> str:
             "",
             "- **列出待审核材料**（`list_reviews`）：已通过校验、需要审核且尚无审核任务的材料；",
             "- **审核**（`review.ask`）：每份材料一个待办，标签为单位名称；",
-            "- **执行审核决定**（`review.apply`）：记录审核结果（谁、何时、原因），退回时通知单位；",
+            "- **执行审核决定**（`review.apply`）：记录谁、何时、为何审核，退回时通知单位；",
             f"- **重新发起审核**（`review.reopen`）：“{RETURN}”没有写原因时立即重新发起；",
-            "- **审核超期提醒**（`remind_overdue`）：按审核期限提醒。",
+            f"- **{MAIL_KIND_LABELS[REMINDER_KIND]}**（`remind_overdue`）：按审核期限提醒。",
         ]
     )
 
@@ -99,7 +99,7 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | No
 
             return waiting(campaign.id)
 
-        @task(task_id="remind_overdue", task_display_name="审核超期提醒")
+        @task(task_id="remind_overdue", task_display_name=MAIL_KIND_LABELS[REMINDER_KIND])
         def remind_overdue() -> int:
             from campaign_ops.review.airflow_work import remind_overdue as remind
 

@@ -88,5 +88,5 @@ def release_on_failure(context: Context) -> None:
 
     task = context["task"]
     item = getattr(task, "item", None)
-    if isinstance(item, dict) and "key" in item:
-        release(task.campaign_id, item["key"], f"审核任务失败（{context['ti'].run_id}）")
+    if isinstance(item, dict) and "claim" in item:
+        release(task.campaign_id, item["claim"], f"审核任务失败（{context['ti'].run_id}）")

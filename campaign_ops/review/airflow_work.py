@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 APPROVE = REVIEW_DECISION_LABELS["approve"]
 RETURN = REVIEW_DECISION_LABELS["return"]
 OPTIONS = [APPROVE, RETURN]
-# Who decided when nobody answered in time and the policy approves (the audit's "by").
-TIMEOUT_ACTOR = "审核期限已过（自动通过）"
 REMINDER_KIND = "review_reminder"
 ITEM_FIELDS = (
     "campaign_id",
@@ -46,8 +44,19 @@ ITEM_FIELDS = (
 
 
 def item_to_dict(item: ReviewItem) -> dict[str, Any]:
-    """An item as XCom data, with its key and label (the mapped task's name in the UI)."""
-    return {**{f: getattr(item, f) for f in ITEM_FIELDS}, "key": item.key, "label": item.label}
+    """An item as XCom data, with its key and label (the mapped task's name in the UI) and
+    the key of this version (``claim``), which a new version of the same slot changes."""
+    return {
+        **{f: getattr(item, f) for f in ITEM_FIELDS},
+        "key": item.key,
+        "label": item.label,
+        "claim": version_key(item.key, item.version),
+    }
+
+
+def version_key(item_key: str, version: int) -> str:
+    """One review per version: ``r1/hanbin/form@v2``."""
+    return f"{item_key}@v{version}"
 
 
 def item_from_dict(data: dict[str, Any]) -> ReviewItem:
@@ -67,7 +76,7 @@ def list_reviews(campaign_id: str) -> list[dict[str, Any]]:
     with session_scope(readonly=True) as session:
         waiting = reviews_open(session, campaign)
         held = {c.item_key for c in open_claims(session, campaign_id)}
-    new = [item_to_dict(i) for i in waiting if i.key not in held]
+    new = [item_to_dict(i) for i in waiting if version_key(i.key, i.version) not in held]
     log.info(
         "专项行动 %s：%d 份待审核，其中 %d 份新建审核任务，%d 份已有审核任务在等待",
         campaign_id,
@@ -76,17 +85,6 @@ def list_reviews(campaign_id: str) -> list[dict[str, Any]]:
         len(waiting) - len(new),
     )
     return new
-
-
-def due_moment(campaign: Campaign, opened: dt.datetime) -> dt.datetime:
-    """When the decision is due: the same time of day, ``decide_within_working_days``
-    working days after the review opened (counted from the next working day when it opened
-    on a weekend or holiday)."""
-    from campaign_ops.timeline import add_working_days
-
-    local = opened.astimezone(ZoneInfo(campaign.timezone))
-    day = add_working_days(local.date(), campaign.review.decide_within_working_days)
-    return dt.datetime.combine(day, local.timetz())
 
 
 @dataclass(frozen=True)
@@ -105,20 +103,21 @@ def open_review(
     """Claim the item for this task and build its brief; a Chinese reason to skip instead
     when the item was decided meanwhile or another task already asks about it."""
     from campaign_ops.review.airflow_claims import claim, last_refused
-    from campaign_ops.review.queue import review_brief, reviews_open
+    from campaign_ops.review.queue import decision_due, review_brief, reviews_open
     from campaign_ops.store import session_scope
 
     campaign = get_campaign(campaign_id)
-    due = due_moment(campaign, now)
+    due = decision_due(campaign, now)
     with session_scope() as session:
-        if item["key"] not in {i.key for i in reviews_open(session, campaign)}:
+        waiting = {version_key(i.key, i.version) for i in reviews_open(session, campaign)}
+        if item["claim"] not in waiting:
             return f"{item['label']} 已审核或已有新版本，不再需要这次审核"
         if not claim(
-            session, campaign_id, item["key"], item["unit_code"], item["round_id"], slot, due
+            session, campaign_id, item["claim"], item["unit_code"], item["round_id"], slot, due
         ):
             return f"{item['label']} 已在另一个运行中等待审核，不重复发起"
         subject, body = review_brief(session, campaign, item_from_dict(item), board_url)
-        refused = last_refused(session, campaign_id, item["key"])
+        refused = last_refused(session, campaign_id, item["claim"])
         if refused is not None:
             body = f"> **请重新审核**：{refused.note}\n\n{body}"
     timeout = due - now if campaign.review.on_timeout == "approve" else None
@@ -132,7 +131,7 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
     the next run of the review DAG opens a new review for the same version, headed by why.
     Returns what happened, for the task's log and XCom."""
     from campaign_ops.review.airflow_claims import close
-    from campaign_ops.review.queue import ReviewRefused, decide
+    from campaign_ops.review.queue import TIMEOUT_ACTOR, ReviewRefused, decide
     from campaign_ops.store import session_scope
 
     campaign = get_campaign(campaign_id)
@@ -147,17 +146,26 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
             f"已重新发起审核，请退回时写明原因"
         )
         with session_scope() as session:
-            close(session, campaign_id, item["key"], "refused", message)
+            close(session, campaign_id, item["claim"], "refused", message)
         return {"outcome": "refused", "message": message}
     decision = "approve" if chosen == APPROVE else "return"
     try:
         with session_scope() as session:
-            decide(session, campaign, item["key"], decision, reason or None, by, when)
-            close(session, campaign_id, item["key"], "decided")
+            decide(
+                session,
+                campaign,
+                item["key"],
+                decision,
+                reason or None,
+                by,
+                when,
+                version=item["version"],
+            )
+            close(session, campaign_id, item["claim"], "decided")
     except ReviewRefused as refused:
         with session_scope() as session:
-            close(session, campaign_id, item["key"], "refused", refused.args[0])
-        return {"outcome": "refused", "message": refused.args[0]}
+            close(session, campaign_id, item["claim"], "refused", refused.message_zh)
+        return {"outcome": "refused", "message": refused.message_zh}
     label = REVIEW_DECISION_LABELS[decision]
     return {"outcome": decision, "message": f"{item['label']}：{label}（{by}）"}
 
