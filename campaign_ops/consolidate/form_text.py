@@ -27,6 +27,8 @@ NOT_COUNTED_WHY = {
     "rejected": f"报送材料被{FORM_STATUS_LABELS['rejected']}",
     "not_ready": FORM_STATUS_LABELS["not_ready"],
     "received": FORM_STATUS_LABELS["received"],
+    "awaiting_review": f"报送材料{FORM_STATUS_LABELS['awaiting_review']}",  # review policy
+    "returned": f"报送材料经市局审核{FORM_STATUS_LABELS['returned']}",
 }
 
 

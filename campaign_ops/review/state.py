@@ -91,3 +91,34 @@ def slot_reviews(session: Session, campaign: Campaign) -> dict[Slot, SlotReview]
         status = {APPROVE: APPROVED, RETURN: RETURNED}.get(decision, AWAITING)
         out[(unit, round_id, key)] = SlotReview(sub_id, version, received, status, reason, by, at)
     return out
+
+
+def review_by_unit_round(session: Session, campaign: Campaign) -> dict[tuple[str, str], list[dict]]:
+    """(unit, round) → each reviewed deliverable's state as ``status --json`` shows it, in
+    the round's order; a returned one's ``reason`` names the deliverable."""
+    reviews = slot_reviews(session, campaign)
+    if not reviews:
+        return {}
+    from campaign_ops.remind.state import deliverable_label
+
+    out: dict[tuple[str, str], list[dict]] = {}
+    for round_ in campaign.rounds:
+        for d in round_.deliverables:
+            for unit in campaign.units_for(round_):
+                review = reviews.get((unit.code, round_.id, d.key))
+                if review is None:
+                    continue
+                reason = review.reason and f"{deliverable_label(d)}：{review.reason}"
+                out.setdefault((unit.code, round_.id), []).append(
+                    {
+                        "deliverable": d.key,
+                        "version": review.version,
+                        "status": review.status,
+                        "reason": reason,
+                        "decided_by": review.decided_by,
+                        "decided_at": review.decided_at.isoformat(timespec="seconds")
+                        if review.decided_at
+                        else None,
+                    }
+                )
+    return out
