@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import NamedTuple
 
 from campaign_ops.campaign import get_campaign
 
@@ -67,7 +68,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             "（尚未进入审核、已经审核过，或审核 DAG 还没有运行）",
         )
     if len(claims) > 1:
-        forms = "、".join(c.item_key.split("/")[2].split("@")[0] for c in claims)
+        forms = "、".join(c.form for c in claims)
         return _fail(2, f"{unit.name}有 {len(claims)} 份待审核（{forms}），请用 --form 指明一份")
     held = claims[0]
     dag_id = f"{campaign.id}__{KIND}"
@@ -110,20 +111,28 @@ def cmd_review(args: argparse.Namespace) -> int:
     return _await_decision(campaign.id, held.id)
 
 
-def _pending_claims(campaign_id: str, round_id: str, unit: str, form: str | None) -> list:
+class Held(NamedTuple):
+    """An open review task of the unit (``review.airflow_claims``), read out of its session."""
+
+    id: int
+    form: str
+    run_id: str
+    task_id: str
+    map_index: int
+
+
+def _pending_claims(campaign_id: str, round_id: str, unit: str, form: str | None) -> list[Held]:
     from campaign_ops.review.airflow_claims import open_claims
     from campaign_ops.store import session_scope, upgrade
 
     upgrade()
     with session_scope(readonly=True) as session:
         claims = [
-            c
+            Held(c.id, c.item_key.split("/")[2].split("@")[0], c.run_id, c.task_id, c.map_index)
             for c in open_claims(session, campaign_id)
             if c.round_id == round_id and c.unit_code == unit
         ]
-    if form:
-        claims = [c for c in claims if c.item_key.split("/")[2].split("@")[0] == form]
-    return claims
+    return [c for c in claims if c.form == form] if form else claims
 
 
 def _await_decision(campaign_id: str, claim_id: int) -> int:

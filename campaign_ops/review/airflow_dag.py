@@ -75,7 +75,7 @@ def reopen_asset(campaign_id: str) -> Asset:
 def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | None:
     """The campaign's review DAG, or None when its policy does not require review.
     ``common`` is the collect DAG's keyword arguments (``dag_factory._common``)."""
-    from campaign_ops.dag_factory import accepted_data_asset, collect_timetable, collect_window_end
+    from campaign_ops.dag_factory import accepted_data_asset, collect_timetable
 
     if not campaign.review.required:
         return None
@@ -91,7 +91,9 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | No
         "tags": [campaign.id, KIND, "专项行动"],
         "max_active_runs": MAX_ACTIVE_RUNS,
     }
-    with DAG(schedule=schedule, end_date=collect_window_end(timeline), **kwargs) as d:
+    # No end_date, unlike collect: a version that arrives in the last scan is still reviewed
+    # (and a task past end_date would not even be created in a run triggered later).
+    with DAG(schedule=schedule, **kwargs) as d:
 
         @task(task_id="list_reviews", task_display_name="列出待审核材料")
         def list_reviews() -> list[dict]:

@@ -167,7 +167,12 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
             close(session, campaign_id, item["claim"], "refused", refused.message_zh)
         return {"outcome": "refused", "message": refused.message_zh}
     label = REVIEW_DECISION_LABELS[decision]
-    return {"outcome": decision, "message": f"{item['label']}：{label}（{by}）"}
+    done = {"outcome": decision, "message": f"{item['label']}：{label}（{by}）"}
+    if decision == "return":
+        from campaign_ops.review.returns import send_return_mails
+
+        done["mails"] = [d.status for d in send_return_mails(campaign)]
+    return done
 
 
 def release(campaign_id: str, item_key: str, why: str) -> None:
@@ -192,14 +197,18 @@ def _as_datetime(value: Any) -> dt.datetime:
 
 def remind_overdue(campaign_id: str, now: dt.datetime) -> int:
     """Mail the review desk (the campaign's ops contacts) once per item version whose review
-    is past its deadline; the review stays open in Required Actions. Returns mails sent."""
+    is past its deadline; the review stays open in Required Actions. Returns mails sent.
+    Also sends any return mail still due (one the mail server refused earlier)."""
     from campaign_ops.mail.message import Message
     from campaign_ops.mail.send import send_messages
     from campaign_ops.mail.transport import open_transport
     from campaign_ops.review.airflow_claims import open_claims
     from campaign_ops.store import session_scope
 
+    from campaign_ops.review.returns import send_return_mails
+
     campaign = get_campaign(campaign_id)
+    send_return_mails(campaign)  # any return mail a mail server refused before
     if campaign.review.on_timeout != "remind":
         return 0
     to = tuple(c.email for c in campaign.ops if c.email)
