@@ -22,6 +22,7 @@ from campaign_ops.timeline import Timeline
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
 KIND = "review"
+ASK_TASK_ID = "review.ask"  # the review task, as Airflow names it inside its group
 # Runs waiting for reviewers at once; each holds no worker slot while it waits.
 MAX_ACTIVE_RUNS = 64
 
@@ -96,10 +97,10 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | No
     with DAG(schedule=schedule, **kwargs) as d:
 
         @task(task_id="list_reviews", task_display_name="列出待审核材料")
-        def list_reviews() -> list[dict]:
+        def list_reviews(run_id: str | None = None) -> list[dict]:
             from campaign_ops.review.airflow_work import list_reviews as waiting
 
-            return waiting(campaign.id)
+            return waiting(campaign.id, d.dag_id, run_id or "", ASK_TASK_ID)
 
         @task(task_id="remind_overdue", task_display_name=MAIL_KIND_LABELS[REMINDER_KIND])
         def remind_overdue() -> int:
@@ -110,7 +111,7 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | No
         @task_group(group_id="review", group_display_name="审核")
         def one_review(item: dict) -> None:
             ask = ReviewOperator(
-                task_id="ask",
+                task_id="ask",  # ASK_TASK_ID inside the group
                 task_display_name="审核",
                 campaign=campaign,
                 item=item,

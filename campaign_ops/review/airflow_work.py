@@ -65,26 +65,26 @@ def item_from_dict(data: dict[str, Any]) -> ReviewItem:
     return ReviewItem(**{f: data[f] for f in ITEM_FIELDS})
 
 
-def list_reviews(campaign_id: str) -> list[dict[str, Any]]:
-    """The accepted versions that wait for a decision and have no review task yet."""
-    from campaign_ops.review.airflow_claims import open_claims
+def list_reviews(campaign_id: str, dag_id: str, run_id: str, task_id: str) -> list[dict]:
+    """The items this run reviews: the accepted versions that wait for a decision and have
+    no review task yet, claimed for this run's mapped ``task_id`` (the same list again when
+    the run is cleared: ``airflow_claims.run_listing``)."""
+    from campaign_ops.review.airflow_claims import run_listing
     from campaign_ops.review.queue import reviews_open
     from campaign_ops.store import session_scope, upgrade
 
     campaign = get_campaign(campaign_id)
     upgrade()
-    with session_scope(readonly=True) as session:
-        waiting = reviews_open(session, campaign)
-        held = {c.item_key for c in open_claims(session, campaign_id)}
-    new = [item_to_dict(i) for i in waiting if version_key(i.key, i.version) not in held]
+    with session_scope() as session:
+        waiting = [item_to_dict(i) for i in reviews_open(session, campaign)]
+        listed = run_listing(session, campaign_id, dag_id, run_id, task_id, waiting)
     log.info(
-        "专项行动 %s：%d 份待审核，其中 %d 份新建审核任务，%d 份已有审核任务在等待",
+        "专项行动 %s：%d 份待审核；本次运行审核 %d 份（其余已有审核任务在等待）",
         campaign_id,
         len(waiting),
-        len(new),
-        len(waiting) - len(new),
+        len(listed),
     )
-    return new
+    return listed
 
 
 @dataclass(frozen=True)
@@ -100,27 +100,33 @@ class OpenedReview:
 def open_review(
     campaign_id: str, item: dict[str, Any], slot: TaskSlot, board_url: str, now: dt.datetime
 ) -> OpenedReview | str:
-    """Claim the item for this task and build its brief; a Chinese reason to skip instead
-    when the item was decided meanwhile or another task already asks about it."""
-    from campaign_ops.review.airflow_claims import claim, last_refused
+    """Open the review of an item this task holds (``list_reviews`` claimed it) and build
+    its brief; a Chinese reason to skip instead when the item was decided or replaced
+    meanwhile, or another task holds it."""
+    from campaign_ops.review.airflow_claims import close, held_by, last_refused
     from campaign_ops.review.queue import decision_due, review_brief, reviews_open
     from campaign_ops.store import session_scope
 
     campaign = get_campaign(campaign_id)
     due = decision_due(campaign, now)
     with session_scope() as session:
+        held = held_by(session, campaign_id, item["claim"], slot)
+        if held is None:
+            return f"{item['label']} 已审核，或已在另一个运行中等待审核，不重复发起"
         waiting = {version_key(i.key, i.version) for i in reviews_open(session, campaign)}
         if item["claim"] not in waiting:
-            return f"{item['label']} 已审核或已有新版本，不再需要这次审核"
-        if not claim(
-            session, campaign_id, item["claim"], item["unit_code"], item["round_id"], slot, due
-        ):
-            return f"{item['label']} 已在另一个运行中等待审核，不重复发起"
+            close(session, campaign_id, item["claim"], "superseded", "已有新版本或已审核")
+            return f"{item['label']} 已有新版本或已审核，不再需要这次审核"
+        if held.due_at is None:  # asked for the first time (a cleared task keeps its deadline)
+            held.opened_at, held.due_at = now, due
+        due = held.due_at
         subject, body = review_brief(session, campaign, item_from_dict(item), board_url)
         refused = last_refused(session, campaign_id, item["claim"])
         if refused is not None:
             body = f"> **请重新审核**：{refused.note}\n\n{body}"
-    timeout = due - now if campaign.review.on_timeout == "approve" else None
+    timeout = None
+    if campaign.review.on_timeout == "approve":
+        timeout = max(due - now, dt.timedelta(seconds=1))
     return OpenedReview(subject, body, due, timeout)
 
 
@@ -203,9 +209,8 @@ def remind_overdue(campaign_id: str, now: dt.datetime) -> int:
     from campaign_ops.mail.send import send_messages
     from campaign_ops.mail.transport import open_transport
     from campaign_ops.review.airflow_claims import open_claims
-    from campaign_ops.store import session_scope
-
     from campaign_ops.review.returns import send_return_mails
+    from campaign_ops.store import session_scope
 
     campaign = get_campaign(campaign_id)
     send_return_mails(campaign)  # any return mail a mail server refused before

@@ -195,7 +195,8 @@ def test_a_return_with_a_reason_mails_the_unit_and_leaves_the_report(
     )
     assert report.returncode == 0, report.stderr
     line = next(x for x in report.stdout.splitlines() if "工作情况统计表" in x)
-    assert "未计入" in line and unit.name in line.split("未计入")[1]
+    # only the approved unit counts; the returned one (and the one still waiting) do not
+    assert "1/11 个单位已报送" in line and unit.short_name in line.split("未计入")[1]
 
 
 def _clear(airflow: ReviewAirflow, run_id: str, task_ids: list | None = None) -> None:

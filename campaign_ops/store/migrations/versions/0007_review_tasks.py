@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("open_key", sa.String(length=200), nullable=True),
         sa.Column("unit_code", sa.String(length=64), nullable=False),
         sa.Column("round_id", sa.String(length=64), nullable=False),
+        sa.Column("item", sa.Text(), nullable=False),
         sa.Column("dag_id", sa.String(length=250), nullable=False),
         sa.Column("run_id", sa.String(length=250), nullable=False),
         sa.Column("task_id", sa.String(length=250), nullable=False),
