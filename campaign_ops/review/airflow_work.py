@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from campaign_ops.mail.compose import Draft
     from campaign_ops.mail.message import Message
-    from campaign_ops.review.airflow_claims import TaskSlot
+    from campaign_ops.review.airflow_claims import ReviewTask, TaskSlot
     from campaign_ops.review.queue import ReviewItem
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,6 @@ def remind_overdue(campaign_id: str, now: dt.datetime) -> int:
     """Mail the review desk (the campaign's ops contacts) once per item version whose review
     is past its deadline; the review stays open in Required Actions. Returns mails sent.
     Also sends any return mail still due (one the mail server refused earlier)."""
-    from campaign_ops.mail.message import Message
     from campaign_ops.mail.send import send_messages
     from campaign_ops.mail.transport import open_transport
     from campaign_ops.review.airflow_claims import open_claims
@@ -217,38 +216,45 @@ def remind_overdue(campaign_id: str, now: dt.datetime) -> int:
     if campaign.review.on_timeout != "remind":
         return 0
     to = tuple(c.email for c in campaign.ops if c.email)
+    if not to:
+        return 0
     with session_scope(readonly=True) as session:
         late = [c for c in open_claims(session, campaign_id) if c.due_at and c.due_at <= now]
-    if not late or not to:
+        messages = [_reminder(campaign, c, to, now) for c in late]
+    if not messages:
         return 0
-    tz = ZoneInfo(campaign.timezone)
-    messages = [
-        Message(
-            kind=REMINDER_KIND,
-            moment=now.astimezone(tz).isoformat(),
-            recipient_key="ops",
-            to=to,
-            subject=f"【{campaign.display_title}】{MAIL_KIND_LABELS[REMINDER_KIND]}："
-            f"{campaign.unit(c.unit_code).name} 的报送已超过审核期限",
-            round=c.round_id,
-            unit=c.unit_code,
-            token=c.item_key,
-            context={
-                "due_at": c.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "opened_at": c.opened_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "reviewers": "、".join(campaign.review.reviewers),
-                "unit_name": campaign.unit(c.unit_code).name,
-                "round_title": campaign.round(c.round_id).title,
-            },
-        )
-        for c in late
-    ]
     transport = open_transport()
     try:
         sent = send_messages(campaign, messages, transport, compose=reminder_draft)
     finally:
         transport.close()
     return sum(1 for d in sent if d.status == "sent")
+
+
+def _reminder(campaign: Campaign, c: ReviewTask, to: tuple[str, ...], now: dt.datetime) -> Message:
+    """One 审核超期提醒, keyed by the item version (the ledger sends it once)."""
+    from campaign_ops.mail.message import Message
+
+    tz = ZoneInfo(campaign.timezone)
+    unit = campaign.unit(c.unit_code)
+    return Message(
+        kind=REMINDER_KIND,
+        moment=now.astimezone(tz).isoformat(),
+        recipient_key="ops",
+        to=to,
+        subject=f"【{campaign.display_title}】{MAIL_KIND_LABELS[REMINDER_KIND]}："
+        f"{unit.name} 的报送已超过审核期限",
+        round=c.round_id,
+        unit=c.unit_code,
+        token=c.item_key,
+        context={
+            "due_at": c.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if c.due_at else "",
+            "opened_at": c.opened_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "reviewers": "、".join(campaign.review.reviewers),
+            "unit_name": unit.name,
+            "round_title": campaign.round(c.round_id).title,
+        },
+    )
 
 
 def reminder_draft(campaign: Campaign, message: Message, workdir: Path) -> Draft:
