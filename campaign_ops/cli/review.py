@@ -26,7 +26,7 @@ WAIT_SECONDS = 180.0
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "review",
-        help="审核一个单位的报送：通过，或退回修改并写明原因（经 Airflow 的待办任务）",
+        help="审核一个单位的报送：通过，或退回修改并写明理由（经 Airflow 的待办任务）",
         description=(
             "回答 Airflow 中等待审核的任务（与在 Required Actions 中点选相同）。"
             "用 CAMPAIGN_OPS_AIRFLOW_USER / CAMPAIGN_OPS_AIRFLOW_PASSWORD 给出您的 Airflow "
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--form", metavar="F", help="表单编号或材料类型（该单位有多份待审核时必填）")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--approve", action="store_true", help="通过：计入汇总")
-    how.add_argument("--return", dest="reason", metavar="REASON", help="退回修改，并写明原因")
+    how.add_argument("--return", dest="reason", metavar="REASON", help="退回修改，并写明理由")
     p.add_argument("--no-wait", action="store_true", help="提交后不等待 Airflow 记录审核结果")
     p.set_defaults(func=cmd_review)
 
@@ -59,7 +59,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         return _fail(2, f"专项行动 {campaign.id} 不要求审核（review.required 未开启）")
     reason = (args.reason or "").strip()
     if args.reason is not None and not reason:
-        return _fail(2, f"“{RETURN}”必须写明原因：--return 后写要单位修改什么")
+        return _fail(2, f"“{RETURN}”必须写明理由：--return 后写要单位修改什么")
     claims = _pending_claims(campaign.id, args.round_id, args.unit, args.form)
     if not claims:
         return _fail(
@@ -104,7 +104,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         return _fail(1, "这项审核已经有人回答过了，不能再次回答")
     if status != 200:
         return _fail(1, f"Airflow 拒绝了这次回答（HTTP {status}）：{body}")
-    because = f"（原因：{reason}）" if reason else ""
+    because = f"（理由：{reason}）" if reason else ""
     print(f"已提交：{unit.name} 轮次 {args.round_id}：{chosen}{because}")
     if args.no_wait:
         return 0

@@ -50,19 +50,19 @@ def review_doc(campaign: Campaign) -> str:
             "阅读其中的数据（与上一轮和全市合计对照）后选择：",
             "",
             f"- **{APPROVE}**：这份材料计入汇总报告；",
-            f"- **{RETURN}**：在“原因”中写明要修改什么（必填）；报送单位收到退回通知邮件，"
+            f"- **{RETURN}**：在“理由”中写明要修改什么（必填）；报送单位收到退回通知邮件，"
             "这份材料退出汇总，单位报送新版本后重新进入审核。",
             "",
-            f"选择“{RETURN}”却没有写原因时，本次选择不生效，下一次运行重新发起审核。"
+            f"选择“{RETURN}”却没有写理由时，本次选择不生效，下一次运行重新发起审核。"
             f"也可以用命令：`campaign-ops review {campaign.id} --round R --unit U "
-            "(--approve | --return 原因)`。",
+            "(--approve | --return 理由)`。",
             "",
             "## 本 DAG 的步骤",
             "",
             "- **列出待审核材料**（`list_reviews`）：已通过校验、需要审核且尚无审核任务的材料；",
             "- **审核**（`review.ask`）：每份材料一个待办，标签为单位名称；",
             "- **执行审核决定**（`review.apply`）：记录谁、何时、为何审核，退回时通知单位；",
-            f"- **重新发起审核**（`review.reopen`）：“{RETURN}”没有写原因时立即重新发起；",
+            f"- **重新发起审核**（`review.reopen`）：“{RETURN}”没有写理由时立即重新发起；",
             f"- **{MAIL_KIND_LABELS[REMINDER_KIND]}**（`remind_overdue`）：按审核期限提醒。",
         ]
     )

@@ -34,7 +34,7 @@ def reason_param() -> Param:
     return Param(
         "",
         type=["string", "null"],
-        title="原因（退回修改时必填）",
+        title="理由（退回修改时必填）",
         description=f"选择“{RETURN}”时写明要单位修改什么，这段话会原样发给报送单位；"
         f"选择“{APPROVE}”时可不填。",
     )

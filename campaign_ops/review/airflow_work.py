@@ -148,8 +148,8 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
     when = _as_datetime(answer.get("responded_at"))
     if chosen == RETURN and not reason:
         message = (
-            f"{item['label']}：选择了“{RETURN}”但没有填写原因，本次审核未生效；"
-            f"已重新发起审核，请退回时写明原因"
+            f"{item['label']}：选择了“{RETURN}”但没有填写理由，本次审核未生效；"
+            f"已重新发起审核，请退回时写明理由"
         )
         with session_scope() as session:
             close(session, campaign_id, item["claim"], "refused", message)
@@ -265,8 +265,8 @@ def reminder_draft(campaign: Campaign, message: Message, workdir: Path) -> Draft
         f"审核期限 {c['due_at']} 已过，仍未审核。",
         f"审核人：{c['reviewers'] or '（未指定）'}。",
         f"请登录 Airflow，在“Required Actions（待办操作）”中选择“{APPROVE}”或“{RETURN}”"
-        f"（退回时写明原因）；也可以用命令 campaign-ops review {campaign.id} "
-        f"--round {message.round} --unit {message.unit} --approve 或 --return 原因。",
+        f"（退回时写明理由）；也可以用命令 campaign-ops review {campaign.id} "
+        f"--round {message.round} --unit {message.unit} --approve 或 --return 理由。",
         "审核前，这份材料的数据不计入汇总报告。",
     ]
     text = "\n\n".join(lines)

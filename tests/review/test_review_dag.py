@@ -262,7 +262,7 @@ def test_a_new_version_enters_review_and_a_return_needs_a_reason(
         180,
         "the review to open again",
     )
-    assert "请重新审核" in again["body"] and "没有填写原因" in again["body"]
+    assert "请重新审核" in again["body"] and "没有填写理由" in again["body"]
     assert decisions(airflow, "hanyin") == [(1, "return", REASON, REVIEWER)]
     assert airflow.answer(again, PASS, "", REVIEWER)[0] == 200
     assert wait_decided(airflow, "hanyin", 2)[-1] == (2, "approve", None, REVIEWER)
