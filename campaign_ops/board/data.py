@@ -37,6 +37,7 @@ from campaign_ops.board.view import (
 )
 from campaign_ops.campaign import Campaign, CampaignFileError
 from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
+from campaign_ops.review.board import review_panel
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import (
@@ -258,6 +259,7 @@ def _add_warehouse_data(
     matrix = submission_matrix(session, campaign)
     board.rejections = rejection_views(session, campaign, tz)
     board.to_confirm = confirmations_needed(session, campaign)
+    board.review = review_panel(session, campaign, tz)
     first_rejection: dict[tuple[str, str], str] = {}
     for rejection in board.rejections:
         first_rejection.setdefault((rejection.unit_code, rejection.round_id), rejection.anchor)
@@ -271,11 +273,15 @@ def _add_warehouse_data(
         for round_id in matrix.rounds:
             cell = matrix.cells.get((unit, round_id))
             status = cell.status if cell else None
-            outstanding = [labels.get((round_id, k), k) for k in (cell.outstanding if cell else ())]
+            held = board.review.under_review(unit, round_id) if board.review else set()
+            keys = [k for k in (cell.outstanding if cell else ()) if k not in held]
+            outstanding = [labels.get((round_id, k), k) for k in keys]
             detail = f"尚缺：{'、'.join(outstanding)}" if outstanding else ""
             link = (
                 first_rejection.get((unit, round_id)) if status == MatrixStatus.rejected else None
             )
+            if board.review and (note := board.review.cell_note(unit, round_id)):
+                detail, link = (f"{detail}；{note}" if detail else note), link or "review"
             cells.append(
                 Cell(unit, round_id, cell_style(status, passed.get(round_id, False)), detail, link)
             )

@@ -135,7 +135,8 @@ def note_lines(data: ReportData, figures: FormFigures) -> list[str]:
         ]
     else:
         lines = [
-            f"合计为{FORM_STATUS_LABELS['accepted']}并通过校验的 {n} 个单位"
+            f"合计为{FORM_STATUS_LABELS['accepted']}并通过校验"
+            f"{'、审核' if data.campaign.review.required else ''}的 {n} 个单位"
             f"（共 {total} 个{EXPECTED}）之和；"
             "空白表示未填报，不按 0 计。"
         ]

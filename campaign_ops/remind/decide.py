@@ -135,8 +135,10 @@ def _chasers(
 _DIGEST_COLUMNS = {
     MatrixStatus.accepted_on_time: "on_time",
     MatrixStatus.accepted_late: "late",
+    MatrixStatus.awaiting_review: "awaiting_review",
     MatrixStatus.partial: "partial",
     MatrixStatus.rejected: "rejected",
+    MatrixStatus.returned: "returned",
     MatrixStatus.received: "pending",
     MatrixStatus.not_ready: "not_ready",
     MatrixStatus.missing: "missing",
@@ -175,7 +177,12 @@ def _digest(
         recipient_key=OPS_GROUP,
         to=to,
         subject=f"{_prefix(campaign)}{MAIL_KIND_LABELS['digest']}（{moment.month}月{moment.day}日{moment:%H:%M}）",
-        context={"rounds": rounds, "notified": notified, "to_confirm": state.to_confirm},
+        context={
+            "rounds": rounds,
+            "notified": notified,
+            "to_confirm": state.to_confirm,
+            "review": state.review,
+        },
     )
 
 

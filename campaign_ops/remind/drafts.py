@@ -30,8 +30,10 @@ from campaign_ops.vocabulary import (
 DIGEST_COLUMNS = (
     ("on_time", ROUND_STATUS_LABELS["accepted_on_time"]),
     ("late", ROUND_STATUS_LABELS["accepted_late"]),
+    ("awaiting_review", ROUND_STATUS_LABELS["awaiting_review"]),
     ("partial", ROUND_STATUS_LABELS["partial"]),
     ("rejected", ROUND_STATUS_LABELS["rejected"]),
+    ("returned", ROUND_STATUS_LABELS["returned"]),
     ("not_ready", ROUND_STATUS_LABELS["not_ready"]),
     ("pending", ROUND_STATUS_LABELS["received"]),
     ("missing", MISSING_BEFORE_DEADLINE),

@@ -192,6 +192,25 @@ def decision_due(campaign: Campaign, received_at: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
 
 
+def overdue_reviews(
+    session: Session, campaign: Campaign, now: dt.datetime
+) -> list[tuple[ReviewItem, dt.datetime]]:
+    """Open items whose time to decide (``decision_due``) has passed, with that moment: what
+    the time-out acts on (``on_timeout``: approve them, or remind the reviewers)."""
+    rows = session.execute(
+        sa.select(Submission.id, Submission.received_at).where(
+            Submission.campaign_id == campaign.id
+        )
+    )
+    received = {sub_id: at for sub_id, at in rows}
+    out = []
+    for item in reviews_open(session, campaign):
+        due = decision_due(campaign, received[item.submission_id])
+        if due <= now:
+            out.append((item, due))
+    return out
+
+
 def review_brief(
     session: Session, campaign: Campaign, item: ReviewItem, board_url: str | None
 ) -> tuple[str, str]:

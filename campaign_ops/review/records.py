@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from campaign_ops.store.models import Base, UTCDateTime, utcnow
 
@@ -34,3 +34,22 @@ class ReviewDecision(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     decided_by: Mapped[str] = mapped_column(sa.String(100))
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def record_approval(
+    session: Session, campaign_id: str, submission_id: int, by: str, at: dt.datetime
+) -> None:
+    """Mark a version approved without an audit row: for seeded test and benchmark data, never
+    for a person's decision (``queue.decide``). Idempotent."""
+    if session.scalar(sa.select(ReviewDecision.id).filter_by(submission_id=submission_id)):
+        return
+    session.add(
+        ReviewDecision(
+            campaign_id=campaign_id,
+            submission_id=submission_id,
+            decision=APPROVE,
+            decided_by=by,
+            decided_at=at,
+        )
+    )
+    session.flush()

@@ -39,7 +39,7 @@ def seed(session, campaign: Campaign, round_id: str = "r1", units: int = 3, seed
     for i, unit in enumerate(campaign.units_for(round_)[:units]):
         for d in round_.deliverables:
             values = known_values(d.form, seed * 100 + i) if d.form else {}
-            put_submission(session, campaign, round_id, unit.code, d.key, values)
+            put_submission(session, campaign, round_id, unit.code, d.key, values, approved=False)
     session.flush()
 
 

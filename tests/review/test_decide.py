@@ -109,3 +109,21 @@ def test_without_the_policy_nothing_waits(session) -> None:
     unit = campaign.units[0].code
     mine = next(u for u in campaign_status(session, campaign).round("r1").units if u.unit == unit)
     assert mine.status == "accepted_on_time" and mine.review == []
+
+
+def test_the_time_to_decide_counts_working_days_from_arrival(session, campaign) -> None:
+    import datetime as dt
+
+    from campaign_ops.review.queue import decision_due, overdue_reviews
+
+    seed(session, campaign, units=1)  # received 2023-05-10 16:00 Beijing, a Wednesday
+    received = dt.datetime(2023, 5, 10, 8, tzinfo=dt.UTC)
+    due = decision_due(campaign, received)
+    assert due.isoformat() == "2023-05-16T00:00:00+08:00"  # Thu, Fri, Mon: 3 working days
+    before = due - dt.timedelta(minutes=1)
+    assert overdue_reviews(session, campaign, before) == []
+    late = overdue_reviews(session, campaign, due)
+    assert [(i.deliverable, at) for i, at in late] == [
+        ("ankang-work-stats", due),
+        ("ankang-ad-cases", due),
+    ]

@@ -58,6 +58,7 @@ def test_only_approved_figures_are_merged_and_reported(session, campaign, tmp_pa
     figures = next(f for f in data.forms if f.form.id == FORM)
     lines = note_lines(data, figures)
     names = {u.code: u.short_name for u in campaign.units}
+    assert lines[0].startswith("合计为已报送并通过校验、审核的 1 个单位")
     assert f"报送材料待审核（数据未计入合计）：{names[c]}。" in lines
     assert f"报送材料经市局审核退回修改（数据未计入合计）：{names[b]}。" in lines
 
@@ -76,7 +77,8 @@ def test_a_new_version_of_a_returned_slot_waits_for_review_again(session, campai
     key = f"r1/{unit}/{FORM}"
     decide(session, campaign, key, "return", "请核对培训人数", REVIEWER, NOW)
     session.commit()
-    put_submission(session, campaign, "r1", unit, FORM, known_values(FORM, 7), late=True)
+    values = known_values(FORM, 7)
+    put_submission(session, campaign, "r1", unit, FORM, values, late=True, approved=False)
     session.commit()
     again = [i for i in reviews_open(session, campaign) if i.key == key]
     assert [i.version for i in again] == [2]

@@ -69,8 +69,35 @@ def test_a_second_return_of_a_new_version_is_a_new_mail(smtp, campaign):
     send_return_mails(campaign)
     with session_scope() as s:
         values = known_values("ankang-ad-cases", 9)
-        put_submission(s, campaign, "r1", unit, "ankang-ad-cases", values, late=True)
+        put_submission(
+            s, campaign, "r1", unit, "ankang-ad-cases", values, late=True, approved=False
+        )
     with session_scope() as s:
         decide(s, campaign, key, "return", "案件名称缺失", REVIEWER, NOW)
     assert [d.status for d in send_return_mails(campaign)] == ["sent"]
     assert [("第 2 版" in _body(m.message)) for m in smtp.received] == [False, True]
+
+
+def test_after_decisions_mails_once_and_refreshes_the_merged_tables(smtp, campaign):
+    import sqlalchemy as sa
+
+    from campaign_ops.review.effects import after_decisions
+
+    first, second = campaign.units[:2]
+    with session_scope() as s:
+        seed(s, campaign, units=2)
+        decide(s, campaign, f"r1/{first.code}/ankang-ad-cases", "return", REASON, REVIEWER, NOW)
+        decide(s, campaign, f"r1/{second.code}/ankang-ad-cases", "approve", None, REVIEWER, NOW)
+    assert [d.status for d in after_decisions(campaign).mails] == ["sent"]
+    assert after_decisions(campaign).mails == []  # a retried task
+    with session_scope() as s:
+        rows = s.execute(
+            sa.text(
+                "SELECT unit_code, status FROM merged_units WHERE campaign_id = :c "
+                "AND round_id = 'r1' AND form_id = 'ankang-ad-cases'"
+            ),
+            {"c": campaign.id},
+        )
+        merged = {unit: status for unit, status in rows}
+    assert (merged[first.code], merged[second.code]) == ("returned", "accepted")
+    assert len(smtp.received) == 1
