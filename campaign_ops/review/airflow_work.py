@@ -21,9 +21,11 @@ from campaign_ops.vocabulary import MAIL_KIND_LABELS, REVIEW_DECISION_LABELS
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sqlalchemy.orm import Session
+
     from campaign_ops.mail.compose import Draft
     from campaign_ops.mail.message import Message
-    from campaign_ops.review.airflow_claims import ReviewTask, TaskSlot
+    from campaign_ops.review.airflow_claims import TaskSlot
     from campaign_ops.review.queue import ReviewItem
 
 log = logging.getLogger(__name__)
@@ -106,9 +108,9 @@ def open_review(
     from campaign_ops.review.airflow_claims import close, held_by, last_refused
     from campaign_ops.review.queue import decision_due, review_brief, reviews_open
     from campaign_ops.store import session_scope
+    from campaign_ops.store.models import Submission
 
     campaign = get_campaign(campaign_id)
-    due = decision_due(campaign, now)
     with session_scope() as session:
         held = held_by(session, campaign_id, item["claim"], slot)
         if held is None:
@@ -117,9 +119,10 @@ def open_review(
         if item["claim"] not in waiting:
             close(session, campaign_id, item["claim"], "superseded", "已有新版本或已审核")
             return f"{item['label']} 已有新版本或已审核，不再需要这次审核"
-        if held.due_at is None:  # asked for the first time (a cleared task keeps its deadline)
+        received = session.get(Submission, item["submission_id"]).received_at
+        due = decision_due(campaign, received)  # counted from arrival, as the board counts
+        if held.due_at is None:  # asked for the first time (a cleared task asks again)
             held.opened_at, held.due_at = now, due
-        due = held.due_at
         subject, body = review_brief(session, campaign, item_from_dict(item), board_url)
         refused = last_refused(session, campaign_id, item["claim"])
         if refused is not None:
@@ -174,10 +177,10 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
         return {"outcome": "refused", "message": refused.message_zh}
     label = REVIEW_DECISION_LABELS[decision]
     done = {"outcome": decision, "message": f"{item['label']}：{label}（{by}）"}
-    if decision == "return":
-        from campaign_ops.review.returns import send_return_mails
+    from campaign_ops.review.effects import after_decisions
 
-        done["mails"] = [d.status for d in send_return_mails(campaign)]
+    settled = after_decisions(campaign)  # the return mail, and the merged tables refreshed
+    done["mails"] = [d.status for d in settled.mails]
     return done
 
 
@@ -202,25 +205,23 @@ def _as_datetime(value: Any) -> dt.datetime:
 
 
 def remind_overdue(campaign_id: str, now: dt.datetime) -> int:
-    """Mail the review desk (the campaign's ops contacts) once per item version whose review
-    is past its deadline; the review stays open in Required Actions. Returns mails sent.
-    Also sends any return mail still due (one the mail server refused earlier)."""
+    """Mail the review desk (the campaign's ops contacts) once per item version whose time to
+    decide has passed (``queue.overdue_reviews``); the review stays open in Required Actions.
+    Returns mails sent. Also sends any return mail a mail server refused before."""
     from campaign_ops.mail.send import send_messages
     from campaign_ops.mail.transport import open_transport
-    from campaign_ops.review.airflow_claims import open_claims
-    from campaign_ops.review.returns import send_return_mails
+    from campaign_ops.review.effects import after_decisions
+    from campaign_ops.review.queue import overdue_reviews
     from campaign_ops.store import session_scope
 
     campaign = get_campaign(campaign_id)
-    send_return_mails(campaign)  # any return mail a mail server refused before
-    if campaign.review.on_timeout != "remind":
-        return 0
+    after_decisions(campaign, refresh=False)
     to = tuple(c.email for c in campaign.ops if c.email)
-    if not to:
+    if campaign.review.on_timeout != "remind" or not to:
         return 0
     with session_scope(readonly=True) as session:
-        late = [c for c in open_claims(session, campaign_id) if c.due_at and c.due_at <= now]
-        messages = [_reminder(campaign, c, to, now) for c in late]
+        late = overdue_reviews(session, campaign, now)
+        messages = [_reminder(session, campaign, item, due, to, now) for item, due in late]
     if not messages:
         return 0
     transport = open_transport()
@@ -231,28 +232,41 @@ def remind_overdue(campaign_id: str, now: dt.datetime) -> int:
     return sum(1 for d in sent if d.status == "sent")
 
 
-def _reminder(campaign: Campaign, c: ReviewTask, to: tuple[str, ...], now: dt.datetime) -> Message:
+def _reminder(
+    session: Session,
+    campaign: Campaign,
+    item: ReviewItem,
+    due: dt.datetime,
+    to: tuple[str, ...],
+    now: dt.datetime,
+) -> Message:
     """One 审核超期提醒, keyed by the item version (the ledger sends it once)."""
     from campaign_ops.mail.message import Message
+    from campaign_ops.remind.state import deliverable_label
+    from campaign_ops.store.models import Submission
 
     tz = ZoneInfo(campaign.timezone)
-    unit = campaign.unit(c.unit_code)
+    round_ = campaign.round(item.round_id)
+    deliverable = next(d for d in round_.deliverables if d.key == item.deliverable)
+    received = session.get(Submission, item.submission_id).received_at
     return Message(
         kind=REMINDER_KIND,
         moment=now.astimezone(tz).isoformat(),
         recipient_key="ops",
         to=to,
         subject=f"【{campaign.display_title}】{MAIL_KIND_LABELS[REMINDER_KIND]}："
-        f"{unit.name} 的报送已超过审核期限",
-        round=c.round_id,
-        unit=c.unit_code,
-        token=c.item_key,
+        f"{item.unit_name}的{deliverable_label(deliverable)}已超过审核期限",
+        round=item.round_id,
+        unit=item.unit_code,
+        token=version_key(item.key, item.version),
         context={
-            "due_at": c.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if c.due_at else "",
-            "opened_at": c.opened_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "due_at": due.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "received_at": received.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "version": item.version,
             "reviewers": "、".join(campaign.review.reviewers),
-            "unit_name": unit.name,
-            "round_title": campaign.round(c.round_id).title,
+            "unit_name": item.unit_name,
+            "what": f"“{round_.title}”{deliverable_label(deliverable)}",
+            "form": item.deliverable,
         },
     )
 
@@ -261,12 +275,13 @@ def reminder_draft(campaign: Campaign, message: Message, workdir: Path) -> Draft
     """The overdue-review mail: which submission waits, since when, and where to decide."""
     c = message.context
     lines = [
-        f"{c['unit_name']}报送的{c['round_title']}材料于 {c['opened_at']} 进入审核，"
+        f"{c['unit_name']}报送的{c['what']}（第 {c['version']} 版，{c['received_at']} 收到）"
         f"审核期限 {c['due_at']} 已过，仍未审核。",
         f"审核人：{c['reviewers'] or '（未指定）'}。",
         f"请登录 Airflow，在“Required Actions（待办操作）”中选择“{APPROVE}”或“{RETURN}”"
         f"（退回时写明理由）；也可以用命令 campaign-ops review {campaign.id} "
-        f"--round {message.round} --unit {message.unit} --approve 或 --return 理由。",
+        f"--round {message.round} --unit {message.unit} --form {c['form']} "
+        "--approve 或 --return 理由。",
         "审核前，这份材料的数据不计入汇总报告。",
     ]
     text = "\n\n".join(lines)

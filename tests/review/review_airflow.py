@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -235,26 +234,6 @@ class ReviewAirflow:
         return self.call(
             "PATCH", path, {"chosen_options": [chosen], "params_input": {"reason": reason}}, user
         )
-
-    def expire_review(self, detail: dict) -> None:
-        """Move the response deadline of a waiting review task into the past, in Airflow's
-        own database; the scheduler's time-out sweep then resolves it."""
-        ti = detail["task_instance"]
-        with sqlite3.connect(self.airflow_home / "airflow.db") as db:
-            changed = db.execute(
-                "UPDATE task_instance SET trigger_timeout = ? WHERE dag_id = ? AND run_id = ? "
-                "AND task_id = ? AND map_index = ? AND state = 'awaiting_input'",
-                (
-                    (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).strftime(
-                        "%Y-%m-%d %H:%M:%S.%f"
-                    ),
-                    ti["dag_id"],
-                    ti["dag_run_id"],
-                    ti["task_id"],
-                    ti["map_index"],
-                ),
-            ).rowcount
-        assert changed == 1, ti
 
     def cli(self, *args: str, user: str) -> subprocess.CompletedProcess[str]:
         env = {
