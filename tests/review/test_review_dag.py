@@ -46,7 +46,8 @@ def seed(airflow: ReviewAirflow, unit: str, seed: int, campaign_id: str = REMIND
     try:
         with session_scope(engine) as s:
             sync_campaign(s, c)
-            return put_submission(s, c, "r1", unit, FORM, known_values(FORM, seed))
+            values = known_values(FORM, seed)
+            return put_submission(s, c, "r1", unit, FORM, values, approved=False)
     finally:
         engine.dispose()
 
