@@ -15,11 +15,12 @@ import pendulum
 from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, get_current_context, task, task_group
 from airflow.sdk.exceptions import AirflowSkipException
 
+from campaign_ops import calendar_doc
+from campaign_ops.calendar_doc import step
 from campaign_ops.campaign import Campaign
 from campaign_ops.review.airflow_operator import ReviewOperator, release_on_failure
-from campaign_ops.review.airflow_work import APPROVE, REMINDER_KIND, RETURN
+from campaign_ops.review.airflow_work import APPROVE, RETURN
 from campaign_ops.timeline import Timeline
-from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
 KIND = "review"
 ASK_TASK_ID = "review.ask"  # the review task, as Airflow names it inside its group
@@ -27,45 +28,39 @@ ASK_TASK_ID = "review.ask"  # the review task, as Airflow names it inside its gr
 MAX_ACTIVE_RUNS = 64
 
 
-def review_doc(campaign: Campaign) -> str:
+def review_doc(campaign: Campaign, timeline: Timeline) -> str:
+    """The DAG page: the campaign's page (steps, calendar) with who reviews what, how and
+    what happens when nobody decides in time."""
     policy = campaign.review
     timeout = (
         f"期限已过仍无人审核时自动“{APPROVE}”（审核记录注明为超时自动通过）"
         if policy.on_timeout == "approve"
-        else "期限已过仍无人审核时，给本行动的联系人（广告科）发审核提醒邮件，审核任务继续等待"
+        else "期限已过仍无人审核时，给本行动的联系人发审核超期提醒邮件，审核任务继续等待"
     )
     applies = "、".join(policy.applies_to) or "全部统计表"
-    return "\n".join(
-        [
-            f"# {campaign.title} · 审核与退回",
-            "",
-            f"**审核人（Airflow 用户名）：** {'、'.join(policy.reviewers) or '任何有权限的用户'}",
-            f"　**审核范围：** {applies}",
-            "",
-            f"**审核期限：** 进入审核后 {policy.decide_within_working_days} 个工作日；{timeout}。",
-            "",
-            "## 怎样审核",
-            "",
-            "在 Airflow 左侧 **Browse → Required Actions**（待办操作）中打开一份待审核材料，"
-            "阅读其中的数据（与上一轮和全市合计对照）后选择：",
-            "",
-            f"- **{APPROVE}**：这份材料计入汇总报告；",
-            f"- **{RETURN}**：在“理由”中写明要修改什么（必填）；报送单位收到退回通知邮件，"
-            "这份材料退出汇总，单位报送新版本后重新进入审核。",
-            "",
-            f"选择“{RETURN}”却没有写理由时，本次选择不生效，下一次运行重新发起审核。"
-            f"也可以用命令：`campaign-ops review {campaign.id} --round R --unit U "
-            "(--approve | --return 理由)`。",
-            "",
-            "## 本 DAG 的步骤",
-            "",
-            "- **列出待审核材料**（`list_reviews`）：已通过校验、需要审核且尚无审核任务的材料；",
-            "- **审核**（`review.ask`）：每份材料一个待办，标签为单位名称；",
-            "- **执行审核决定**（`review.apply`）：记录谁、何时、为何审核，退回时通知单位；",
-            f"- **重新发起审核**（`review.reopen`）：“{RETURN}”没有写理由时立即重新发起；",
-            f"- **{MAIL_KIND_LABELS[REMINDER_KIND]}**（`remind_overdue`）：按审核期限提醒。",
-        ]
-    )
+    how = [
+        "## 怎样审核",
+        "",
+        f"**审核人（Airflow 用户名）：** {'、'.join(policy.reviewers) or '任何有权限的用户'}"
+        f"　**审核范围：** {applies}",
+        "",
+        f"**审核期限：** 收到材料后 {policy.decide_within_working_days} 个工作日；{timeout}。",
+        "",
+        "在 Airflow 左侧 **浏览 → 待操作的任务实例**（Browse → Required Actions）中打开一份"
+        "待审核材料，对照上一轮和全市合计阅读数据后选择：",
+        "",
+        f"- **{APPROVE}**：这份材料计入汇总报告；",
+        f"- **{RETURN}**：在“理由”中写明要修改什么（必填）；报送单位收到退回修改通知，"
+        "这份材料退出汇总，单位报送新版本后重新进入审核。",
+        "",
+        f"选择“{RETURN}”却没有写理由时，本次选择不生效，立即重新发起审核。也可以用命令："
+        f"`campaign-ops review {campaign.id} --round R --unit U --form F "
+        "(--approve | --return 理由)`。",
+        "",
+    ]
+    page = calendar_doc.dag_doc(campaign, timeline, KIND)
+    steps = page.index("## 本 DAG 的步骤")
+    return page[:steps] + "\n".join(how) + "\n" + page[steps:]
 
 
 def reopen_asset(campaign_id: str) -> Asset:
@@ -88,7 +83,7 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | No
         **common,
         "dag_id": f"{campaign.id}__{KIND}",
         "description": f"{campaign.display_title}：审核与退回",
-        "doc_md": review_doc(campaign),
+        "doc_md": review_doc(campaign, timeline),
         "tags": [campaign.id, KIND, "专项行动"],
         "max_active_runs": MAX_ACTIVE_RUNS,
     }
@@ -96,46 +91,36 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | No
     # (and a task past end_date would not even be created in a run triggered later).
     with DAG(schedule=schedule, **kwargs) as d:
 
-        @task(task_id="list_reviews", task_display_name="列出待审核材料")
+        @task(**step(KIND, "list_reviews"))
         def list_reviews(run_id: str | None = None) -> list[dict]:
             from campaign_ops.review.airflow_work import list_reviews as waiting
 
             return waiting(campaign.id, d.dag_id, run_id or "", ASK_TASK_ID)
 
-        @task(task_id="remind_overdue", task_display_name=MAIL_KIND_LABELS[REMINDER_KIND])
+        @task(**step(KIND, "remind_overdue"))
         def remind_overdue() -> int:
             from campaign_ops.review.airflow_work import remind_overdue as remind
 
             return remind(campaign.id, pendulum.now("UTC"))
 
-        @task_group(group_id="review", group_display_name="审核")
+        @task_group(group_id="review", group_display_name=calendar_doc.GROUPS["review"])
         def one_review(item: dict) -> None:
             ask = ReviewOperator(
-                task_id="ask",  # ASK_TASK_ID inside the group
-                task_display_name="审核",
+                **step(KIND, "ask"),  # ASK_TASK_ID, inside the group
                 campaign=campaign,
                 item=item,
                 map_index_template="{{ task.item.label }}",
-                retries=0,
                 on_failure_callback=[release_on_failure, *common_failure(common)],
             )
 
-            @task(
-                task_id="apply",
-                task_display_name="执行审核决定",
-                map_index_template="{{ review_label }}",
-            )
+            @task(**step(KIND, "apply"), map_index_template="{{ review_label }}")
             def apply(item: dict, answer: dict) -> dict:
                 from campaign_ops.review.airflow_work import apply_answer
 
                 get_current_context()["review_label"] = item["label"]  # type: ignore[typeddict-unknown-key]
                 return apply_answer(campaign.id, item, answer)
 
-            @task(
-                task_id="reopen",
-                task_display_name="重新发起审核",
-                outlets=[reopen_asset(campaign.id)],
-            )
+            @task(**step(KIND, "reopen"), outlets=[reopen_asset(campaign.id)])
             def reopen(done: dict) -> str:
                 if done["outcome"] != "refused":
                     raise AirflowSkipException("审核决定已生效，无需重新发起")
