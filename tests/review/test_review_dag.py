@@ -126,7 +126,8 @@ def test_each_accepted_version_waits_in_required_actions(review_airflow: ReviewA
     # The run that asked waits for the reviewers (a scheduled run may have come first).
     holders = {d["task_instance"]["dag_run_id"] for d in details}
     assert {airflow.run_state(DAG, r) for r in holders} == {"running"}
-    assert airflow.wait_for_run(DAG, run) == "success" or run in holders
+    if run not in holders:  # a run that found nothing new ends at once
+        assert airflow.wait_for_run(DAG, run) == "success"
 
 
 def test_a_second_run_opens_no_second_review(review_airflow: ReviewAirflow) -> None:
