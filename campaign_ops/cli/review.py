@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from campaign_ops.review.airflow_api import AirflowApi, AirflowUnavailable
+    from campaign_ops.review.airflow_api import AirflowApi, AirflowUnavailable, settle
     from campaign_ops.review.airflow_dag import KIND
     from campaign_ops.review.airflow_operator import REASON
     from campaign_ops.review.airflow_work import APPROVE, RETURN
@@ -75,9 +75,9 @@ def cmd_review(args: argparse.Namespace) -> int:
     try:
         api = AirflowApi.from_env()
         pending = api.pending_reviews(dag_id)
-        task = next(
+        found = next(
             (
-                d["task_instance"]
+                d
                 for d in pending
                 if d["task_instance"]["dag_run_id"] == held.run_id
                 and d["task_instance"]["task_id"] == held.task_id
@@ -85,12 +85,13 @@ def cmd_review(args: argparse.Namespace) -> int:
             ),
             None,
         )
-        if task is None:
+        if found is None:
             return _fail(
                 3,
                 f"{unit.name}的审核任务（运行 {held.run_id}）在 Airflow 中已无待处理的操作"
                 "（可能刚被回答，或任务已结束）",
             )
+        time.sleep(settle(found["created_at"]))  # see airflow_api.SETTLE
         chosen = APPROVE if args.approve else RETURN
         status, body = api.answer(
             dag_id, held.run_id, held.task_id, held.map_index, chosen, {REASON: reason}

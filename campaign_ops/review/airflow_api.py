@@ -13,6 +13,7 @@ recorded under that name.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import urllib.error
@@ -20,6 +21,19 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
+
+# Airflow 3.3.2 loses an answer given within about a second of the review task parking in
+# ``awaiting_input``: the scheduler takes the parked process's exit for an external kill,
+# retries the task, and the retry writes the request again without the answer. A script that
+# answers a review it has just seen appear waits until the request is this old.
+SETTLE = dt.timedelta(seconds=10)
+
+
+def settle(created_at: str, now: dt.datetime | None = None) -> float:
+    """Seconds to wait before answering a request created at ``created_at`` (ISO 8601)."""
+    created = dt.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (created + SETTLE - now).total_seconds())
 
 
 class AirflowUnavailable(RuntimeError):

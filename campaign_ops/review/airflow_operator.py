@@ -63,10 +63,6 @@ class ReviewOperator(HITLOperator):
         from campaign_ops.review.airflow_work import open_review
 
         ti = context["ti"]
-        answer = earlier_answer(ti.id)
-        if answer is not None:
-            self.log.info("沿用此前已收到的审核结果：%s", answer["chosen_options"])
-            return self.execute_complete(context, answer)
         slot = TaskSlot(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
         now = dt.datetime.now(dt.UTC)
         opened = open_review(self.campaign_id, self.item, slot, board_url(self.campaign_id), now)
@@ -76,30 +72,6 @@ class ReviewOperator(HITLOperator):
         self.response_timeout = opened.timeout
         self.log.info("审核期限：%s（%s）", opened.due_at.isoformat(), self.item["label"])
         return super().execute(context)
-
-
-def earlier_answer(ti_id: Any) -> dict[str, Any] | None:
-    """The answer this task instance already received, if any.
-
-    Airflow 3.3.2 loses a fast answer: when the answer arrives within a second of the task
-    parking in ``awaiting_input``, the scheduler takes the parked process's exit for an
-    external kill and retries the task, whose ``execute`` would write the request again and
-    wipe the answer. A retry therefore hands on the answer it finds instead of asking again."""
-    from airflow.sdk.execution_time.hitl import get_hitl_detail_content_detail
-
-    try:
-        found = get_hitl_detail_content_detail(ti_id)
-    except Exception:  # no request written yet: the first try
-        return None
-    if not getattr(found, "response_received", False) or not found.chosen_options:
-        return None
-    user = found.responded_by_user
-    return {
-        "chosen_options": list(found.chosen_options),
-        "params_input": found.params_input or {},
-        "responded_at": found.responded_at,
-        "responded_by_user": {"id": user.id, "name": user.name} if user else None,
-    }
 
 
 def board_url(campaign_id: str) -> str:

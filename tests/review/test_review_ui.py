@@ -5,11 +5,13 @@ county's figures and returns them with a reason; the campaign board then shows t
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from campaign_ops import PROJECT_ROOT
+from campaign_ops.review.airflow_api import settle
 from campaign_ops.vocabulary import REVIEW_DECISION_LABELS, ROUND_STATUS_LABELS
 
 from .review_airflow import REMIND, REVIEWER, ReviewAirflow
@@ -31,7 +33,7 @@ def test_a_reviewer_returns_a_submission_in_required_actions(
     label = name(airflow, UNIT)
     seed(airflow, UNIT, 21)
     airflow.trigger(DAG)
-    wait_pending(airflow, label)
+    [detail] = wait_pending(airflow, label)
     if not CHROMIUM.exists():
         subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "install-browser.sh")], check=True)
     with sync_playwright() as p:
@@ -59,6 +61,7 @@ def test_a_reviewer_returns_a_submission_in_required_actions(
             assert page.get_by_text("全市本轮合计").count() >= 1
             page.fill("#element_reason", REASON)
             page.screenshot(path=tmp_path / "2-reason-filled.png")
+            time.sleep(settle(detail["created_at"]))  # not within a second (airflow_api.SETTLE)
             back.click()
             wait_decided(airflow, UNIT, 1)
             page.screenshot(path=tmp_path / "3-answered.png")
