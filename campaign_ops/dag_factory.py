@@ -81,16 +81,17 @@ def build_all_dags(directory: Path | None = None) -> dict[str, DAG]:
 
 
 def campaign_dags(campaign: Campaign) -> list[DAG]:
-    from campaign_ops.review.airflow_dag import review_dag  # imports this module
-
     timeline = build_timeline(campaign)
-    review = review_dag(campaign, timeline, _common(campaign, timeline, "collect"))
-    return [
+    dags = [
         collect_dag(campaign, timeline),
         remind_dag(campaign, timeline),
         consolidate_dag(campaign, timeline),
-        *([review] if review else []),
     ]
+    if campaign.review.required:  # imported only then: it imports this module
+        from campaign_ops.review.airflow_dag import review_dag
+
+        dags.append(review_dag(campaign, timeline, _common(campaign, timeline, "collect")))
+    return dags
 
 
 def events_timetable(moments: list[dt.datetime], description: str) -> CoreEventsTimetable:

@@ -68,13 +68,11 @@ def reopen_asset(campaign_id: str) -> Asset:
     return Asset(f"campaign-ops://{campaign_id}/review-reopened", group="campaign-ops")
 
 
-def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG | None:
-    """The campaign's review DAG, or None when its policy does not require review.
-    ``common`` is the collect DAG's keyword arguments (``dag_factory._common``)."""
+def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG:
+    """The review DAG of a campaign whose policy requires review. ``common`` is the collect
+    DAG's keyword arguments (``dag_factory._common``)."""
     from campaign_ops.dag_factory import accepted_data_asset, collect_timetable
 
-    if not campaign.review.required:
-        return None
     schedule = AssetOrTimeSchedule(
         timetable=collect_timetable(campaign),
         assets=accepted_data_asset(campaign.id) | reopen_asset(campaign.id),
