@@ -5,8 +5,8 @@ DAG run while the first still waits, or a cleared run. The run's listing task cl
 here before any review task asks (``run_listing``); only one open claim per item version can
 exist (the ``open_key`` column holds the item key while the claim is open and NULL once
 closed, and NULLs never collide in a unique key). A claim closes when its decision is applied,
-when a return without a reason is refused (a new review opens), when a newer version replaces
-the item, or when its task fails.
+when a return without a reason is refused (a new review opens), or when a newer version
+replaces the item. A review task that failed keeps its claim: cleared, it asks again.
 
 The row also says where the task is (DAG, run, task, map index), which the ``review`` command
 uses to find the Required Action to answer, and when the decision is due, which the reminder
@@ -46,7 +46,7 @@ class ReviewTask(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    outcome: Mapped[str | None] = mapped_column(sa.String(20), doc="decided, refused, failed")
+    outcome: Mapped[str | None] = mapped_column(sa.String(20), doc="decided, refused, superseded")
     note: Mapped[str | None] = mapped_column(sa.Text)
 
 

@@ -18,7 +18,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from campaign_ops import calendar_doc
 from campaign_ops.calendar_doc import step
 from campaign_ops.campaign import Campaign
-from campaign_ops.review.airflow_operator import ReviewOperator, release_on_failure
+from campaign_ops.review.airflow_operator import ReviewOperator
 from campaign_ops.review.airflow_work import APPROVE, RETURN
 from campaign_ops.timeline import Timeline
 
@@ -108,7 +108,6 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG:
                 campaign=campaign,
                 item=item,
                 map_index_template="{{ task.item.label }}",
-                on_failure_callback=[release_on_failure, *common_failure(common)],
             )
 
             @task(**step(KIND, "apply"), map_index_template="{{ review_label }}")
@@ -130,9 +129,3 @@ def review_dag(campaign: Campaign, timeline: Timeline, common: dict) -> DAG:
         one_review.expand(item=listed)
         listed >> remind_overdue()
     return d
-
-
-def common_failure(common: dict) -> list:
-    """The DAG's failure alert (mail to ops), kept beside the task's own callback."""
-    callback = common.get("default_args", {}).get("on_failure_callback")
-    return [callback] if callback else []

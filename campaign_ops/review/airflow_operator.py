@@ -80,13 +80,3 @@ def board_url(campaign_id: str) -> str:
 
     base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
     return f"{base}/campaign-board/c/{campaign_id}"
-
-
-def release_on_failure(context: Context) -> None:
-    """A review task that failed frees its item, so the next run opens a new review."""
-    from campaign_ops.review.airflow_work import release
-
-    task = context["task"]
-    item = getattr(task, "item", None)
-    if isinstance(item, dict) and "claim" in item:
-        release(task.campaign_id, item["claim"], f"审核任务失败（{context['ti'].run_id}）")

@@ -184,15 +184,6 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
     return done
 
 
-def release(campaign_id: str, item_key: str, why: str) -> None:
-    """A review task failed: free its item so the next run opens a new review."""
-    from campaign_ops.review.airflow_claims import close
-    from campaign_ops.store import session_scope
-
-    with session_scope() as session:
-        close(session, campaign_id, item_key, "failed", why)
-
-
 def _as_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
