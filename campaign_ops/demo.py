@@ -275,6 +275,7 @@ def replay(
     from zoneinfo import ZoneInfo
 
     from campaign_ops.dag_factory import dag_id
+    from campaign_ops.review.demo_reviewer import review_after_collect
 
     plan = arrivals(campaign) if plan is None else plan
     pending = sorted(plan, key=lambda a: a.at) if units is not None else []
@@ -292,6 +293,8 @@ def replay(
         say(f"   {mark} {local:%Y-%m-%d %H:%M} {kind:<11} {time.monotonic() - t0:4.1f} 秒")
         if run.state != "success":
             raise RuntimeError(f"{dag.dag_id} @ {moment} 运行失败：{run.state}")
+        if kind == "collect":  # the campaign's reviewer decides what came in (review policy)
+            review_after_collect(campaign, moment)
     return counts
 
 

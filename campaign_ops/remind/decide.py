@@ -14,6 +14,7 @@ from campaign_ops.campaign import Campaign, Round, Unit
 from campaign_ops.mail.message import Message
 from campaign_ops.remind.message import OPS_GROUP
 from campaign_ops.remind.state import DeliveryState
+from campaign_ops.review.board import with_overdue
 from campaign_ops.store.matrix import MatrixStatus
 from campaign_ops.timeline import Event, build_timeline, escalates
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
@@ -181,7 +182,7 @@ def _digest(
             "rounds": rounds,
             "notified": notified,
             "to_confirm": state.to_confirm,
-            "review": state.review,
+            "review": with_overdue(state.review, moment),
         },
     )
 

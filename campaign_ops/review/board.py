@@ -4,13 +4,14 @@ campaign without a review policy."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from campaign_ops.review.state import AWAITING, RETURNED, slot_reviews
+from campaign_ops.review.state import AWAITING, RETURNED, in_campaign_order, slot_reviews
 from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class ReviewLine:
     status_label: str
     reason: str | None
     decided: str  # "guanggaoke 2023-05-11 17:30", or "" while waiting
+    due: str = ""  # while waiting: when the policy's time to decide ends (ISO 8601)
 
 
 @dataclass
@@ -64,32 +66,31 @@ class ReviewPanel:
 def review_panel(session: Session, campaign: Campaign, tz: ZoneInfo) -> ReviewPanel | None:
     if not campaign.review.required:
         return None
+    from campaign_ops.remind.state import deliverable_label  # remind.state imports this module
+    from campaign_ops.review.queue import decision_due
+
     panel = ReviewPanel(campaign.review.reviewers)
     reviews = slot_reviews(session, campaign)
     for status in (AWAITING, RETURNED):
-        for round_ in campaign.rounds:
-            for unit in campaign.units_for(round_):
-                for d in round_.deliverables:
-                    r = reviews.get((unit.code, round_.id, d.key))
-                    if r is None or r.status != status:
-                        continue
-                    at = r.decided_at.astimezone(tz) if r.decided_at else None
-                    panel.lines.append(
-                        ReviewLine(
-                            unit.code,
-                            round_.id,
-                            unit.short_name,
-                            round_.title,
-                            f"《{d.label}》" if d.form else d.label,
-                            d.key,
-                            r.version,
-                            f"{r.received_at.astimezone(tz):%Y-%m-%d %H:%M}",
-                            status,
-                            ROUND_STATUS_LABELS[status],
-                            r.reason,
-                            f"{r.decided_by} {at:%Y-%m-%d %H:%M}" if at else "",
-                        )
-                    )
+        for round_, unit, d, r in in_campaign_order(campaign, reviews, status):
+            at = r.decided_at.astimezone(tz) if r.decided_at else None
+            panel.lines.append(
+                ReviewLine(
+                    unit.code,
+                    round_.id,
+                    unit.short_name,
+                    round_.title,
+                    deliverable_label(d),
+                    d.key,
+                    r.version,
+                    f"{r.received_at.astimezone(tz):%Y-%m-%d %H:%M}",
+                    status,
+                    ROUND_STATUS_LABELS[status],
+                    r.reason,
+                    f"{r.decided_by} {at:%Y-%m-%d %H:%M}" if at else "",
+                    decision_due(campaign, r.received_at).isoformat() if not at else "",
+                )
+            )
     return panel
 
 
@@ -99,7 +100,14 @@ def review_digest(session: Session, campaign: Campaign) -> dict | None:
     if panel is None:
         return None
     returned = [x for x in panel.lines if x.status == RETURNED]
+    waiting = [x for x in panel.lines if x.status == AWAITING]
     return {
+        "within_days": campaign.review.decide_within_working_days,
+        "on_timeout": campaign.review.on_timeout,
+        "waiting": [
+            {"unit": x.unit, "round": x.round_title, "deliverable": x.deliverable, "due": x.due}
+            for x in waiting
+        ],
         "awaiting": panel.awaiting,
         "awaiting_text": panel.awaiting_text,
         "returned_label": ROUND_STATUS_LABELS[RETURNED],
@@ -115,3 +123,12 @@ def review_digest(session: Session, campaign: Campaign) -> dict | None:
             for x in returned
         ],
     }
+
+
+def with_overdue(review: dict | None, moment: dt.datetime) -> dict | None:
+    """The digest's review part at ``moment``, with ``overdue``: the files still waiting past
+    the policy's time to decide (the reminder ``on_timeout: remind`` asks for)."""
+    if not review:
+        return review
+    late = [w for w in review.get("waiting", []) if dt.datetime.fromisoformat(w["due"]) <= moment]
+    return {**review, "overdue": late}

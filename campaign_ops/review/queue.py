@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from campaign_ops.review.records import APPROVE, DECISIONS, RETURN, ReviewDecision
-from campaign_ops.review.state import AWAITING, needs_review, slot_reviews
+from campaign_ops.review.state import AWAITING, in_campaign_order, needs_review, slot_reviews
 from campaign_ops.store.models import AuditEvent, Submission, SubmissionStatus
 from campaign_ops.vocabulary import REVIEW_DECISION_LABELS
 
@@ -76,25 +76,10 @@ def reviews_open(session: Session, campaign: Campaign) -> list[ReviewItem]:
     """Latest accepted versions the policy asks to review with no decision yet, in the
     campaign's order: round, then unit, then deliverable as the YAML lists them."""
     reviews = slot_reviews(session, campaign)
-    items = []
-    for round_ in campaign.rounds:
-        for unit in campaign.units_for(round_):
-            for d in round_.deliverables:
-                review = reviews.get((unit.code, round_.id, d.key))
-                if review is None or review.status != AWAITING:
-                    continue
-                items.append(
-                    ReviewItem(
-                        campaign.id,
-                        round_.id,
-                        unit.code,
-                        unit.name,
-                        d.key,
-                        review.submission_id,
-                        review.version,
-                    )
-                )
-    return items
+    return [
+        ReviewItem(campaign.id, r.id, u.code, u.name, d.key, review.submission_id, review.version)
+        for r, u, d, review in in_campaign_order(campaign, reviews, AWAITING)
+    ]
 
 
 def item_for(session: Session, campaign: Campaign, item_key: str) -> ReviewItem:

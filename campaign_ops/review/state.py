@@ -10,6 +10,7 @@ figures are out of the report (named as awaiting review), not the old ones back 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from campaign_ops.review.records import APPROVE, RETURN, ReviewDecision
 from campaign_ops.store.models import Submission, SubmissionStatus
 
 if TYPE_CHECKING:
-    from campaign_ops.campaign import Campaign
+    from campaign_ops.campaign import Campaign, Deliverable, Round, Unit
 
 AWAITING = "awaiting_review"
 RETURNED = "returned"
@@ -102,23 +103,31 @@ def review_by_unit_round(session: Session, campaign: Campaign) -> dict[tuple[str
     from campaign_ops.remind.state import deliverable_label
 
     out: dict[tuple[str, str], list[dict]] = {}
-    for round_ in campaign.rounds:
-        for d in round_.deliverables:
-            for unit in campaign.units_for(round_):
-                review = reviews.get((unit.code, round_.id, d.key))
-                if review is None:
-                    continue
-                reason = review.reason and f"{deliverable_label(d)}：{review.reason}"
-                out.setdefault((unit.code, round_.id), []).append(
-                    {
-                        "deliverable": d.key,
-                        "version": review.version,
-                        "status": review.status,
-                        "reason": reason,
-                        "decided_by": review.decided_by,
-                        "decided_at": review.decided_at.isoformat(timespec="seconds")
-                        if review.decided_at
-                        else None,
-                    }
-                )
+    for round_, unit, d, review in in_campaign_order(campaign, reviews):
+        reason = review.reason and f"{deliverable_label(d)}：{review.reason}"
+        out.setdefault((unit.code, round_.id), []).append(
+            {
+                "deliverable": d.key,
+                "version": review.version,
+                "status": review.status,
+                "reason": reason,
+                "decided_by": review.decided_by,
+                "decided_at": review.decided_at.isoformat(timespec="seconds")
+                if review.decided_at
+                else None,
+            }
+        )
     return out
+
+
+def in_campaign_order(
+    campaign: Campaign, reviews: dict[Slot, SlotReview], status: str | None = None
+) -> Iterator[tuple[Round, Unit, Deliverable, SlotReview]]:
+    """The slots of ``reviews`` (with ``status``, if given) as the YAML orders them: round,
+    then unit, then deliverable."""
+    for round_ in campaign.rounds:
+        for unit in campaign.units_for(round_):
+            for d in round_.deliverables:
+                review = reviews.get((unit.code, round_.id, d.key))
+                if review is not None and status in (None, review.status):
+                    yield round_, unit, d, review

@@ -85,3 +85,31 @@ def test_the_ops_digest_counts_waiting_files_and_lists_returns(session, campaign
     assert f"退回修改（1）：{first.short_name}" in text
     assert f"{first.short_name} “{campaign.round('r1').title}”《工作情况统计表》" in text
     assert REASON in text
+
+
+def test_the_digest_names_files_waiting_past_the_time_to_decide(session, campaign, tmp_path):
+    from campaign_ops.remind.decide import messages_due
+    from campaign_ops.remind.drafts import draft_for
+    from campaign_ops.review.queue import decision_due
+    from campaign_ops.timeline import build_timeline
+
+    seed(session, campaign, units=1)
+    session.commit()
+    unit = campaign.units[0]
+    due = decision_due(campaign, dt.datetime(2023, 5, 10, 8, tzinfo=dt.UTC))
+    moments = [
+        e.at(campaign.timezone)
+        for e in build_timeline(campaign).events
+        if e.kind == "reminder" and e.round == "r1" and e.purpose == "overdue"
+    ]
+    before = max(m for m in moments if m < due)
+    after = min(m for m in moments if m >= due)
+
+    def digest_text(moment) -> str:
+        digest = next(m for m in messages_due(campaign, moment, session) if m.kind == "digest")
+        return draft_for(campaign, digest, tmp_path).text
+
+    assert "超过审核期限" not in digest_text(before)
+    text = digest_text(after)
+    assert "超过审核期限（收到后 3 个工作日）仍未审核的材料（2 份）" in text
+    assert f"  - {unit.short_name} “{campaign.round('r1').title}”《工作情况统计表》" in text
