@@ -137,9 +137,11 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
     """Turn the reviewer's answer into a decision (``review.queue.decide``).
 
     A return without a reason is refused: the decision is not applied, the claim closes and
-    the next run of the review DAG opens a new review for the same version, headed by why.
-    Returns what happened, for the task's log and XCom."""
+    the next task (``reopen``) starts a run that opens a new review of the same version, headed
+    by why. The same for a decision ``decide`` refuses (e.g. a newer version replaced this one:
+    that one is listed on its own). Returns what happened, for the task's log and XCom."""
     from campaign_ops.review.airflow_claims import close
+    from campaign_ops.review.effects import after_decisions
     from campaign_ops.review.queue import TIMEOUT_ACTOR, ReviewRefused, decide
     from campaign_ops.store import session_scope
 
@@ -177,8 +179,6 @@ def apply_answer(campaign_id: str, item: dict[str, Any], answer: dict[str, Any])
         return {"outcome": "refused", "message": refused.message_zh}
     label = REVIEW_DECISION_LABELS[decision]
     done = {"outcome": decision, "message": f"{item['label']}：{label}（{by}）"}
-    from campaign_ops.review.effects import after_decisions
-
     settled = after_decisions(campaign)  # the return mail, and the merged tables refreshed
     done["mails"] = [d.status for d in settled.mails]
     return done
