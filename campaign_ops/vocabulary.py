@@ -74,6 +74,7 @@ MAIL_KIND_LABELS: dict[str, str] = {
     "overdue": "逾期催报",
     "rejection": "退回通知",
     "returned": "退回修改通知",  # a reviewer returned an accepted file (campaign_ops.review)
+    "review_reminder": "审核超期提醒",  # a review past its deadline (on_timeout: remind)
     "receipt": "报送回执",
     "precheck": "预检结果",
     "report": "汇总报告",

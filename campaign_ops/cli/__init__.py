@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "campaign_ops.cli.intake",
     "campaign_ops.cli.consolidate",
     "campaign_ops.cli.draft",
+    "campaign_ops.cli.review",
 )
 
 

@@ -41,3 +41,15 @@ def seed(session, campaign: Campaign, round_id: str = "r1", units: int = 3, seed
             values = known_values(d.form, seed * 100 + i) if d.form else {}
             put_submission(session, campaign, round_id, unit.code, d.key, values, approved=False)
     session.flush()
+
+
+@pytest.fixture(scope="session")
+def review_airflow(smtp_server, tmp_path_factory):
+    """One real Airflow for every review test that needs one (``review_airflow.py``)."""
+    from review.review_airflow import ReviewAirflow
+
+    airflow = ReviewAirflow(tmp_path_factory.mktemp("review-airflow"), smtp_server)
+    try:
+        yield airflow.start()
+    finally:
+        airflow.stop()
