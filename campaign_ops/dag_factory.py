@@ -37,7 +37,13 @@ from campaign_ops.settings import settings
 from campaign_ops.timeline import Timeline, build_timeline
 
 OWNER = "campaign-ops"
-DAG_KINDS = ("collect", "remind", "consolidate")
+DAG_KINDS = ("collect", "remind", "consolidate")  # every campaign's DAGs
+
+
+def dag_kinds(campaign: Campaign) -> tuple[str, ...]:
+    """The kinds of DAG this campaign has: ``DAG_KINDS``, and ``review`` when its policy asks
+    for review (``campaign_ops.review.airflow_dag``)."""
+    return (*DAG_KINDS, "review") if campaign.review.required else DAG_KINDS
 
 
 def default_args() -> dict:

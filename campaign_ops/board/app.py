@@ -38,7 +38,7 @@ from campaign_ops.board.data import (
 )
 from campaign_ops.board.view import BrokenCampaign, CampaignBoard, RunInfo, legend
 from campaign_ops.campaign import Campaign, load_campaigns
-from campaign_ops.dag_factory import DAG_KINDS, dag_id
+from campaign_ops.dag_factory import dag_id, dag_kinds
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class AirflowState:
 
 
 def _airflow_state(campaigns: list[Campaign], links: Links) -> AirflowState:
-    ids = [dag_id(c.id, kind) for c in campaigns for kind in DAG_KINDS]
+    ids = [dag_id(c.id, kind) for c in campaigns for kind in dag_kinds(c)]
     try:
         return AirflowState(group_runs(recent_runs(ids, links)), paused_dags(ids))
     except Exception as exc:  # the board must still show the warehouse side

@@ -36,7 +36,7 @@ from campaign_ops.board.view import (
     cell_style,
 )
 from campaign_ops.campaign import Campaign, CampaignFileError
-from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
+from campaign_ops.dag_factory import dag_id, dag_kinds, is_live
 from campaign_ops.review.board import review_panel
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
@@ -56,7 +56,7 @@ from campaign_ops.vocabulary import (
     ROUND_STATUS_LABELS,
 )
 
-DAG_KIND_LABELS = {"collect": "采集", "remind": "提醒", "consolidate": "汇总"}
+DAG_KIND_LABELS = {"collect": "采集", "remind": "提醒", "consolidate": "汇总", "review": "审核"}
 # What stops while a DAG of a live campaign is paused.
 PAUSED_CONSEQUENCE = {
     "collect": "收取共享盘上的报送文件、发送回执",
@@ -137,7 +137,7 @@ def build_board(
             ),
             paused=(paused or {}).get(dag_id(campaign.id, kind)),
         )
-        for kind in DAG_KINDS
+        for kind in dag_kinds(campaign)
     ]
     if session is None:
         board.data_note = f"数据仓库暂时无法读取：{warehouse_error or '未配置'}"

@@ -42,7 +42,7 @@ from campaign_ops.board.draft_yaml import (
     review,
     save_campaign,
 )
-from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
+from campaign_ops.dag_factory import dag_id, dag_kinds, is_live
 from campaign_ops.drafting import Draft, circular_text, draft_from_text
 from campaign_ops.settings import settings
 from campaign_ops.vocabulary import TO_VERIFY
@@ -279,7 +279,8 @@ def _saved_page(form: ReviewForm, saved: Saved) -> HTMLResponse:
     assert saved.campaign is not None  # saved or unchanged: the text linted
     campaign_id = saved.campaign.id
     links = ui_links()
-    dags = [(dag_id(campaign_id, kind), links.dag(dag_id(campaign_id, kind))) for kind in DAG_KINDS]
+    ids = [dag_id(campaign_id, kind) for kind in dag_kinds(saved.campaign)]
+    dags = [(one, links.dag(one)) for one in ids]
     return _page(
         "board_draft_saved.html",
         form.request,

@@ -18,7 +18,7 @@ import datetime as dt
 import sys
 
 from campaign_ops.campaign import Campaign, load_campaigns
-from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
+from campaign_ops.dag_factory import dag_id, dag_kinds, is_live
 from campaign_ops.timeline import build_timeline
 
 
@@ -26,7 +26,7 @@ def live_dag_ids(now: dt.datetime | None = None) -> list[str]:
     """The DAG ids of every campaign that still has a deadline, reminder or report ahead."""
     campaigns = [c for c in load_campaigns() if isinstance(c, Campaign)]
     live = [c for c in campaigns if is_live(build_timeline(c), now)]
-    return [dag_id(c.id, kind) for c in live for kind in DAG_KINDS]
+    return [dag_id(c.id, kind) for c in live for kind in dag_kinds(c)]
 
 
 def unpause(dag_ids: list[str]) -> list[str]:

@@ -9,7 +9,7 @@ from airflow.dag_processing.dagbag import DagBag
 
 from campaign_ops import INCLUDE_DIR, PROJECT_ROOT
 from campaign_ops.campaign import get_campaign
-from campaign_ops.dag_factory import DAG_KINDS, dag_id
+from campaign_ops.dag_factory import DAG_KINDS, dag_id, dag_kinds
 from campaign_ops.timeline import build_timeline
 
 SEEDS = [
@@ -32,8 +32,14 @@ def test_no_import_errors(dagbag):
 
 @pytest.mark.parametrize("campaign_id", SEEDS)
 def test_every_seed_campaign_has_its_dags(dagbag, campaign_id):
-    for kind in DAG_KINDS:
+    for kind in dag_kinds(get_campaign(campaign_id)):
         assert dag_id(campaign_id, kind) in dagbag.dags
+
+
+def test_only_a_campaign_that_reviews_has_a_review_dag(dagbag):
+    reviewing = {c for c in SEEDS if dag_id(c, "review") in dagbag.dags}
+    assert reviewing == {c for c in SEEDS if get_campaign(c).review.required}
+    assert "ankang-2023-internet-ads" in reviewing  # the 广告科 reviews county tables
 
 
 def test_dags_carry_tags_owner_retries_and_chinese_docs(dagbag):
