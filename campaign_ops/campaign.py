@@ -27,6 +27,7 @@ from pydantic import (
 
 from campaign_ops.campaign_checks import check_campaign, file_checks
 from campaign_ops.campaign_errors import explain_all, not_a_mapping
+from campaign_ops.mailbox.zone import MailboxZone, split_drop_zones
 from campaign_ops.specfile import Problem, SpecFileError, load_yaml_text, read_text, render, suggest
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -301,6 +302,7 @@ class Campaign(Strict):
     reminders: ReminderPolicy = ReminderPolicy()
     reports: ReportPolicy
     drop_zone: DropZone
+    mailboxes: tuple[MailboxZone, ...] = ()  # drop_zone's mailbox entries (mailbox.zone)
     collect_every_minutes: int = Field(default=30, ge=5, le=24 * 60)
     cumulative_since: Literal["campaign", "phase"] = Field(
         default="campaign",
@@ -309,6 +311,8 @@ class Campaign(Strict):
     assumptions: tuple[str, ...] = Field(
         default=(), description="本地假设：通知未写明、由市局按惯例确定的内容"
     )
+
+    _zones = model_validator(mode="before")(classmethod(lambda cls, d: split_drop_zones(d)))
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Campaign:

@@ -16,6 +16,7 @@ certificate) and ``timeout`` (seconds, default 60).
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import imaplib
 import re
@@ -62,7 +63,7 @@ class FetchedMail:
 
 
 def encode_folder(name: str) -> str:
-    """A folder name in IMAP's modified UTF-7 (RFC 3501 §5.1.3), quoted: ``已处理`` → ``"&XfJSIJZk-"``."""
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 §5.1.3), quoted for imaplib."""
     out: list[str] = []
     pending: list[str] = []
 
@@ -117,7 +118,9 @@ class MailboxReader:
             imap.login(self.login.username, self.login.password)
             status, _ = imap.select(encode_folder(self.folder), readonly=True)
             if status != "OK":
-                raise MailboxError(f"邮箱中没有文件夹“{self.folder}”，请检查专项行动配置的 folder。")
+                raise MailboxError(
+                    f"邮箱中没有文件夹“{self.folder}”，请检查专项行动配置的 folder。"
+                )
             self.uidvalidity = int(_response(imap, "UIDVALIDITY"))
         except BaseException:
             _quietly_logout(imap)
@@ -143,11 +146,13 @@ class MailboxReader:
             self.connect()
         try:
             return command(self._imap)
-        except DISCONNECTED:
+        except DISCONNECTED as broken:
             before = self.uidvalidity
             self.connect()
             if self.uidvalidity != before:
-                raise MailboxError("邮箱文件夹在读取过程中被重建（UIDVALIDITY 改变），下次收取时重新读取。")
+                raise MailboxError(
+                    "邮箱文件夹在读取过程中被重建（UIDVALIDITY 改变），下次收取时重新读取。"
+                ) from broken
             return command(self._imap)
 
     # ---- reading ----------------------------------------------------------------------
@@ -226,8 +231,6 @@ def _response(imap: imaplib.IMAP4_SSL, code: str) -> str:
 def _quietly_logout(imap: imaplib.IMAP4) -> None:
     try:
         imap.logout()
-    except Exception:  # noqa: BLE001 - a connection already broken cannot say goodbye
-        try:
+    except Exception:  # a connection already broken cannot say goodbye
+        with contextlib.suppress(Exception):
             imap.shutdown()
-        except Exception:  # noqa: BLE001
-            pass

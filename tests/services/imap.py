@@ -14,6 +14,7 @@ Dovecot refuses mail for uid 0, so the mail belongs to a system user made for th
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import imaplib
 import os
@@ -196,9 +197,7 @@ class ImapServer:
     def log(self) -> str:
         if self.base is None:
             return ""
-        return "".join(
-            p.read_text(errors="replace") for p in sorted((self.base / "log").glob("*"))
-        )
+        return "".join(p.read_text(errors="replace") for p in sorted((self.base / "log").glob("*")))
 
     # ---- mail -----------------------------------------------------------------------------
 
@@ -226,7 +225,7 @@ class ImapServer:
         imap = self.client()
         try:
             imap.select(_quoted(folder), readonly=True)
-            status, data = imap.uid("FETCH", "1:*", "(UID FLAGS)")
+            _, data = imap.uid("FETCH", "1:*", "(UID FLAGS)")
             out: dict[int, set[str]] = {}
             for line in data:
                 if not isinstance(line, bytes):
@@ -255,10 +254,8 @@ class ImapServer:
     def stop(self) -> None:
         """Kill the server and every connection it holds; the mail stays for ``start()``."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait()
             self.process = None
 
