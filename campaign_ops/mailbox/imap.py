@@ -39,11 +39,16 @@ class MailboxLogin:
     timeout: float = 60.0
 
     @classmethod
-    def from_connection(cls, conn_id: str) -> MailboxLogin:
-        """Credentials from an Airflow Connection (env ``AIRFLOW_CONN_…`` or the metastore)."""
-        from airflow.sdk import Connection
+    def lookup(cls, conn_id: str) -> MailboxLogin | None:
+        """Credentials from an Airflow Connection (``AIRFLOW_CONN_…``, a secrets backend or the
+        metastore), as ``SmbLogin.from_connection`` reads the share's; None when undefined."""
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
 
-        conn = Connection.get(conn_id)
+        try:
+            conn = BaseHook.get_connection(conn_id)
+        except AirflowNotFoundException:
+            return None
         extra = conn.extra_dejson or {}
         return cls(
             host=conn.host or "127.0.0.1",
