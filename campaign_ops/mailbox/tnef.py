@@ -1,0 +1,71 @@
+"""Attachments out of ``winmail.dat`` (TNEF), which Outlook sends instead of ordinary
+attachments when a mail is written in "RTF" format.
+
+Decoded with ``tnefparse`` (pure Python, no dependencies, the TNEF reader most projects use).
+Its attachment names are read here rather than through ``TNEFAttachment.name``, which decodes
+the 8-bit title as UTF-8 and fails on the GBK names Chinese Outlook writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tnefparse.properties import MAPI_ATTACH_LONG_FILENAME
+from tnefparse.tnef import TNEF
+
+from campaign_ops.mailbox.decode import clean, text_of
+
+ASK_PLAIN_FORMAT = (
+    "请在 Outlook 中把邮件格式改为 HTML 或纯文本"
+    "（文件—选项—邮件—“使用此格式撰写邮件”），再重新发送附件"
+)
+
+logging.getLogger("tnefparse").setLevel(logging.CRITICAL)  # it logs every odd property
+
+
+class TnefProblem(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class TnefFile:
+    name: str
+    data: bytes
+
+
+def unpack(data: bytes) -> tuple[list[TnefFile], list[str]]:
+    """The attachments, and the names of those that are embedded Outlook items (a mail or a
+    contact inside the mail), which cannot be read. Raises ``TnefProblem`` when broken."""
+    try:
+        tnef = TNEF(data, do_checksum=False)
+    except Exception:  # any malformed input: the library has no error type of its own
+        raise TnefProblem(
+            f"Outlook 的 winmail.dat 文件已损坏，无法读取其中的附件。{ASK_PLAIN_FORMAT}。"
+        ) from None
+    files, embedded = [], []
+    for n, att in enumerate(tnef.attachments, 1):
+        name = _name(att, tnef.codepage) or f"附件{n}"
+        if getattr(att, "embed", None) is not None:
+            embedded.append(name)
+        elif att.data:
+            files.append(TnefFile(name, bytes(att.data)))
+    return files, embedded
+
+
+def _name(att: object, codepage: str | None) -> str:
+    for prop in getattr(att, "mapi_attrs", []):
+        if prop.name == MAPI_ATTACH_LONG_FILENAME:
+            value = prop.data
+            if isinstance(value, list):
+                value = value[0] if value else ""
+            if isinstance(value, bytes):
+                value = text_of(value, codepage)
+            if value and clean(value.strip("\x00")):
+                return clean(value.strip("\x00"))
+    title = getattr(att, "_name", b"")
+    if isinstance(title, bytes):
+        title = text_of(title.rstrip(b"\x00"), codepage)
+    return clean(title.strip("\x00"))
