@@ -146,5 +146,3 @@ def mailbox_sources(campaign: Campaign) -> list[MailboxSource]:
     return [MailboxSource(campaign, zone) for zone in campaign.mailboxes]
 
 
-def is_mailbox_source(name: str) -> bool:
-    return ":mailbox:" in name
