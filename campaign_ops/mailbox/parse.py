@@ -13,6 +13,7 @@ import email
 import email.policy
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -159,7 +160,8 @@ def _headers(raw: bytes) -> Message:
 def _result(head: Message, raw: bytes, walk: _Walk, refusals: list[MailRefusal]) -> ParsedMail:
     sender_name, sender = _address(head, "from") or _address(head, "sender") or (None, None)
     plain = [t for kind, t in walk.texts if kind == "plain"]
-    body = "\n\n".join(plain or [t for _, t in walk.texts]).strip()
+    body = "\n\n".join(plain or [t for _, t in walk.texts])
+    body = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip()
     return ParsedMail(
         message_id=_first_id(header(head, "message-id")),
         sender=sender,
@@ -183,7 +185,8 @@ def _address(msg: Message, name: str) -> tuple[str | None, str] | None:
             continue
         for display, address in getaddresses([unescape_8bit(unfold(value))]):
             if "@" in address:
-                return clean(decode_words(display)) or None, address.strip().lower()
+                address, display = address.strip().lower(), clean(decode_words(display))
+                return (display if display and display.lower() != address else None), address
     return None
 
 
@@ -294,6 +297,12 @@ class _Walk:
             self.nested(name, found_in, depth, lambda d: self.winmail(name, data, inside, d))
         elif kind == "zip":
             self.nested(name, found_in, depth, lambda d: self.archive(name, data, inside, d))
+        elif suffix == ".msg":
+            self.refuse(
+                name,
+                "这是 Outlook 邮件文件（.msg），系统无法读取其中的附件。"
+                "请在 Outlook 中直接转发原邮件，或把其中的附件另存后添加到新邮件中发送。",
+            )
         elif kind in ("rar", "7z") or suffix in (".rar", ".7z"):
             label = "RAR" if kind == "rar" or suffix == ".rar" else "7z"
             self.refuse(
@@ -305,7 +314,9 @@ class _Walk:
             final, note = corrected_name(name, kind)
             self.files.append(MailFile(final, data, found_in, note))
 
-    def nested(self, name: str, found_in: tuple[str, ...], depth: int, open_it) -> None:
+    def nested(
+        self, name: str, found_in: tuple[str, ...], depth: int, open_it: Callable[[int], None]
+    ) -> None:
         if depth + 1 > self.limits.max_depth:
             self.refuse(
                 name,

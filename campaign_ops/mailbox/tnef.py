@@ -21,6 +21,8 @@ ASK_PLAIN_FORMAT = (
     "（文件—选项—邮件—“使用此格式撰写邮件”），再重新发送附件"
 )
 
+BROKEN = f"Outlook 的 winmail.dat 文件已损坏，无法读取其中的附件。{ASK_PLAIN_FORMAT}。"
+ATTACHMENT_HIDDEN = 0x7FFE  # PidTagAttachmentHidden (not in tnefparse.properties)
 logging.getLogger("tnefparse").setLevel(logging.CRITICAL)  # it logs every odd property
 
 
@@ -40,19 +42,27 @@ def unpack(data: bytes) -> tuple[list[TnefFile], list[str]]:
     """The attachments, and the names of those that are embedded Outlook items (a mail or a
     contact inside the mail), which cannot be read. Raises ``TnefProblem`` when broken."""
     try:
-        tnef = TNEF(data, do_checksum=False)
+        tnef = TNEF(data, do_checksum=True)
     except Exception:  # any malformed input: the library has no error type of its own
-        raise TnefProblem(
-            f"Outlook 的 winmail.dat 文件已损坏，无法读取其中的附件。{ASK_PLAIN_FORMAT}。"
-        ) from None
+        raise TnefProblem(BROKEN) from None
     files, embedded = [], []
     for n, att in enumerate(tnef.attachments, 1):
         name = _name(att, tnef.codepage) or f"附件{n}"
+        if _hidden(att):
+            continue  # a picture shown in the text (a signature logo), not an attached file
         if getattr(att, "embed", None) is not None:
             embedded.append(name)
         elif att.data:
             files.append(TnefFile(name, bytes(att.data)))
+    if not files and not embedded and not any(o.good_checksum for o in tnef.objects):
+        # not one intact record: noise, not a winmail.dat that only carries the mail's text
+        raise TnefProblem(BROKEN)
     return files, embedded
+
+
+def _hidden(att: object) -> bool:
+    """PidTagAttachmentHidden: Outlook's mark on pictures placed in the mail's text."""
+    return any(p.name == ATTACHMENT_HIDDEN and p.data for p in getattr(att, "mapi_attrs", []))
 
 
 def _name(att: object, codepage: str | None) -> str:

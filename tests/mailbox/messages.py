@@ -84,13 +84,17 @@ def seven_zip_bytes() -> bytes:
     return b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\x00" * 64
 
 
-def winmail_dat(files: Sequence[tuple[str, bytes]], *, long_names: bool = True) -> bytes:
+def winmail_dat(
+    files: Sequence[tuple[str, bytes]], *, long_names: bool = True, hidden: Sequence[str] = ()
+) -> bytes:
     """A TNEF stream as Chinese Outlook writes it (OEM code page 936, GBK titles, and the
     long file name as a Unicode MAPI property)."""
 
     def attr(level: int, kind: int, ident: int, data: bytes) -> bytes:
         checksum = sum(data) & 0xFFFF
-        return struct.pack("<BHHI", level, ident, kind, len(data)) + data + struct.pack("<H", checksum)
+        return (
+            struct.pack("<BHHI", level, ident, kind, len(data)) + data + struct.pack("<H", checksum)
+        )
 
     out = struct.pack("<IH", 0x223E9F78, 0x0001)
     out += attr(1, 0x0008, 0x9006, struct.pack("<I", 0x00010000))  # TNEF version
@@ -103,9 +107,12 @@ def winmail_dat(files: Sequence[tuple[str, bytes]], *, long_names: bool = True) 
         if long_names:
             value = (name + "\x00").encode("utf-16-le")
             padded = value + b"\x00" * (-len(value) % 4)
-            props = struct.pack("<I", 1) + struct.pack("<HH", 0x001F, 0x3707)
-            props += struct.pack("<II", 1, len(value)) + padded
-            out += attr(2, 0x0006, 0x9005, props)
+            props = struct.pack("<HH", 0x001F, 0x3707) + struct.pack("<II", 1, len(value)) + padded
+            count = 1
+            if name in hidden:  # PidTagAttachmentHidden: a picture in the text
+                props += struct.pack("<HHHH", 0x000B, 0x7FFE, 1, 0)
+                count += 1
+            out += attr(2, 0x0006, 0x9005, struct.pack("<I", count) + props)
     return out
 
 
@@ -165,9 +172,11 @@ def attachment(
     ``'"=?gb2312?B?…?="'`` (Foxmail), or raw GBK bytes (OA systems), or an RFC 2231 list
     (pass ``str`` starting with ``*``)."""
     if isinstance(name_params, str) and name_params.startswith("*"):
-        type_value = f"{ctype};\r\n " + rfc2231_params("name", name_params[1:])
-        disp_value = f"{disposition};\r\n " + rfc2231_params("filename", name_params[1:])
-        return part([("Content-Type", type_value), ("Content-Disposition", disp_value), *extra], data)
+        type_value = f"{ctype};\r\n " + rfc2231("name", name_params[1:])
+        disp_value = f"{disposition};\r\n " + rfc2231("filename", name_params[1:])
+        return part(
+            [("Content-Type", type_value), ("Content-Disposition", disp_value), *extra], data
+        )
     if isinstance(name_params, bytes):
         type_b = ctype.encode() + b';\r\n name="' + name_params + b'"'
         disp_b = disposition.encode() + b';\r\n filename="' + name_params + b'"'
@@ -182,15 +191,9 @@ def attachment(
     )
 
 
-def rfc2231_params(param: str, text: str) -> str:
-    return rfc2231(param, text)
-
-
 def text_part(text: str, charset: str = "gb2312", subtype: str = "plain") -> bytes:
     codec = "gbk" if charset.lower() in ("gb2312", "gbk") else charset
-    return part(
-        [("Content-Type", f"text/{subtype}; charset={charset}")], text.encode(codec)
-    )
+    return part([("Content-Type", f"text/{subtype}; charset={charset}")], text.encode(codec))
 
 
 def multipart(parts: Sequence[bytes], subtype: str = "mixed", boundary: str | None = None) -> bytes:
