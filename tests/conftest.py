@@ -76,7 +76,7 @@ def airflow_db() -> Path:
 
 # Fixtures that start a server or an outside program (their dependents inherit them).
 SERVER_FIXTURES = frozenset(
-    {"postgres_server", "samba_share", "smtp_server", "_fault_smtp", "calc"}
+    {"postgres_server", "samba_share", "smtp_server", "_fault_smtp", "calc", "imap_server"}
 )
 SERVER_MARKERS = ("libreoffice", "browser", "airflow_process")
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "campaign_ops.cli.forms",
     "campaign_ops.cli.remind",
     "campaign_ops.cli.intake",
+    "campaign_ops.cli.mailbox",
     "campaign_ops.cli.consolidate",
 )
 
