@@ -144,5 +144,3 @@ def confirm_command(campaign_id: str, path: str) -> str:
 
 def mailbox_sources(campaign: Campaign) -> list[MailboxSource]:
     return [MailboxSource(campaign, zone) for zone in campaign.mailboxes]
-
-

@@ -175,7 +175,12 @@ def _digest(
         recipient_key=OPS_GROUP,
         to=to,
         subject=f"{_prefix(campaign)}{MAIL_KIND_LABELS['digest']}（{moment.month}月{moment.day}日{moment:%H:%M}）",
-        context={"rounds": rounds, "notified": notified, "to_confirm": state.to_confirm},
+        context={
+            "rounds": rounds,
+            "notified": notified,
+            "to_confirm": state.to_confirm,
+            "mailbox": state.mailbox,
+        },
     )
 
 

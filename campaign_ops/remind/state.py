@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, Deliverable, Round, Unit
+from campaign_ops.mailbox.attention import mail_attention
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import Submission, SubmissionStatus, ValidationFinding
@@ -55,6 +56,7 @@ class DeliveryState:
         self._latest: dict[tuple[str, str, str], Submission] = latest
         self._findings: dict[int, list[ValidationFinding]] = findings
         self.to_confirm = to_confirm or []  # deliveries whose round ops should confirm
+        self.mailbox: list[str] = []  # mailed files waiting for ops (mailbox.attention)
 
     @classmethod
     def load(cls, session: Session, campaign: Campaign) -> DeliveryState:
@@ -74,7 +76,9 @@ class DeliveryState:
             ):
                 findings[f.submission_id].append(f)
         to_confirm = confirmations_needed(session, campaign)
-        return cls(campaign, matrix, latest, findings, to_confirm)
+        state = cls(campaign, matrix, latest, findings, to_confirm)
+        state.mailbox = mail_attention(session, campaign)
+        return state
 
     def status(self, unit: Unit, round_: Round) -> MatrixStatus:
         """The matrix cell, except that a unit still owing something counts as missing it

@@ -5,12 +5,15 @@ answer in the unit's thread; the mailbox is never changed; a second run changes 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from campaign_ops.intake.archive_files import archive_path, sha256_of
 from tests.mailbox.helpers import (
     LATE,
     ON_TIME,
+    RUN_AT,
     body,
     mail_with,
     outcomes,
@@ -160,11 +163,41 @@ def test_mail_is_collected_through_the_collect_dag(state_home, warehouse_url, im
     shiquan = by_thread["<m5@shiquan>"]
     assert "没有附件" in body(shiquan) and "aksjggjg@ankang-amr.example.invalid" in body(shiquan)
 
+    # ops see what waits for them: the board's 需要处理 and the digest, with the command
+    shown = ops_lines(warehouse_url, tmp_path)
+    assert shown["board"] == shown["digest"] and len(shown["board"]) == 2
+    stranger_line, clash_line = shown["board"]
+    assert "典型案例/汉滨区局典型案例.docx" in stranger_line and STRANGER in stranger_line
+    assert "待人工确认" in stranger_line and "campaign-ops mailbox confirm" in stranger_line
+    assert "不一致" in clash_line
+    assert all(line in shown["digest_text"] for line in shown["board"])
+
     rerun = run_collect()
     assert rerun.state == "success"
     assert warehouse_state(warehouse_url) == first  # nothing fetched, stored or sent twice
     assert receipts(state_home / "outbox").keys() == sent.keys()
     assert imap.messages() == before
+
+
+def ops_lines(url: str, tmp_path) -> dict:
+    """The mailbox's lines on the board's 需要处理 and in the next digest (text as sent)."""
+    from sqlalchemy.orm import Session
+
+    from campaign_ops.board.data import build_board
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.remind import draft_for, messages_due
+    from tests.mailbox.helpers import CST
+
+    campaign = get_campaign("ankang-2023-internet-ads")
+    engine = sa.create_engine(url)
+    with Session(engine) as session:
+        board = build_board(campaign, session, now=RUN_AT)
+        overdue = dt.datetime(2023, 5, 16, 9, 0, tzinfo=CST)  # r1's overdue reminder: a digest
+        (digest,) = [m for m in messages_due(campaign, overdue, session) if m.kind == "digest"]
+    engine.dispose()
+    mailbox = [line for line in board.attention if line.startswith("邮件附件")]
+    text = draft_for(campaign, digest, tmp_path).text
+    return {"board": mailbox, "digest": digest.context["mailbox"], "digest_text": text}
 
 
 def test_ops_confirm_a_held_file_and_the_next_run_takes_it(
