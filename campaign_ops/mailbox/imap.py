@@ -93,6 +93,14 @@ _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _UID = re.compile(rb"UID (\d+)")
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def imap_date(day: dt.date) -> str:
+    """``09-May-2023``: English month names whatever the process's locale."""
+    return f"{day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}"
+
+
 def parse_internaldate(text: str) -> dt.datetime:
     """``03-Dec-2026 09:15:02 +0800`` → aware UTC datetime."""
     return dt.datetime.strptime(text.strip(), "%d-%b-%Y %H:%M:%S %z").astimezone(dt.UTC)
@@ -162,9 +170,12 @@ class MailboxReader:
 
     # ---- reading ----------------------------------------------------------------------
 
-    def uids(self) -> list[int]:
+    def uids(self, since: dt.date | None = None) -> list[int]:
+        """Every message's UID; with ``since``, only those received on or after that day."""
+        criteria = ("SINCE", imap_date(since)) if since else ("ALL",)
+
         def search(imap: imaplib.IMAP4_SSL) -> list[int]:
-            status, data = imap.uid("SEARCH", "ALL")
+            status, data = imap.uid("SEARCH", *criteria)
             _ok(status, data)
             return sorted(int(x) for x in (data[0] or b"").split())
 
@@ -187,8 +198,8 @@ class MailboxReader:
 
         return self._retrying(fetch)
 
-    def iter_new(self, known: set[int]) -> Iterator[FetchedMail]:
-        for uid in self.uids():
+    def iter_new(self, known: set[int], since: dt.date | None = None) -> Iterator[FetchedMail]:
+        for uid in self.uids(since):
             if uid in known:
                 continue
             mail = self.fetch(uid)

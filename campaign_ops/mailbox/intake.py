@@ -96,7 +96,9 @@ def fetch_zone(
     recorded = copies = moved = 0
     with MailboxReader(login, zone.folder) as reader:
         known = recorded_uids(campaign.id, name, reader.uidvalidity)
-        for mail in reader.iter_new(known):
+        # mail from before the circular was issued is not a submission (a bureau's mailbox
+        # holds years of it)
+        for mail in reader.iter_new(known, since=campaign.issued_on):
             copy = record_mail(campaign, name, reader.uidvalidity, mail, now, limits)
             recorded += 1
             copies += copy

@@ -75,3 +75,27 @@ def test_a_mailbox_without_its_connection_is_skipped(state, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_CAMPAIGN_OPS_MAILBOX", raising=False)
     [skipped] = tasks.fetch_mail(CAMPAIGN, RUN_AT)
     assert "campaign_ops_mailbox" in skipped["skipped"] and skipped["recorded"] == 0
+
+
+def test_mail_from_before_the_circular_is_not_read(state, imap, tmp_path):
+    import datetime as dt
+
+    from tests.mailbox.helpers import CST
+
+    url = f"sqlite:///{state / 'warehouse.sqlite'}"
+    old = dt.datetime(2022, 11, 3, 10, 0, tzinfo=CST)  # the bureau's mailbox has a history
+    imap.append(
+        mail_with([], subject="去年的会议通知", sender="x@example.test", message_id="<o@x>"), old
+    )
+    imap.append(
+        mail_with(
+            [("工作情况统计表.xlsx", table(tmp_path, "hanbin"))],
+            subject="汉滨区局报送",
+            sender="hanbin@ankang-amr.example.invalid",
+            message_id="<new@x>",
+        ),
+        ON_TIME,
+    )
+    [done] = tasks.fetch_mail(CAMPAIGN, RUN_AT)
+    assert done["recorded"] == 1
+    assert len(recorded(url)) == 1 and len(imap.messages()) == 2  # the old one left alone
