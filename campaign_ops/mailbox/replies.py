@@ -76,6 +76,7 @@ def mail_receipts(
                     "rejected": _to_fix(files),
                     "correction": False,
                     "mail_address": _address(campaign, mail.mailbox),
+                    "mail_subject": mail.subject or "（无主题）",
                 },
                 headers={k: v for k, v in headers.items() if v},
             )

@@ -161,6 +161,7 @@ def test_mail_is_collected_through_the_collect_dag(state_home, warehouse_url, im
     assert "<m2@hanyin>" in str(hanyin["References"])
     assert "逾期" in body(hanyin)
     shiquan = by_thread["<m5@shiquan>"]
+    assert "处理了贵单位的邮件“石泉县局报送材料”" in body(shiquan)
     assert "没有附件" in body(shiquan) and "aksjggjg@ankang-amr.example.invalid" in body(shiquan)
 
     # ops see what waits for them: the board's 需要处理 and the digest, with the command
