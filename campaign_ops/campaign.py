@@ -27,7 +27,7 @@ from pydantic import (
 
 from campaign_ops.campaign_checks import check_campaign, file_checks
 from campaign_ops.campaign_errors import explain_all, not_a_mapping
-from campaign_ops.mailbox.zone import MailboxZone, split_drop_zones
+from campaign_ops.mailbox.zone import MailboxZone, split_drop_zones, where_written
 from campaign_ops.specfile import Problem, SpecFileError, load_yaml_text, read_text, render, suggest
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -427,7 +427,9 @@ def campaign_problems(
     except ValidationError as exc:
         # a cross-field check that names the same value says more ("是否应为 hanbin？")
         checked = {p.loc for p in problems}
-        found = explain_all(exc.errors(include_url=False), Campaign)
+        found = [
+            where_written(p, data) for p in explain_all(exc.errors(include_url=False), Campaign)
+        ]
         problems = [p for p in found if p.loc not in checked] + problems
     if problems or every_check:
         problems += file_checks(data, text)

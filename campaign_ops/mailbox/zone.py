@@ -14,9 +14,13 @@ Kept free of ``campaign_ops.campaign`` imports: that module imports this one.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from campaign_ops.specfile import Problem
 
 MailAddress = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", strip_whitespace=True)
@@ -54,3 +58,25 @@ def split_drop_zones(data: Any) -> Any:
         out["drop_zone"] = files  # more than one folder: the schema says a single one is allowed
     out["mailboxes"] = [*data.get("mailboxes", ()), *mail]
     return out
+
+
+def where_written(problem: Problem, data: Any) -> Problem:
+    """A problem found in ``mailboxes[i]`` is shown where the person wrote it, the list item
+    ``drop_zone[j]``; a list without a folder or share says so."""
+    zones = data.get("drop_zone") if isinstance(data, dict) else None
+    if not isinstance(zones, list):
+        return problem
+    loc = problem.loc
+    if loc == ("drop_zone",):
+        return replace(
+            problem,
+            text="drop_zone 中还需要一个共享目录或文件夹（kind: folder 或 smb），"
+            "通知和催报会告诉各单位把文件放在哪里；邮箱写在它旁边",
+        )
+    if len(loc) >= 2 and loc[0] == "mailboxes" and isinstance(loc[1], int):
+        mailboxes = [
+            j for j, z in enumerate(zones) if isinstance(z, dict) and z.get("kind") == "mailbox"
+        ]
+        if loc[1] < len(mailboxes):
+            return replace(problem, loc=("drop_zone", mailboxes[loc[1]], *loc[2:]))
+    return problem
