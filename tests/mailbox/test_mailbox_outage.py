@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import campaign_ops.mailbox.intake as mail_intake
 from tests.mailbox.helpers import (
-    ON_TIME,
-    mail_with,
     outcomes,
     receipts,
     run_collect,
-    table,
+    send_tables,
     warehouse_state,
 )
 
@@ -20,16 +18,7 @@ UNITS = ("hanbin", "hanyin", "shiquan", "ningshan")
 
 
 def deliver(imap, work) -> None:
-    for unit in UNITS:
-        imap.append(
-            mail_with(
-                [("工作情况统计表.xlsx", table(work, unit))],
-                subject=f"{unit} 报送统计表",
-                sender=f"{unit}@ankang-amr.example.invalid",
-                message_id=f"<outage-{unit}@ankang-amr.example.invalid>",
-            ),
-            ON_TIME,
-        )
+    send_tables(imap, work, UNITS, "outage")
 
 
 def kill_after(monkeypatch, imap, recorded: int, restart: bool) -> None:

@@ -9,7 +9,7 @@ import yaml
 
 import campaign_ops.mailbox.imap as imap_module
 from campaign_ops import INCLUDE_DIR, tasks
-from tests.mailbox.helpers import CAMPAIGN, ON_TIME, RUN_AT, mail_with, table
+from tests.mailbox.helpers import CAMPAIGN, ON_TIME, RUN_AT, mail_with, send_tables, table
 
 
 def with_processed_folder(tmp_path, monkeypatch) -> None:
@@ -36,16 +36,7 @@ def test_recorded_mail_is_moved_and_a_failed_move_is_done_next_time(
 ):
     with_processed_folder(tmp_path, monkeypatch)
     url = f"sqlite:///{state / 'warehouse.sqlite'}"
-    for unit in ("hanbin", "hanyin"):
-        imap.append(
-            mail_with(
-                [("工作情况统计表.xlsx", table(tmp_path, unit))],
-                subject=f"{unit}",
-                sender=f"{unit}@ankang-amr.example.invalid",
-                message_id=f"<moved-{unit}@x>",
-            ),
-            ON_TIME,
-        )
+    send_tables(imap, tmp_path, ("hanbin", "hanyin"), "moved")
     uids = sorted(imap.messages())
 
     def refuse_to_move(self, uids, target):
