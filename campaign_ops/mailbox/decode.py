@@ -147,9 +147,11 @@ def _param(msg: Message, header_name: str, param: str) -> str | None:
         return None
     holder = email.message.Message()
     holder[header_name] = unescape_8bit(unfold(raw))
-    found = holder.get_param(param, header=header_name)
-    if found is None:
+    values = [v for k, v in holder.get_params([], header=header_name) if k.lower() == param]
+    if not values:
         return None
+    # Apple Mail and Outlook send both filename="plain" and filename*=…: the RFC 2231 one wins
+    found = next((v for v in values if isinstance(v, tuple)), values[0])
     if isinstance(found, tuple):  # RFC 2231: (charset, language, %-decoded text as latin-1)
         label, _, text = found
         return text_of(text.encode("latin-1", "replace"), label or None)

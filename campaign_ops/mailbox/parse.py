@@ -38,7 +38,7 @@ from campaign_ops.mailbox.decode import (
     unescape_8bit,
     unfold,
 )
-from campaign_ops.mailbox.sniff import corrected_name, sniff
+from campaign_ops.mailbox.sniff import Unreadable, corrected_name, sniff
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,11 @@ IGNORED_SUFFIXES = {".ics", ".vcs", ".vcf", ".p7s", ".asc"}
 MAX_MIME_NESTING = 40  # multipart inside multipart: real clients stay under ten
 _LINK = re.compile(r"https?://[^\s<>\"'（）()，。；、【】「」]+", re.I)
 _HREF = re.compile(r"""href\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
-_TAG = re.compile(r"<[^>]*>")
-_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
-_BREAK = re.compile(r"<(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", re.I)
+# Every pattern stops at the next "<": linear on any input, also a forged mail's 50 MB of "<".
+_TAG = re.compile(r"<[^<>]*>")
+_HIDDEN = re.compile(r"<(script|style|head)\b", re.I)
+_BREAK = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)\b[^<>]*>", re.I)
+MAX_TEXT_CHARS = 200_000  # of one text part: a unit's mail says a few lines
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
 
@@ -159,8 +161,7 @@ def _headers(raw: bytes) -> Message:
 
 def _result(head: Message, raw: bytes, walk: _Walk, refusals: list[MailRefusal]) -> ParsedMail:
     sender_name, sender = _address(head, "from") or _address(head, "sender") or (None, None)
-    plain = [t for kind, t in walk.texts if kind == "plain"]
-    body = "\n\n".join(plain or [t for _, t in walk.texts])
+    body = "\n\n".join(walk.texts)
     body = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip()
     return ParsedMail(
         message_id=_first_id(header(head, "message-id")),
@@ -214,15 +215,23 @@ class _Walk:
         self.limits = limits
         self.files: list[MailFile] = []
         self.refusals: list[MailRefusal] = []
-        self.texts: list[tuple[str, str]] = []  # ("plain" | "html", text)
+        self.texts: list[str] = []
         self.links: list[str] = []
         self.unnamed = 0
+        self.inflated = 0  # bytes out of archives so far, against zip_max_uncompressed
 
     def message(self, msg: Message, found_in: tuple[str, ...], depth: int) -> None:
-        self.part(msg, found_in, depth, related=False, nesting=0)
+        self.part(msg, found_in, depth)
 
     def part(
-        self, part: Message, found_in: tuple[str, ...], depth: int, related: bool, nesting: int
+        self,
+        part: Message,
+        found_in: tuple[str, ...],
+        depth: int,
+        *,
+        related: bool = False,  # inside multipart/related: pictures belong to the text
+        plain_beside: bool = False,  # an HTML text whose plain version is read already
+        nesting: int = 0,
     ) -> None:
         ctype = part.get_content_type()
         name = filename(part)
@@ -245,13 +254,22 @@ class _Walk:
                 return
             if ctype == "multipart/report":  # a bounce: its copy of our own mail is not material
                 return
-            for sub in part.get_payload():
-                if isinstance(sub, Message):
-                    self.part(sub, found_in, depth, ctype == "multipart/related", nesting + 1)
+            subs = [sub for sub in part.get_payload() if isinstance(sub, Message)]
+            if ctype == "multipart/alternative":
+                plain_beside = any(sub.get_content_type() == "text/plain" for sub in subs)
+            for sub in subs:
+                self.part(
+                    sub,
+                    found_in,
+                    depth,
+                    related=ctype == "multipart/related",
+                    plain_beside=plain_beside,
+                    nesting=nesting + 1,
+                )
             return
         disposition = part.get_content_disposition()
         if ctype.startswith("text/") and not name and disposition != "attachment":
-            self.body(part, ctype)
+            self.body(part, ctype, links_only=plain_beside and ctype == "text/html")
             return
         inline_picture = related or part.get("content-id") is not None
         if ctype.startswith("image/") and disposition != "attachment" and inline_picture:
@@ -261,18 +279,20 @@ class _Walk:
             data = b""
         self.blob(safe_name(name or "") or self.name_for(ctype, data), data, found_in, depth)
 
-    def body(self, part: Message, ctype: str) -> None:
+    def body(self, part: Message, ctype: str, links_only: bool) -> None:
+        """The text of a mail (or of a forwarded one) and the links in it. Of an HTML text
+        with a plain version beside it, only the links: a link's address is often only in
+        the HTML, under words like 百度网盘."""
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
             return
-        text = text_of(data, part.get_content_charset())
+        text = text_of(data, part.get_content_charset())[:MAX_TEXT_CHARS]
         if ctype == "text/html":
             self.links.extend(html.unescape(u) for u in _HREF.findall(text))
             text = _html_text(text)
-            self.texts.append(("html", text))
-        else:
-            self.texts.append(("plain", text))
         self.links.extend(u.rstrip(".,;:!?") for u in _LINK.findall(text))
+        if not links_only:
+            self.texts.append(text)
 
     def blob(self, name: str, data: bytes, found_in: tuple[str, ...], depth: int) -> None:
         """Any attachment's bytes: a wrapper is opened, a file is kept, the rest refused."""
@@ -328,10 +348,13 @@ class _Walk:
 
     def archive(self, name: str, data: bytes, inside: tuple[str, ...], depth: int) -> None:
         try:
-            entries = unzip.unpack(data, self.limits)
-        except unzip.ZipProblem as problem:
+            entries = unzip.unpack(
+                data, self.limits, self.limits.zip_max_uncompressed - self.inflated
+            )
+        except Unreadable as problem:
             self.refuse(name, problem.reason)
             return
+        self.inflated += sum(len(e.data) for e in entries)
         if not entries:
             self.refuse(name, f"压缩包是空的，没有任何文件。{unzip.SEND_PLAIN}。")
         for entry in entries:
@@ -340,7 +363,7 @@ class _Walk:
     def winmail(self, name: str, data: bytes, inside: tuple[str, ...], depth: int) -> None:
         try:
             files, embedded = tnef.unpack(data)
-        except tnef.TnefProblem as problem:
+        except Unreadable as problem:
             self.refuse(name, problem.reason)
             return
         for item in embedded:
@@ -400,6 +423,20 @@ def _eml_label(msg: Message) -> str:
 
 
 def _html_text(text: str) -> str:
-    text = _BREAK.sub("\n", _HIDDEN.sub("", text))
+    text = _BREAK.sub("\n", _without_hidden(text))
     lines = (clean(html.unescape(line)) for line in _TAG.sub("", text).splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _without_hidden(text: str) -> str:
+    """HTML without its <head>, <style> and <script> elements (their text is not read)."""
+    lower, out, pos = text.lower(), [], 0
+    while (found := _HIDDEN.search(text, pos)) is not None:
+        out.append(text[pos : found.start()])
+        end = lower.find(f"</{found.group(1).lower()}", found.end())
+        if end < 0:
+            return "".join(out)
+        close = lower.find(">", end)
+        pos = len(text) if close < 0 else close + 1
+    out.append(text[pos:])
+    return "".join(out)

@@ -19,6 +19,14 @@ RAR_MAGIC = b"Rar!\x1a\x07"
 SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
 
 
+class Unreadable(Exception):
+    """A wrapper (zip, winmail.dat) whose files cannot be taken; ``reason`` is for the unit."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
 @dataclass(frozen=True)
 class Kind:
     """A content kind: its usual suffixes (the first is given to a misnamed file) and how a

@@ -15,6 +15,7 @@ from tnefparse.properties import MAPI_ATTACH_LONG_FILENAME
 from tnefparse.tnef import TNEF
 
 from campaign_ops.mailbox.decode import clean, text_of
+from campaign_ops.mailbox.sniff import Unreadable
 
 ASK_PLAIN_FORMAT = (
     "请在 Outlook 中把邮件格式改为 HTML 或纯文本"
@@ -22,14 +23,11 @@ ASK_PLAIN_FORMAT = (
 )
 
 BROKEN = f"Outlook 的 winmail.dat 文件已损坏，无法读取其中的附件。{ASK_PLAIN_FORMAT}。"
+# Outlook writes a few dozen records (about six per attachment); tnefparse copies the rest of
+# the stream for each record, so a forged stream of tiny records would take quadratic time.
+MAX_RECORDS = 5000
 ATTACHMENT_HIDDEN = 0x7FFE  # PidTagAttachmentHidden (not in tnefparse.properties)
 logging.getLogger("tnefparse").setLevel(logging.CRITICAL)  # it logs every odd property
-
-
-class TnefProblem(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -40,11 +38,13 @@ class TnefFile:
 
 def unpack(data: bytes) -> tuple[list[TnefFile], list[str]]:
     """The attachments, and the names of those that are embedded Outlook items (a mail or a
-    contact inside the mail), which cannot be read. Raises ``TnefProblem`` when broken."""
+    contact inside the mail), which cannot be read. Raises ``Unreadable`` when broken."""
+    if _records(data) > MAX_RECORDS:
+        raise Unreadable(BROKEN)
     try:
         tnef = TNEF(data, do_checksum=True)
     except Exception:  # any malformed input: the library has no error type of its own
-        raise TnefProblem(BROKEN) from None
+        raise Unreadable(BROKEN) from None
     files, embedded = [], []
     for n, att in enumerate(tnef.attachments, 1):
         name = _name(att, tnef.codepage) or f"附件{n}"
@@ -56,7 +56,7 @@ def unpack(data: bytes) -> tuple[list[TnefFile], list[str]]:
             files.append(TnefFile(name, bytes(att.data)))
     if not files and not embedded and not any(o.good_checksum for o in tnef.objects):
         # not one intact record: noise, not a winmail.dat that only carries the mail's text
-        raise TnefProblem(BROKEN)
+        raise Unreadable(BROKEN)
     return files, embedded
 
 
@@ -79,3 +79,15 @@ def _name(att: object, codepage: str | None) -> str:
     if isinstance(title, bytes):
         title = text_of(title.rstrip(b"\x00"), codepage)
     return clean(title.strip("\x00"))
+
+
+def _records(data: bytes) -> int:
+    """How many records tnefparse would read (stopping past ``MAX_RECORDS``), counted the
+    way it walks them: 11 bytes of frame around each record's declared length."""
+    offset, count = 6, 0
+    while offset + 12 < len(data) and count <= MAX_RECORDS:
+        offset += min(
+            len(data) - offset, int.from_bytes(data[offset + 5 : offset + 9], "little") + 11
+        )
+        count += 1
+    return count

@@ -16,21 +16,15 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from campaign_ops.mailbox.decode import clean, text_of
+from campaign_ops.mailbox.sniff import Unreadable
 
 if TYPE_CHECKING:
     from campaign_ops.mailbox.parse import MailLimits
 
 SEND_PLAIN = "请直接把文件作为邮件附件发送，不要压缩"
+PASSWORD = f"压缩包设置了密码，系统无法打开。请去掉密码重新压缩，或{SEND_PLAIN}。"
 _JUNK = ("__MACOSX",)
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-
-
-class ZipProblem(Exception):
-    """The archive as a whole cannot be taken; ``reason`` is for the unit."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -40,28 +34,29 @@ class Entry:
     data: bytes
 
 
-def unpack(data: bytes, limits: MailLimits) -> list[Entry]:
-    """Every file of the archive; raises ``ZipProblem`` when it must not be read."""
+def unpack(data: bytes, limits: MailLimits, budget: int) -> list[Entry]:
+    """Every file of the archive; raises ``Unreadable`` when it must not be read.
+
+    ``budget``: the bytes this mail's archives may still inflate to (a zip of zips shares
+    one ``zip_max_uncompressed`` for the whole mail)."""
     try:
         zf = zipfile.ZipFile(BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, struct.error, EOFError):
-        raise ZipProblem(f"压缩包已损坏，无法打开。请重新压缩后再发送，或{SEND_PLAIN}。") from None
+        raise Unreadable(f"压缩包已损坏，无法打开。请重新压缩后再发送，或{SEND_PLAIN}。") from None
     if len(infos) > limits.zip_max_members:
         raise _bomb(f"包含 {len(infos)} 个文件，超过 {limits.zip_max_members} 个")
     declared = sum(i.file_size for i in infos)
-    if declared > limits.zip_max_uncompressed:
-        raise _bomb(f"解压后有 {declared / 1024 / 1024:.0f} MB")
+    if declared > budget:
+        raise _too_much(limits)
     entries, total = [], 0
     for info in infos:
         parts = _path_parts(info)
         if info.is_dir() or not parts or _is_junk(parts):
             continue
         if info.flag_bits & 0x1:
-            raise ZipProblem(
-                f"压缩包设置了密码，系统无法打开。请去掉密码重新压缩，或{SEND_PLAIN}。"
-            )
-        content = _inflate(zf, info, limits, limits.zip_max_uncompressed - total)
+            raise Unreadable(PASSWORD)
+        content = _inflate(zf, info, limits, budget - total)
         total += len(content)
         entries.append(Entry(tuple(parts[:-1]), parts[-1], content))
     return entries
@@ -75,27 +70,30 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: MailLimits, bud
         with zf.open(info) as member:
             content = member.read(budget + 1)
     except NotImplementedError:
-        raise ZipProblem(
+        raise Unreadable(
             "压缩包使用了系统不支持的压缩或加密方式（如 AES 加密、Deflate64）。"
             f"请用 Windows 自带的“发送到—压缩(zipped)文件夹”重新压缩，或{SEND_PLAIN}。"
         ) from None
     except RuntimeError:  # zipfile: "File … is encrypted, password required"
-        raise ZipProblem(
-            f"压缩包设置了密码，系统无法打开。请去掉密码重新压缩，或{SEND_PLAIN}。"
-        ) from None
+        raise Unreadable(PASSWORD) from None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
-        raise ZipProblem(
+        raise Unreadable(
             f"压缩包内的文件已损坏，无法解压。请重新压缩后再发送，或{SEND_PLAIN}。"
         ) from None
     if len(content) > budget:
-        raise _bomb(f"解压后超过 {limits.zip_max_uncompressed // 1024 // 1024} MB")
+        raise _too_much(limits)
     if len(content) > info.file_size:
         raise _bomb("内部文件的实际大小与声明不符")
     return content
 
 
-def _bomb(detail: str) -> ZipProblem:
-    return ZipProblem(f"压缩包内部结构异常（{detail}），为安全起见不予解压。{SEND_PLAIN}。")
+def _too_much(limits: MailLimits) -> Unreadable:
+    """Over the inflation limit, which one mail's archives share."""
+    return _bomb(f"一封邮件的压缩包解压后超过 {limits.zip_max_uncompressed // 1024 // 1024} MB")
+
+
+def _bomb(detail: str) -> Unreadable:
+    return Unreadable(f"压缩包内部结构异常（{detail}），为安全起见不予解压。{SEND_PLAIN}。")
 
 
 def _path_parts(info: zipfile.ZipInfo) -> list[str]:

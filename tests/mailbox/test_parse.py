@@ -562,3 +562,73 @@ def test_an_outlook_msg_file_is_refused_asking_to_forward_the_mail() -> None:
     mail = parse_mail(with_files(attachment(f'"{b_word("汉滨区报送.msg")}"', msg_file)))
     assert mail.files == () and "转发原邮件" in refused(mail)["汉滨区报送.msg"]
     assert_tells_what_to_do(mail)
+
+
+def test_zips_inside_zips_share_one_inflation_budget_per_mail() -> None:
+    """Each inner archive is within the limit; together they would not be."""
+    limits = MailLimits(zip_max_uncompressed=1024 * 1024)
+    inner = [zip_bytes({f"表{n}.xlsx": bytes(400 * 1024)}) for n in range(4)]
+    outer = zip_bytes({f"{n}.zip": data for n, data in enumerate(inner)})
+    mail = parse_mail(with_files(attachment('"all.zip"', outer)), limits=limits)
+    assert sum(len(f.data) for f in mail.files) <= limits.zip_max_uncompressed
+    assert len(mail.files) == 2
+    assert [r.name for r in mail.refusals] == ["2.zip", "3.zip"]
+    assert all("解压后超过 1 MB" in r.reason for r in mail.refusals)
+    assert_tells_what_to_do(mail)
+    assert len(parse_mail(with_files(attachment('"all.zip"', outer))).files) == 4
+
+
+def test_rfc2231_name_wins_over_the_plain_fallback_beside_it() -> None:
+    """Apple Mail and new Outlook write an ASCII ``filename=`` for old readers and the real
+    name in ``filename*=``."""
+    disposition = 'attachment; filename="___.xlsx";\r\n ' + rfc2231(
+        "filename", "汉滨区局统计表.xlsx", pieces=1
+    ).replace("*0*", "*")
+    raw = with_files(
+        part(
+            [("Content-Type", "application/octet-stream"), ("Content-Disposition", disposition)],
+            XLSX,
+        )
+    )
+    assert names(parse_mail(raw)) == ["汉滨区局统计表.xlsx"]
+
+
+def test_body_text_reads_each_text_once_also_html_only_forwards() -> None:
+    outer_text = multipart(
+        [
+            text_part("汉滨区局：转发石泉县局材料。"),
+            multipart(
+                [
+                    text_part("<p>汉滨区局：转发石泉县局材料。</p>", subtype="html"),
+                    part([("Content-Type", "image/png"), ("Content-ID", "<sig>")], png_bytes()),
+                ],
+                "related",
+            ),
+        ],
+        "alternative",
+    )
+    inner = message(text_part("<div>石泉县局&nbsp;报送</div><div>第一轮</div>", subtype="html"))
+    mail = parse_mail(message(multipart([outer_text, forwarded(inner)])))
+    assert mail.body_text == "汉滨区局：转发石泉县局材料。\n\n石泉县局 报送\n第一轮"
+    assert mail.files == ()
+
+
+@pytest.mark.timeout(60)
+def test_hostile_html_is_read_in_linear_time() -> None:
+    """A forged mail's text full of unclosed tags must not stall the collect run."""
+    hostile = "<a href=http://pan.example.invalid/s/1>" + "<" * 90_000 + "<br" * 30_000
+    for opening in ("<style", "<br", "<"):
+        mail = parse_mail(message(text_part(hostile + opening * 60_000, "utf-8", subtype="html")))
+        assert mail.files == () and mail.links == ("http://pan.example.invalid/s/1",)
+    html = "<html><head><title>t</title><style>p{}</style></head>"
+    html += "<body>汉滨区局<script>x</script></body>"
+    assert parse_mail(message(text_part(html, "utf-8", subtype="html"))).body_text == "汉滨区局"
+
+
+@pytest.mark.timeout(60)
+def test_a_forged_winmail_dat_of_tiny_records_is_refused_quickly() -> None:
+    record = struct.pack("<BHHI", 1, 0x8008, 0x0007, 1) + b"x" + struct.pack("<H", 120)
+    dat = struct.pack("<IH", 0x223E9F78, 1) + record * 400_000
+    mail = parse_mail(with_files(attachment('"winmail.dat"', dat)))
+    assert mail.files == () and "winmail.dat" in refused(mail)
+    assert_tells_what_to_do(mail)
