@@ -16,6 +16,7 @@ KIND_TITLES = {
     "collect": "收取与校验报送材料",
     "remind": "催报提醒与通知",
     "consolidate": "数据汇总与报告",
+    "review": "审核与退回",
 }
 
 
@@ -30,7 +31,7 @@ class Step:
     group: str | None = None
 
 
-GROUPS = {"intake": "收取与处理", "follow_up": "回执与后续"}
+GROUPS = {"intake": "收取与处理", "follow_up": "回执与后续", "review": "逐份审核"}
 
 KIND_STEPS: dict[str, list[Step]] = {
     "collect": [
@@ -88,6 +89,37 @@ KIND_STEPS: dict[str, list[Step]] = {
             "到汇总报告时刻时生成汇总报表（.xlsx）并发送给报告接收人。",
         ),
     ],
+    # campaign_ops.review.airflow_dag: one human-in-the-loop review per accepted version.
+    "review": [
+        Step(
+            "list_reviews",
+            "列出待审核材料",
+            "列出已通过校验、需要审核且尚无审核任务的材料，并登记由本次运行审核。",
+        ),
+        Step(
+            "ask",
+            "审核",
+            "每份材料一个待办（Required Actions），标签为单位名称：审核人选择通过或退回修改。",
+            "review",
+        ),
+        Step(
+            "apply",
+            "执行审核决定",
+            "记录谁、何时、为何审核；退回时给单位发退回修改通知，并刷新汇总表。",
+            "review",
+        ),
+        Step(
+            "reopen",
+            "重新发起审核",
+            "选择退回修改却没有写理由时，这次选择不生效，立即重新发起审核。",
+            "review",
+        ),
+        Step(
+            "remind_overdue",
+            "提醒超期未审",
+            "按审核期限提醒审核人（on_timeout: remind）；补发此前未发出的退回修改通知。",
+        ),
+    ],
 }
 
 
@@ -108,7 +140,13 @@ def _calendar_table(campaign: Campaign, timeline: Timeline) -> list[str]:
 
 def _units_line(campaign: Campaign) -> str:
     names = "、".join(u.short_name for u in campaign.units)
-    return f"**报送单位（{len(campaign.units)} 个）：** {names}"
+    line = f"**报送单位（{len(campaign.units)} 个）：** {names}"
+    if campaign.units_from:
+        line += f"（取自单位名册 {campaign.units_from.roster}）"
+    if campaign.recurring:
+        rules = "；".join(f"{rule}（{n} 轮）" for rule, n in campaign.recurring.items())
+        line += f"\n\n**周期报送：** {rules}"
+    return line
 
 
 def dag_doc(campaign: Campaign, timeline: Timeline, kind: str) -> str:

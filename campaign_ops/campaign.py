@@ -9,14 +9,11 @@ files are the city bureau's ops staff.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -27,29 +24,37 @@ from pydantic import (
 
 from campaign_ops.campaign_checks import check_campaign, file_checks
 from campaign_ops.campaign_errors import explain_all, not_a_mapping
+from campaign_ops.campaign_expand import expand_campaign
 from campaign_ops.mailbox.zone import MailboxZone, split_drop_zones, where_written
+from campaign_ops.review.policy import ReviewPolicy
+from campaign_ops.rosters import UnitsFrom
+from campaign_ops.rounds import DELIVERABLE_LABELS, Deliverable, DeliverableKind, Round
 from campaign_ops.specfile import Problem, SpecFileError, load_yaml_text, read_text, render, suggest
+from campaign_ops.units import (
+    LEVEL_LABELS,
+    ClockTime,
+    Code,
+    Contact,
+    Department,
+    Email,
+    Strict,
+    Unit,
+    UnitLevel,
+)
 
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
-Email = Annotated[
-    str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", strip_whitespace=True)
+__all__ = [
+    "DELIVERABLE_LABELS",
+    "LEVEL_LABELS",
+    "Contact",
+    "Deliverable",
+    "DeliverableKind",
+    "Department",
+    "Round",
+    "Unit",
+    "UnitLevel",
 ]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Contact(Strict):
-    """A person we may email. ``role: leader`` is copied on escalated overdue reminders."""
-
-    name: str
-    email: Email | None = None
-    phone: str | None = None
-    role: Literal["contact", "leader", "ops"] = "contact"
-    title: str | None = None
+CampaignId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 
 
 class CircularContact(Strict):
@@ -59,62 +64,6 @@ class CircularContact(Strict):
     department: str | None = None
     phone: str | None = None
     email: str | None = None
-
-
-class UnitLevel(StrEnum):
-    province = "province"
-    city = "city"
-    county = "county"
-    district = "district"
-    zone = "zone"
-    township = "township"
-    department = "department"
-    office = "office"
-
-
-LEVEL_LABELS = {
-    UnitLevel.province: "省级",
-    UnitLevel.city: "市级",
-    UnitLevel.county: "县（市）",
-    UnitLevel.district: "区",
-    UnitLevel.zone: "园区/示范区",
-    UnitLevel.township: "乡镇",
-    UnitLevel.department: "部门",
-    UnitLevel.office: "科室",
-}
-
-
-class Unit(Strict):
-    """A reporting unit: a county/district bureau, a township office or a partner department."""
-
-    code: Code
-    name: str = Field(description="全称, e.g. 汉滨区市场监督管理局")
-    short_name: str = Field(description="简称, e.g. 汉滨区局")
-    aliases: tuple[str, ...] = ()
-    level: UnitLevel
-    parent: Code | None = None
-    contacts: tuple[Contact, ...] = Field(min_length=1)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every spelling a submission might use for this unit."""
-        return (self.name, self.short_name, *self.aliases)
-
-    @property
-    def emails(self) -> list[str]:
-        return [c.email for c in self.contacts if c.email and c.role != "leader"]
-
-    @property
-    def leader_emails(self) -> list[str]:
-        return [c.email for c in self.contacts if c.email and c.role == "leader"]
-
-
-class Department(Strict):
-    """A partner department that shares tasks but does not report statistics to us."""
-
-    code: Code
-    name: str
-    contacts: tuple[Contact, ...] = ()
 
 
 class Task(Strict):
@@ -134,100 +83,6 @@ class Phase(Strict):
     start: dt.date
     end: dt.date
     description: str | None = None
-
-
-class DeliverableKind(StrEnum):
-    statistics = "statistics"
-    progress_note = "progress_note"
-    typical_cases = "typical_cases"
-    summary = "summary"
-    self_check_report = "self_check_report"
-    photos_video = "photos_video"
-
-
-DELIVERABLE_LABELS = {
-    DeliverableKind.statistics: "统计表",
-    DeliverableKind.progress_note: "阶段性工作进展情况",
-    DeliverableKind.typical_cases: "典型案例",
-    DeliverableKind.summary: "工作总结",
-    DeliverableKind.self_check_report: "企业自查整改书面报告",
-    DeliverableKind.photos_video: "图片视频资料",
-}
-
-
-class Deliverable(Strict):
-    """One thing a unit must hand in for a round; statistics name their form."""
-
-    kind: DeliverableKind
-    form: Code | None = None
-    title: str | None = None
-
-    @model_validator(mode="after")
-    def _form_iff_statistics(self) -> Deliverable:
-        if self.kind == DeliverableKind.statistics and not self.form:
-            raise ValueError(
-                "统计表（kind: statistics）要用 form 写明表单编号，"
-                "请补上 form: 表单编号（表单目录中统计表文件的文件名，不含扩展名）"
-            )
-        if self.kind != DeliverableKind.statistics and self.form:
-            raise ValueError(
-                "只有统计表（kind: statistics）才能填写 form，"
-                f"这一项是“{DELIVERABLE_LABELS[self.kind]}”，请删除 form，或把 kind 改为 statistics"
-            )
-        return self
-
-    @property
-    def key(self) -> str:
-        """Stable identifier within a round: the form id for statistics, else the kind."""
-        return self.form or self.kind.value
-
-    @property
-    def label(self) -> str:
-        """Chinese name: the YAML's title, else the form's title, else the kind's name."""
-        if self.title:
-            return self.title
-        if self.form:
-            return form_title(self.form)
-        return DELIVERABLE_LABELS[self.kind]
-
-
-def form_title(form_id: str) -> str:
-    """A statistics form's title from its spec (the one description of a form)."""
-    from campaign_ops.forms.spec import load_form
-
-    try:
-        return load_form(form_id).title
-    except Exception:  # a missing or broken form is reported by the forms lint, not here
-        return f"统计表（{form_id}）"
-
-
-class Round(Strict):
-    """A reporting round: a deadline and what each unit must deliver by then."""
-
-    id: Code
-    title: str
-    deadline: dt.date
-    deadline_time: ClockTime = "18:00"
-    deliverables: tuple[Deliverable, ...] = Field(min_length=1)
-    units: tuple[Code, ...] | None = Field(
-        default=None, description="只要求部分单位报送时列出单位代码；缺省为全部报送单位"
-    )
-    cumulative: bool = Field(
-        default=True,
-        description="本轮统计数据是否为累计数（累计起点见行动的 cumulative_since）",
-    )
-
-    @property
-    def forms(self) -> list[str]:
-        return [d.form for d in self.deliverables if d.form]
-
-    @property
-    def deliverables_label(self) -> str:
-        return "、".join(d.label for d in self.deliverables)
-
-    def asks(self, unit_code: str) -> bool:
-        """Whether this round asks this unit to report (compares codes, not whole units)."""
-        return self.units is None or unit_code in self.units
 
 
 class ReminderPolicy(Strict):
@@ -294,6 +149,9 @@ class Campaign(Strict):
         min_length=1, description="市局工作人员：接收汇总日报和任务失败提醒"
     )
     circular_contacts: tuple[CircularContact, ...] = ()
+    units_from: UnitsFrom | None = Field(
+        default=None, exclude=True, description="报送单位取自哪个单位名册（include/rosters/）"
+    )
     units: tuple[Unit, ...] = Field(min_length=1)
     departments: tuple[Department, ...] = ()
     tasks: tuple[Task, ...] = ()
@@ -301,6 +159,7 @@ class Campaign(Strict):
     rounds: tuple[Round, ...] = Field(min_length=1)
     reminders: ReminderPolicy = ReminderPolicy()
     reports: ReportPolicy
+    review: ReviewPolicy = ReviewPolicy()
     drop_zone: DropZone
     mailboxes: tuple[MailboxZone, ...] = ()  # drop_zone's mailbox entries (mailbox.zone)
     collect_every_minutes: int = Field(default=30, ge=5, le=24 * 60)
@@ -312,7 +171,18 @@ class Campaign(Strict):
         default=(), description="本地假设：通知未写明、由市局按惯例确定的内容"
     )
 
-    _zones = model_validator(mode="before")(classmethod(lambda cls, d: split_drop_zones(d)))
+    @model_validator(mode="before")
+    @classmethod
+    def _expand(cls, data: object, info: ValidationInfo) -> object:
+        """Roster units and recurring rounds as plain units and rounds (``campaign_expand``),
+        and a list of drop zones as the folder or share plus ``mailboxes`` (``mailbox.zone``);
+        ``campaign_problems`` expands first itself, to report at the file's places."""
+        if isinstance(data, dict) and not (info.context and info.context.get(_CHECKED_SEPARATELY)):
+            expansion = expand_campaign(data)
+            if expansion.problems:
+                raise ValueError("；".join(render(expansion.problems, data)))
+            data = expansion.data
+        return split_drop_zones(data)
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Campaign:
@@ -335,6 +205,22 @@ class Campaign(Strict):
     @property
     def end(self) -> dt.date:
         return max(p.end for p in self.phases)
+
+    @property
+    def recurring(self) -> dict[str, int]:
+        """Each recurring rule of the campaign (as the circular says it) → its rounds."""
+        counts: dict[str, int] = {}
+        for r in self.rounds:
+            if r.rule:
+                counts[r.rule] = counts.get(r.rule, 0) + 1
+        return counts
+
+    @property
+    def sources_note(self) -> str:
+        """「名册 ankang；其中 31 轮按“每月21日15:00前”展开」 for lint, list and the DAG page."""
+        parts = [f"单位取自名册 {self.units_from.roster}"] if self.units_from else []
+        parts += [f"{n} 轮按“{rule}”展开" for rule, n in self.recurring.items()]
+        return "；".join(parts)
 
     @property
     def display_title(self) -> str:
@@ -420,10 +306,11 @@ def campaign_problems(
     ``file_checks`` run when something is wrong already, or always with ``every_check``."""
     if not isinstance(data, dict):
         return None, [Problem((), not_a_mapping(data))]
-    problems = check_campaign(data, Path(path).stem)
+    expansion = expand_campaign(data)
+    problems = check_campaign(expansion.data, Path(path).stem)
     campaign: Campaign | None = None
     try:
-        campaign = Campaign.model_validate(data, context={_CHECKED_SEPARATELY: True})
+        campaign = Campaign.model_validate(expansion.data, context={_CHECKED_SEPARATELY: True})
     except ValidationError as exc:
         # a cross-field check that names the same value says more ("是否应为 hanbin？")
         checked = {p.loc for p in problems}
@@ -431,6 +318,7 @@ def campaign_problems(
             where_written(p, data) for p in explain_all(exc.errors(include_url=False), Campaign)
         ]
         problems = [p for p in found if p.loc not in checked] + problems
+    problems = expansion.problems + expansion.back_to_file(problems)
     if problems or every_check:
         problems += file_checks(data, text)
     return (None if problems else campaign), problems

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from campaign_ops.review.checks import review_problems
 from campaign_ops.specfile import Loc, Problem, compose, position, suggest
 
 REFERENCES, DATES = 1, 2  # stages after the schema (0), for ordering problems at one place
@@ -28,6 +29,7 @@ def check_campaign(data: dict, file_stem: str | None = None) -> list[Problem]:
     problems += _unique_deliverables(data)
     problems += _dates(data)
     problems += _timezone(data)
+    problems += review_problems(data)
     return problems
 
 

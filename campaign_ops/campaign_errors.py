@@ -54,7 +54,22 @@ FIELD_LABELS = {
     "send_at": "发送时刻",
     "extra_dates": "另行汇总的日期",
     "timezone": "时区",
+    "every": "周期",
+    "days": "报送日",
+    "time": "截止时刻",
+    "from": "起始日期",
+    "until": "结束日期",
+    "units_from": "单位名册",
+    "roster": "名册编号",
+    "levels": "单位层级",
+    "exclude": "排除的单位",
 }
+
+# Fields of a recurring rule (``every: month``) that a dated round does not have.
+RULE_ONLY_FIELDS = ("days", "time", "from", "until", "covers")
+
+# Another way to say what a missing field says, offered with it.
+MISSING_ALTERNATIVES = {("units",): "，或用 units_from 引用单位名册（include/rosters/ 下的文件）"}
 
 # What an item of each model is called, for "应为一个轮次（需有 …）".
 MODEL_NOUNS = {
@@ -71,6 +86,9 @@ MODEL_NOUNS = {
     "ReportPolicy": REPORT_SETTINGS,
     "DropZone": "报送目录设置",
     "Sender": "发件人",
+    "RecurringRound": "周期报送轮次",
+    "UnitsFrom": "单位名册引用",
+    "Roster": "单位名册",
 }
 
 # Chinese meaning of enumerated values, shown beside the value to write.
@@ -101,6 +119,13 @@ VALUE_LABELS = {
     "per_round_unit": "每轮每单位一个文件夹",
     "flat": "全部放在一个文件夹",
     "campaign": "自行动开始累计",
+    "week": "每周",
+    "half_month": "每半月",
+    "month": "每月",
+    "quarter": "每季度",
+    "last": "月末",
+    "current": "报本期",
+    "previous": "报上一期",
 }
 
 PATTERN_HINTS = {
@@ -147,10 +172,14 @@ def explain(err: dict, root: type[BaseModel]) -> Problem:
     given = err.get("input")
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "missing":
-        return Problem(loc, f"缺少必填字段 {field}{_label(field)}，请补上")
+        also = MISSING_ALTERNATIVES.get(loc, "")
+        return Problem(loc, f"缺少必填字段 {field}{_label(field)}，请补上{also}")
     if kind == "extra_forbidden":
         model = model_at(root, loc[:-1])
-        known = list(model.model_fields) if model else []
+        if model is not None and model.__name__ == "Round" and field in RULE_ONLY_FIELDS:
+            text = f"{field} 只用于周期报送：请加上 every（如 every: month），并删去 deadline"
+            return Problem(loc, f"不认识的字段 {field}，{text}")
+        known = [f.alias or n for n, f in model.model_fields.items()] if model else []
         hint = suggest(field, known) or (
             f"请删除它或改正拼写（这里可用的字段：{'、'.join(known)}）" if known else "请删除它"
         )
@@ -173,7 +202,7 @@ def _wrong_value(
         fix = _code_like(given) if "a-z0-9" in pattern else ""
         return f"{now}{hint}{'，' + fix if fix else ''}"
     if kind == "string_type":
-        if field in ("deadline_time", "send_at") and isinstance(given, int) and given >= 0:
+        if field in ("deadline_time", "send_at", "time") and isinstance(given, int) and given >= 0:
             clock = f"{given // 60:02d}:{given % 60:02d}"
             return f'时刻要加引号，否则会被当成数字：请写成 "{clock}"'
         return f'{now}应为文字；数字或 是/否 当作文字时请加引号，例如 "{given}"'

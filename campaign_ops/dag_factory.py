@@ -82,11 +82,16 @@ def build_all_dags(directory: Path | None = None) -> dict[str, DAG]:
 
 def campaign_dags(campaign: Campaign) -> list[DAG]:
     timeline = build_timeline(campaign)
-    return [
+    dags = [
         collect_dag(campaign, timeline),
         remind_dag(campaign, timeline),
         consolidate_dag(campaign, timeline),
     ]
+    if campaign.review.required:  # imported only then: it imports this module
+        from campaign_ops.review.airflow_dag import review_dag
+
+        dags.append(review_dag(campaign, timeline, _common(campaign, timeline, "collect")))
+    return dags
 
 
 def events_timetable(moments: list[dt.datetime], description: str) -> CoreEventsTimetable:

@@ -275,6 +275,7 @@ def replay(
     from zoneinfo import ZoneInfo
 
     from campaign_ops.dag_factory import dag_id
+    from campaign_ops.review.demo_reviewer import review_after_collect
 
     plan = arrivals(campaign) if plan is None else plan
     pending = sorted(plan, key=lambda a: a.at) if units is not None else []
@@ -292,6 +293,8 @@ def replay(
         say(f"   {mark} {local:%Y-%m-%d %H:%M} {kind:<11} {time.monotonic() - t0:4.1f} 秒")
         if run.state != "success":
             raise RuntimeError(f"{dag.dag_id} @ {moment} 运行失败：{run.state}")
+        if kind == "collect":  # the campaign's reviewer decides what came in (review policy)
+            review_after_collect(campaign, moment)
     return counts
 
 
@@ -410,10 +413,9 @@ def _summary(campaign) -> None:
     """What the outbox holds, by kind: the story in numbers."""
     import sqlalchemy as sa
 
-    from campaign_ops.board.data import MAIL_STATUS_LABELS
     from campaign_ops.store import session_scope
-    from campaign_ops.store.models import MailLedgerEntry, MailStatus
-    from campaign_ops.vocabulary import MAIL_KIND_LABELS
+    from campaign_ops.store.models import MailLedgerEntry
+    from campaign_ops.vocabulary import MAIL_KIND_LABELS, MAIL_STATUS_LABELS
 
     with session_scope() as s:
         rows: list[Any] = s.execute(
@@ -423,7 +425,7 @@ def _summary(campaign) -> None:
         ).all()
     for kind, status, n in rows:
         what = MAIL_KIND_LABELS.get(kind, kind)
-        _say(f"   {what}：{MAIL_STATUS_LABELS.get(MailStatus(status), status)} {n} 封")
+        _say(f"   {what}：{MAIL_STATUS_LABELS.get(status, status)} {n} 封")
 
 
 if __name__ == "__main__":

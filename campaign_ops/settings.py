@@ -21,6 +21,7 @@ class Settings:
     home: Path
     campaigns_dir: Path
     forms_dir: Path
+    rosters_dir: Path
     database_url: str
     archive_dir: Path
     outbox_dir: Path
@@ -41,6 +42,7 @@ class Settings:
             home=home,
             campaigns_dir=Path(get("CAMPAIGNS_DIR", str(INCLUDE_DIR / "campaigns"))),
             forms_dir=Path(get("FORMS_DIR", str(INCLUDE_DIR / "forms"))),
+            rosters_dir=Path(get("ROSTERS_DIR", str(INCLUDE_DIR / "rosters"))),
             database_url=get("DATABASE_URL", f"sqlite:///{home / 'warehouse.sqlite'}"),
             archive_dir=Path(get("ARCHIVE_DIR", str(home / "archive"))),
             outbox_dir=Path(get("OUTBOX_DIR", str(home / "outbox"))),

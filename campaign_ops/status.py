@@ -12,7 +12,7 @@ and the consolidated report — so their numbers always agree:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from campaign_ops.campaign import Campaign
 
@@ -25,6 +25,8 @@ class UnitStatus:
     submitted_at: str | None
     version: int | None
     outstanding: list[str]
+    reason: str | None = None  # why a reviewer returned it (status ``returned``)
+    review: list[dict] = field(default_factory=list)  # per reviewed deliverable (review.state)
 
 
 @dataclass
@@ -59,12 +61,14 @@ def campaign_status(session, campaign: Campaign) -> CampaignStatus:
     """The matrix for every round, with the figures above."""
     import sqlalchemy as sa
 
+    from campaign_ops.review.state import review_by_unit_round
     from campaign_ops.store import submission_matrix, sync_campaign
     from campaign_ops.store.intake_log import waiting_files
     from campaign_ops.store.models import Submission
 
     sync_campaign(session, campaign)
     matrix = submission_matrix(session, campaign)
+    reviews = review_by_unit_round(session, campaign)
     waiting = {(e.unit_code, e.round_id) for e in waiting_files(session, campaign.id)}
     latest: dict[tuple[str, str], tuple[dt.datetime, int]] = {}
     for unit, round_id, received_at, version in session.execute(
@@ -88,6 +92,8 @@ def campaign_status(session, campaign: Campaign) -> CampaignStatus:
             if status == "missing" and (u.code, r.id) in waiting:
                 status = "not_ready"
             at, version = latest.get((u.code, r.id), (None, None))
+            review = reviews.get((u.code, r.id), [])
+            returned = [x for x in review if x["status"] == "returned"]
             units.append(
                 UnitStatus(
                     unit=u.code,
@@ -96,6 +102,8 @@ def campaign_status(session, campaign: Campaign) -> CampaignStatus:
                     submitted_at=_iso(at) if at else None,
                     version=version,
                     outstanding=list(cell.outstanding) if cell else [d.key for d in r.deliverables],
+                    reason="；".join(x["reason"] for x in returned) or None,
+                    review=review,
                 )
             )
         expected = len(units)

@@ -11,8 +11,10 @@ from __future__ import annotations
 ROUND_STATUS_LABELS: dict[str, str] = {
     "accepted_on_time": "按时报送",
     "accepted_late": "逾期报送",
+    "awaiting_review": "待审核",  # accepted by the checks, waiting for a reviewer (review policy)
     "partial": "部分报送",  # some of the round's deliverables accepted, others still missing
     "rejected": "退回待改",  # a file failed validation and has not been replaced yet
+    "returned": "退回修改",  # a reviewer sent an accepted file back, with a reason
     "not_ready": "文件未就绪",  # a file is there but still being copied or empty
     "received": "待校验",  # a file is there, not yet checked
     "missing": "未报送",
@@ -28,7 +30,16 @@ NOT_ASKED = "不需报送"
 # A unit's state for one form of one round (merged_units.status): no timeliness there.
 FORM_STATUS_LABELS: dict[str, str] = {
     "accepted": "已报送",
-    **{k: ROUND_STATUS_LABELS[k] for k in ("rejected", "not_ready", "received", "missing")},
+    **{
+        k: ROUND_STATUS_LABELS[k]
+        for k in ("awaiting_review", "returned", "rejected", "not_ready", "received", "missing")
+    },
+}
+
+# What a reviewer decides about an accepted file (campaign_ops.review), the options offered.
+REVIEW_DECISION_LABELS: dict[str, str] = {
+    "approve": "通过",
+    "return": ROUND_STATUS_LABELS["returned"],
 }
 
 # What happened to one received file (store.intake_log.Outcome).
@@ -63,6 +74,8 @@ MAIL_KIND_LABELS: dict[str, str] = {
     "before": "催报提醒",
     "overdue": "逾期催报",
     "rejection": "退回通知",
+    "returned": "退回修改通知",  # a reviewer returned an accepted file (campaign_ops.review)
+    "review_reminder": "审核超期提醒",  # a review past its deadline (on_timeout: remind)
     "receipt": "报送回执",
     "precheck": "预检结果",
     "report": "汇总报告",
@@ -81,3 +94,21 @@ ON_TIME_RATE = "按时报送率"
 def round_status_label(status: str) -> str:
     """The Chinese word for a unit's state in a round."""
     return ROUND_STATUS_LABELS[status]
+
+
+# A mail's state in the ledger (``store.ledger.MailStatus``), wherever it is shown: the board,
+# the digest, ``campaign-ops remind`` and ``make demo``.
+MAIL_STATUS_LABELS: dict[str, str] = {
+    "sent": "已发送",
+    "reserved": "发送中",
+    "failed": "发送失败",
+    "uncertain": "可能已送达",  # the server took the message, then the line dropped: not resent
+}
+# A reservation older than any send takes: the sender stopped between reserving and sending.
+MAIL_INTERRUPTED = "发送中断"
+# What one send did with a mail the ledger already held (``campaign-ops remind``).
+MAIL_NOT_RESENT = "未重复发送"
+
+# A value a drafted campaign guessed (campaign-ops draft, the board's draft page): a person
+# checks it against the circular before the campaign is saved.
+TO_VERIFY = "待核实"

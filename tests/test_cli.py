@@ -40,7 +40,8 @@ def test_lint_passes_on_seeds_and_fails_clearly_on_a_broken_file(tmp_path):
     done = subprocess.run([*CLI, "lint", str(broken)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "broken-campaign.yaml" in done.stderr
-    assert "broken-campaign.yaml:rounds[r3].deadline（第155行）：" in done.stderr
+    line = text[: text.index("deadline: 2023-07-10")].count("\n") + 1
+    assert f"broken-campaign.yaml:rounds[r3].deadline（第{line}行）：" in done.stderr
     assert "2023年7月没有32日" in done.stderr
 
 

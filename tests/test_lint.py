@@ -28,7 +28,12 @@ ANKANG = INCLUDE_DIR / "campaigns" / "ankang-2023-internet-ads.yaml"
 
 
 def _ankang_with(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
+    """Ankang's campaign file with its roster's units written in (mistakes in units are
+    made and reported in the campaign file itself), then the edits."""
     text = ANKANG.read_text("utf-8")
+    roster = (INCLUDE_DIR / "rosters" / "ankang.yaml").read_text("utf-8")
+    units = roster[roster.index("units:") :]
+    text = re.sub(r"^units_from: .*\n", lambda _: units, text, count=1, flags=re.M)
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new, 1)

@@ -19,6 +19,10 @@ WORDS = {
     *v.FILE_OUTCOME_LABELS.values(),
     *v.CHECK_VERDICT_LABELS.values(),
     *v.MAIL_KIND_LABELS.values(),
+    *v.MAIL_STATUS_LABELS.values(),
+    v.MAIL_INTERRUPTED,
+    v.MAIL_NOT_RESENT,
+    *v.REVIEW_DECISION_LABELS.values(),
     v.MISSING_BEFORE_DEADLINE,
     v.MISSING_AFTER_DEADLINE,
     v.EXPECTED,
@@ -26,9 +30,10 @@ WORDS = {
     v.ON_TIME,
     v.REPORTING_RATE,
     v.ON_TIME_RATE,
+    v.TO_VERIFY,
 }
 # Other words for the same things, used somewhere once: never again.
-RETIRED = {"及时率", "已退回", "待审核", "实报", "收件回执"}
+RETIRED = {"及时率", "已退回", "实报", "收件回执", "状态不明，需人工核实"}
 
 
 def _python_literals(path: Path) -> list[tuple[int, str]]:

@@ -228,4 +228,7 @@ def create_app() -> FastAPI:
         boards, runs_note = _boards(chosen, links)
         return render("board_campaign.html", request, board=boards[0], runs_note=runs_note)
 
+    from campaign_ops.board.drafts import router as drafts  # 起草: circular → campaign YAML
+
+    app.include_router(drafts)
     return app

@@ -38,6 +38,7 @@ from campaign_ops.board.view import (
 from campaign_ops.campaign import Campaign, CampaignFileError
 from campaign_ops.dag_factory import DAG_KINDS, dag_id, is_live
 from campaign_ops.mailbox.attention import mail_attention
+from campaign_ops.review.board import review_panel
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import (
@@ -51,6 +52,7 @@ from campaign_ops.store.values import findings_of
 from campaign_ops.timeline import Timeline, build_timeline
 from campaign_ops.vocabulary import (
     MAIL_KIND_LABELS,
+    MAIL_STATUS_LABELS,
     MISSING_AFTER_DEADLINE,
     ROUND_STATUS_LABELS,
 )
@@ -66,12 +68,6 @@ PAUSED_CONSEQUENCE = {
 # Recipient groups that are not units (campaign_ops.remind.OPS_GROUP and friends).
 RECIPIENT_GROUP_LABELS = {"ops": "市局工作人员", "leaders": "分管领导"}
 
-MAIL_STATUS_LABELS = {
-    MailStatus.sent: "已发送",
-    MailStatus.reserved: "发送中",
-    MailStatus.failed: "发送失败（将重试）",
-    MailStatus.uncertain: "状态不明，需人工核实",
-}
 
 RUN_STATE_LABELS = {
     "success": "成功",
@@ -260,6 +256,7 @@ def _add_warehouse_data(
     board.rejections = rejection_views(session, campaign, tz)
     board.to_confirm = confirmations_needed(session, campaign)
     board.mailbox = mail_attention(session, campaign)
+    board.review = review_panel(session, campaign, tz)
     first_rejection: dict[tuple[str, str], str] = {}
     for rejection in board.rejections:
         first_rejection.setdefault((rejection.unit_code, rejection.round_id), rejection.anchor)
@@ -273,11 +270,15 @@ def _add_warehouse_data(
         for round_id in matrix.rounds:
             cell = matrix.cells.get((unit, round_id))
             status = cell.status if cell else None
-            outstanding = [labels.get((round_id, k), k) for k in (cell.outstanding if cell else ())]
+            held = board.review.under_review(unit, round_id) if board.review else set()
+            keys = [k for k in (cell.outstanding if cell else ()) if k not in held]
+            outstanding = [labels.get((round_id, k), k) for k in keys]
             detail = f"尚缺：{'、'.join(outstanding)}" if outstanding else ""
             link = (
                 first_rejection.get((unit, round_id)) if status == MatrixStatus.rejected else None
             )
+            if board.review and (note := board.review.cell_note(unit, round_id)):
+                detail, link = (f"{detail}；{note}" if detail else note), link or "review"
             cells.append(
                 Cell(unit, round_id, cell_style(status, passed.get(round_id, False)), detail, link)
             )

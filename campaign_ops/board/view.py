@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from campaign_ops.store.matrix import MatrixStatus
 from campaign_ops.vocabulary import (
@@ -12,6 +13,9 @@ from campaign_ops.vocabulary import (
     MISSING_BEFORE_DEADLINE,
     ROUND_STATUS_LABELS,
 )
+
+if TYPE_CHECKING:
+    from campaign_ops.review.board import ReviewPanel
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ STATUS_CSS: dict[str, str] = {
     "rejected": "rejected",
     "not_ready": "pending",
     "received": "pending",
+    "awaiting_review": "review",
+    "returned": "rejected",
 }
 PENDING_CSS = "pending"
 NOT_ASKED = CellStyle("—", "none")
@@ -186,6 +192,7 @@ class CampaignBoard:
     mailbox: list[str] = field(default_factory=list)  # mailed files waiting for ops (sentences)
     live: bool = True  # the campaign still has deadlines, reminders or reports ahead
     data_note: str | None = None  # why the matrix is empty, in Chinese
+    review: ReviewPanel | None = None  # files waiting for a reviewer or returned (review policy)
 
     @property
     def has_submissions_data(self) -> bool:

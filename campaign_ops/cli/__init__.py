@@ -18,10 +18,13 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "campaign_ops.cli.campaigns",
     "campaign_ops.cli.forms",
+    "campaign_ops.cli.form_from_xlsx",
     "campaign_ops.cli.remind",
     "campaign_ops.cli.intake",
     "campaign_ops.cli.mailbox",
     "campaign_ops.cli.consolidate",
+    "campaign_ops.cli.draft",
+    "campaign_ops.cli.review",
 )
 
 

@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("lint", help="检查专项行动配置文件（缺省检查 include/campaigns/ 下全部）")
+    every = "缺省检查 include/rosters/ 和 include/campaigns/ 下全部"
+    p = sub.add_parser("lint", help=f"检查专项行动配置文件和单位名册（{every}）")
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_lint)
 
@@ -57,6 +58,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "end": item.end.isoformat(),
                 "units": len(item.units),
                 "rounds": len(item.rounds),
+                "roster": item.units_from.roster if item.units_from else None,
+                "recurring": item.recurring,
             }
         )
     if args.json:
@@ -74,28 +77,45 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from campaign_ops.campaign_lint import lint_file
+    from campaign_ops.rosters import roster_files
 
-    files = args.files or campaign_files()
+    files = args.files or [*roster_files(), *campaign_files()]
     if not files:
         print("没有找到专项行动配置文件。", file=sys.stderr)
         return 1
     failed = problems = 0
     for path in files:
-        campaign, lines = lint_file(path)
-        if campaign is None:
+        ok, lines = _lint_one(path)
+        if ok is None:
             failed += 1
             problems += len(lines)
             print("\n".join(lines), file=sys.stderr)
             continue
-        c = campaign
-        print(f"✓ {path.name}：{c.title}（{len(c.units)} 个单位，{len(c.rounds)} 轮报送）")
+        print(ok)
     if failed:
         print(
             f"{failed} 个文件共 {problems} 处错误，请按每行的提示修改后再检查一遍。",
             file=sys.stderr,
         )
     return 1 if failed else 0
+
+
+def _lint_one(path: Path) -> tuple[str | None, list[str]]:
+    """The ✓ line of a good file (a roster in a rosters/ folder, else a campaign), or None
+    and its problems."""
+    from campaign_ops.campaign_lint import lint_file
+    from campaign_ops.rosters import lint_roster
+
+    if path.resolve().parent.name == "rosters":
+        roster, lines = lint_roster(path)
+        if roster is None:
+            return None, lines
+        return f"✓ {path.name}：{roster.authority}单位名册（{len(roster.units)} 个单位）", []
+    c, lines = lint_file(path)
+    if c is None:
+        return None, lines
+    note = f"；{c.sources_note}" if c.sources_note else ""
+    return f"✓ {path.name}：{c.title}（{len(c.units)} 个单位，{len(c.rounds)} 轮报送{note}）", []
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:

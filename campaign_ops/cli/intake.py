@@ -242,7 +242,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                 at = dt.datetime.fromisoformat(u.submitted_at).astimezone(tz)
                 extra = f"  最新第{u.version}版 {at:%Y-%m-%d %H:%M}"
             missing = ""
-            if u.outstanding and u.status not in ("accepted_on_time", "accepted_late"):
-                missing = "  尚缺：" + "、".join(labels.get(k, k) for k in u.outstanding)
+            held = {x["deliverable"] for x in u.review}  # delivered, with a reviewer
+            owed = [k for k in u.outstanding if k not in held]
+            if owed and u.status not in ("accepted_on_time", "accepted_late"):
+                missing = "  尚缺：" + "、".join(labels.get(k, k) for k in owed)
             print(f"  {u.name:<10} {ROUND_STATUS_LABELS[u.status]}{missing}{extra}")
+            if u.reason:
+                print(f"  {'':<10} 退回理由：{u.reason}")
     return 0

@@ -15,14 +15,9 @@ import sys
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign, get_campaign
-from campaign_ops.vocabulary import MAIL_KIND_LABELS
+from campaign_ops.vocabulary import MAIL_KIND_LABELS, MAIL_NOT_RESENT, MAIL_STATUS_LABELS
 
-STATUS_LABELS = {
-    "sent": "已发送",
-    "skipped": "未重复发送",
-    "failed": "发送失败",
-    "uncertain": "可能已送达（不会自动重发）",
-}
+STATUS_LABELS = {**MAIL_STATUS_LABELS, "skipped": MAIL_NOT_RESENT}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -25,7 +25,10 @@ FILLS = {
     "not_ready": "DDEBF7",
     "received": "DDEBF7",
     "missing": "FFC7CE",
+    "awaiting_review": "E2EFDA",  # only with a review policy (campaign_ops.review)
+    "returned": "F8CBAD",
 }
+REVIEW_STATUSES = ("awaiting_review", "returned")
 NOT_COUNTED_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD = Font(bold=True)
 

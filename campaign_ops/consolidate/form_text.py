@@ -27,6 +27,8 @@ NOT_COUNTED_WHY = {
     "rejected": f"报送材料被{FORM_STATUS_LABELS['rejected']}",
     "not_ready": FORM_STATUS_LABELS["not_ready"],
     "received": FORM_STATUS_LABELS["received"],
+    "awaiting_review": f"报送材料{FORM_STATUS_LABELS['awaiting_review']}",  # review policy
+    "returned": f"报送材料经市局审核{FORM_STATUS_LABELS['returned']}",
 }
 
 
@@ -133,7 +135,8 @@ def note_lines(data: ReportData, figures: FormFigures) -> list[str]:
         ]
     else:
         lines = [
-            f"合计为{FORM_STATUS_LABELS['accepted']}并通过校验的 {n} 个单位"
+            f"合计为{FORM_STATUS_LABELS['accepted']}并通过校验"
+            f"{'、审核' if data.campaign.review.required else ''}的 {n} 个单位"
             f"（共 {total} 个{EXPECTED}）之和；"
             "空白表示未填报，不按 0 计。"
         ]

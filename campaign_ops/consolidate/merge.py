@@ -25,6 +25,7 @@ from campaign_ops import INCLUDE_DIR
 from campaign_ops.campaign import Campaign
 from campaign_ops.consolidate import dictionary
 from campaign_ops.forms.spec import load_form
+from campaign_ops.review.merge_hold import hold_back_unreviewed
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ MERGED_TABLES = (
     "reporting_units",
     "reporting_unit_rates",
 )
+# After this file, units whose figures wait for review (or were returned) are held back.
+UNITS_SQL = "10_merged_units.sql"
 # With the Chinese labels and units of measure joined in (migration 0005).
 MERGED_VIEWS = ("v_merged_round_totals", "v_merged_values")
 
@@ -96,6 +99,8 @@ def refresh(
     for path in sorted(MERGE_SQL_DIR.glob("*.sql")):
         for stmt in statements(path):
             session.execute(sa.text(stmt), params)
+        if path.name == UNITS_SQL:
+            hold_back_unreviewed(session, campaign)
         lap(path.name)
     _write_reporting(session, campaign, as_of or dt.datetime.now(dt.UTC))
     lap("reporting (campaign_ops.status)")

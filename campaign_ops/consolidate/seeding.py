@@ -15,8 +15,12 @@ from sqlalchemy.orm import Session
 from campaign_ops.campaign import Campaign
 from campaign_ops.forms.samples import Values, sample_values
 from campaign_ops.forms.spec import load_form
+from campaign_ops.review.records import record_approval
+from campaign_ops.review.state import needs_review
 from campaign_ops.store import record_file, record_submission, store_values
 from campaign_ops.store.campaigns import round_due_at
+
+SEEDING = "seeding"  # who approved seeded figures (test and benchmark data only)
 
 
 def put_submission(
@@ -29,8 +33,11 @@ def put_submission(
     *,
     late: bool = False,
     rejected: bool = False,
+    approved: bool = True,
 ) -> int:
-    """Record one submission of ``values`` (row → column → value); returns its id."""
+    """Record one submission of ``values`` (row → column → value); returns its id. Where the
+    campaign's review policy covers the form, ``approved`` also records a reviewer's 通过 (by
+    ``seeding``), so the figures count as they would after review; False leaves it waiting."""
     due = round_due_at(campaign, campaign.round(round_id))
     received = due + (dt.timedelta(days=1) if late else -dt.timedelta(hours=2))
     blob = repr((campaign.id, round_id, unit_code, form_id, sorted(values.items()), rejected))
@@ -51,6 +58,8 @@ def put_submission(
     if not rejected:
         cells = [(r, c, v) for r, line in values.items() for c, v in line.items() if v is not None]
         store_values(session, sub.id, cells)
+        if approved and needs_review(campaign, round_id, form_id):
+            record_approval(session, campaign.id, sub.id, SEEDING, received)
     return sub.id
 
 

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from campaign_ops.consolidate.cells import (
     BOLD,
     FILLS,
+    REVIEW_STATUSES,
     ChartSource,
     number,
     number_format,
@@ -144,7 +145,8 @@ def status_sheet(ws: Worksheet, data: ReportData, made_on: dt.date) -> None:
             cell.border, cell.alignment = BORDER, CENTER
         row += 1
     put(ws, row + 1, 1, "图例：").font = BOLD
-    legend = [s for s in FILLS if s != "received"]
+    reviewed = data.campaign.review.required
+    legend = [s for s in FILLS if s != "received" and (reviewed or s not in REVIEW_STATUSES)]
     slots = width - 1
     for k, status in enumerate(legend):
         cell = put(ws, row + 1 + k // slots, 2 + k % slots, ROUND_STATUS_LABELS[status])

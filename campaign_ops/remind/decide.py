@@ -14,6 +14,7 @@ from campaign_ops.campaign import Campaign, Round, Unit
 from campaign_ops.mail.message import Message
 from campaign_ops.remind.message import OPS_GROUP
 from campaign_ops.remind.state import DeliveryState
+from campaign_ops.review.board import with_overdue
 from campaign_ops.store.matrix import MatrixStatus
 from campaign_ops.timeline import Event, build_timeline, escalates
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
@@ -135,8 +136,10 @@ def _chasers(
 _DIGEST_COLUMNS = {
     MatrixStatus.accepted_on_time: "on_time",
     MatrixStatus.accepted_late: "late",
+    MatrixStatus.awaiting_review: "awaiting_review",
     MatrixStatus.partial: "partial",
     MatrixStatus.rejected: "rejected",
+    MatrixStatus.returned: "returned",
     MatrixStatus.received: "pending",
     MatrixStatus.not_ready: "not_ready",
     MatrixStatus.missing: "missing",
@@ -180,6 +183,7 @@ def _digest(
             "notified": notified,
             "to_confirm": state.to_confirm,
             "mailbox": state.mailbox,
+            "review": with_overdue(state.review, moment),
         },
     )
 

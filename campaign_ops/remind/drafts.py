@@ -20,7 +20,9 @@ from campaign_ops.remind.message import OPS_GROUP
 from campaign_ops.remind.state import deliverable_label
 from campaign_ops.store.models import MailLedgerEntry, MailStatus
 from campaign_ops.vocabulary import (
+    MAIL_INTERRUPTED,
     MAIL_KIND_LABELS,
+    MAIL_STATUS_LABELS,
     MISSING_AFTER_DEADLINE,
     MISSING_BEFORE_DEADLINE,
     ROUND_STATUS_LABELS,
@@ -30,8 +32,10 @@ from campaign_ops.vocabulary import (
 DIGEST_COLUMNS = (
     ("on_time", ROUND_STATUS_LABELS["accepted_on_time"]),
     ("late", ROUND_STATUS_LABELS["accepted_late"]),
+    ("awaiting_review", ROUND_STATUS_LABELS["awaiting_review"]),
     ("partial", ROUND_STATUS_LABELS["partial"]),
     ("rejected", ROUND_STATUS_LABELS["rejected"]),
+    ("returned", ROUND_STATUS_LABELS["returned"]),
     ("not_ready", ROUND_STATUS_LABELS["not_ready"]),
     ("pending", ROUND_STATUS_LABELS["received"]),
     ("missing", MISSING_BEFORE_DEADLINE),
@@ -77,9 +81,15 @@ def draft_for(campaign: Campaign, message: Message, workdir: Path) -> Draft:
         context["columns"] = DIGEST_COLUMNS
         context["missing_after"] = MISSING_AFTER_DEADLINE
         context["kind_labels"] = MAIL_KIND_LABELS
+        context["mail_words"] = {**MAIL_STATUS_LABELS, "reserved": MAIL_INTERRUPTED}
     template = "reminder" if message.kind == "overdue" else message.kind
     html, text = render_mail(template, context)
     return message.draft(campaign, html, text, tuple(attachments))
+
+
+def _mail_state(status: str) -> str:
+    """A digest lists a reservation only once it is stale: its sender stopped mid-way."""
+    return MAIL_INTERRUPTED if status == MailStatus.reserved else MAIL_STATUS_LABELS[status]
 
 
 def _calendar(campaign: Campaign, unit: Unit | None) -> list[dict[str, Any]]:
@@ -155,6 +165,7 @@ def _attention(campaign: Campaign, digest: Message) -> list[dict[str, Any]]:
         return [
             {
                 "status": row.status,
+                "label": _mail_state(row.status),
                 "subject": row.subject or row.kind,
                 "who": _who(campaign, row.recipient_key),
                 "recipients": row.recipients or "",

@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, Deliverable, Round, Unit
 from campaign_ops.mailbox.attention import mail_attention
+from campaign_ops.review.board import review_digest
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
 from campaign_ops.store.models import Submission, SubmissionStatus, ValidationFinding
 
 MAX_FINDINGS_SHOWN = 10
+# A reviewer holds these: the unit delivered, nothing to chase (a return has its own mail).
+REVIEW_STATES = (MatrixStatus.awaiting_review, MatrixStatus.returned)
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,14 @@ class DeliveryState:
         latest: dict,
         findings: dict,
         to_confirm: list[dict[str, Any]] | None = None,
+        review: dict[str, Any] | None = None,
     ):
         self.campaign = campaign
         self.matrix = matrix
         self._latest: dict[tuple[str, str, str], Submission] = latest
         self._findings: dict[int, list[ValidationFinding]] = findings
         self.to_confirm = to_confirm or []  # deliveries whose round ops should confirm
+        self.review = review  # files waiting for review and returned (review policy), or None
         self.mailbox: list[str] = []  # mailed files waiting for ops (mailbox.attention)
 
     @classmethod
@@ -76,7 +81,8 @@ class DeliveryState:
             ):
                 findings[f.submission_id].append(f)
         to_confirm = confirmations_needed(session, campaign)
-        state = cls(campaign, matrix, latest, findings, to_confirm)
+        review = review_digest(session, campaign)
+        state = cls(campaign, matrix, latest, findings, to_confirm, review)
         state.mailbox = mail_attention(session, campaign)
         return state
 
@@ -84,7 +90,7 @@ class DeliveryState:
         """The matrix cell, except that a unit still owing something counts as missing it
         even when another of its files waits to be checked (the matrix shows "received")."""
         status = self.matrix.status(unit.code, round_.id) or MatrixStatus.missing
-        if status.complete:
+        if status.complete or status in REVIEW_STATES:
             return status
         states = {o.state for o in self.outstanding(unit, round_)}
         for candidate in (MatrixStatus.rejected, MatrixStatus.not_ready):

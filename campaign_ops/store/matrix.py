@@ -31,8 +31,10 @@ if TYPE_CHECKING:
 class MatrixStatus(StrEnum):
     accepted_on_time = "accepted_on_time"
     accepted_late = "accepted_late"
+    awaiting_review = "awaiting_review"  # accepted, waiting for a reviewer (review policy)
     partial = "partial"  # some of what the round asks is accepted, the rest has not arrived
     rejected = "rejected"  # something the round asks for was refused and not yet replaced
+    returned = "returned"  # a reviewer sent an accepted version back (退回修改)
     not_ready = "not_ready"  # a file is there but still being copied / empty
     received = "received"  # a file is there, not yet checked
     missing = "missing"  # something the round asks for has not arrived at all
@@ -46,6 +48,7 @@ class MatrixStatus(StrEnum):
 # the unit's attention; when only missing ones remain beside accepted ones, it is ``partial``.
 _PRECEDENCE = (
     MatrixStatus.rejected,
+    MatrixStatus.returned,
     MatrixStatus.not_ready,
     MatrixStatus.received,
 )
@@ -95,6 +98,8 @@ def submission_matrix(session: Session, campaign: Campaign | str) -> SubmissionM
     asked = _asked(session, campaign_id)
     required = _required(session, campaign_id)
     states = _deliverable_states(session, campaign_id)
+    if not isinstance(campaign, str):
+        states.update(_reviewed(session, campaign, states))
 
     cells: dict[tuple[str, str], MatrixCell] = {}
     for round_id, due_at in rounds.items():
@@ -162,6 +167,20 @@ def _deliverable_status(subs: list[Submission]) -> MatrixStatus:
     return MatrixStatus(subs[-1].status)  # the latest version: received, not_ready or rejected
 
 
+def _reviewed(
+    session: Session, campaign: Campaign, states: dict[tuple[str, str, str], MatrixStatus]
+) -> dict[tuple[str, str, str], MatrixStatus]:
+    """Accepted slots the review policy holds back: 待审核 until approved, 退回修改 when
+    returned (``campaign_ops.review``; nothing when the campaign has no review)."""
+    from campaign_ops.review.state import APPROVED, slot_reviews
+
+    return {
+        slot: MatrixStatus(review.status)
+        for slot, review in slot_reviews(session, campaign).items()
+        if review.status != APPROVED and slot in states
+    }
+
+
 def _cell_status(states: list[MatrixStatus]) -> MatrixStatus:
     if states and all(s.complete for s in states):
         if all(s == MatrixStatus.accepted_on_time for s in states):
@@ -170,4 +189,7 @@ def _cell_status(states: list[MatrixStatus]) -> MatrixStatus:
     attention = next((s for s in _PRECEDENCE if s in states), None)
     if attention is not None:
         return attention
-    return MatrixStatus.partial if any(s.complete for s in states) else MatrixStatus.missing
+    delivered = [s for s in states if s.complete or s == MatrixStatus.awaiting_review]
+    if states and len(delivered) == len(states):
+        return MatrixStatus.awaiting_review  # the unit has done its part; a reviewer has not
+    return MatrixStatus.partial if delivered else MatrixStatus.missing

@@ -410,4 +410,6 @@ class AuditEvent(Base):
 
 # The consolidation's tables live in their own module; importing it here puts them on
 # Base.metadata wherever the models are (migrations, the schema-drift test).
+from campaign_ops.review import airflow_claims as _review_claims  # noqa: E402, F401
+from campaign_ops.review import records as _review_records  # noqa: E402, F401
 from campaign_ops.store import merged_tables as _merged_tables  # noqa: E402, F401

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign
+from campaign_ops.review.records import record_approval
+from campaign_ops.review.state import needs_review
 from campaign_ops.store import (
     Finding,
     MailKey,
@@ -48,7 +50,7 @@ def seed_first_round(session: Session, campaign: Campaign) -> None:
     for unit, when in received.items():
         for d in r1.deliverables:
             sha = _file(session, campaign, f"{unit}/{r1.id}/{d.key}.xlsx", when)
-            record_submission(
+            rec = record_submission(
                 session,
                 campaign_id=campaign.id,
                 round_id=r1.id,
@@ -59,6 +61,8 @@ def seed_first_round(session: Session, campaign: Campaign) -> None:
                 identified_by="path",
                 status="accepted",
             )
+            if needs_review(campaign, r1.id, d.key):  # the campaign's reviewer approved it
+                record_approval(session, campaign.id, rec.submission.id, "seeding", when)
     form = r1.forms[0]
     sha = _file(session, campaign, f"shiquan/{r1.id}/{form}.xlsx", due)
     rec = record_submission(

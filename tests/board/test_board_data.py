@@ -11,7 +11,7 @@ from board.seed import REJECTION_FINDING, REJECTION_SUMMARY, SEED_CAMPAIGN, seed
 from campaign_ops.board.data import Links, build_board, phase_text
 from campaign_ops.board.view import RunInfo
 from campaign_ops.campaign import get_campaign
-from campaign_ops.vocabulary import ROUND_STATUS_LABELS
+from campaign_ops.vocabulary import MAIL_STATUS_LABELS, ROUND_STATUS_LABELS
 
 AFTER_ROUND_1 = dt.datetime(2023, 5, 20, 12, tzinfo=dt.UTC)
 
@@ -68,7 +68,10 @@ def test_seeded_round_shows_statuses_rates_reasons_and_mails(session: Session, c
     assert rejection.summary == REJECTION_SUMMARY
     assert rejection.findings[0].message == REJECTION_FINDING
 
-    assert {m.status for m in board.mails} == {"已发送", "状态不明，需人工核实"}
+    assert {m.status for m in board.mails} == {
+        MAIL_STATUS_LABELS["sent"],
+        MAIL_STATUS_LABELS["uncertain"],
+    }
     assert board.phase.startswith("动员部署")
     assert board.next_deadlines[0].title.startswith("报送截止：企业自查整改")
     assert board.dags[0].url == f"/af/dags/{SEED_CAMPAIGN}__collect"

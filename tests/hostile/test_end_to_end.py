@@ -37,6 +37,16 @@ REPORT_AT = dt.datetime(2023, 5, 11, 10, 0, tzinfo=BEIJING)  # round 1's report 
 COLLECT_SECONDS = 120  # the whole collect run, Airflow's own overhead included
 
 
+def _reviewer_approves_all(now: dt.datetime) -> None:
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.review.queue import approve_open
+    from campaign_ops.store import session_scope
+
+    campaign = get_campaign(CAMPAIGN)
+    with session_scope() as s:
+        approve_open(s, campaign, campaign.review.reviewers[0], now)
+
+
 @dataclass
 class Event:
     outcome: str
@@ -141,6 +151,7 @@ def scene(
         started = time.monotonic()
         collected = collect.test(logical_date=RUN_AT)
         seconds = time.monotonic() - started
+        _reviewer_approves_all(RUN_AT)  # the report counts reviewed tables only
         consolidated = consolidate.test(logical_date=REPORT_AT)
         events, findings, values = _read_state(url)
         yield Scene(

@@ -87,6 +87,23 @@ def _query(warehouse_url: str, sql: str) -> list[tuple]:
         engine.dispose()
 
 
+def _reviewer_approves_all(warehouse_url: str) -> None:
+    """Ankang's 广告科 reviews county tables: only approved figures are merged."""
+    import datetime as dt
+
+    from campaign_ops.campaign import get_campaign
+    from campaign_ops.review.queue import approve_open
+    from campaign_ops.store.db import session_scope
+
+    campaign = get_campaign(CAMPAIGN)
+    engine = sa.create_engine(warehouse_url)
+    try:
+        with session_scope(engine) as s:
+            approve_open(s, campaign, campaign.review.reviewers[0], dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()
+
+
 def _ran_on_the_worker(cluster: AirflowCluster, dag: str, run_id: str) -> None:
     instances = cluster.task_instances(dag, run_id)
     assert instances, f"{dag} has no task instances"
@@ -111,6 +128,7 @@ def test_collect_and_consolidate_run_on_the_celery_worker(cluster: AirflowCluste
         "WHERE campaign_id = :c AND status = 'accepted'",
     )
     assert accepted == [("hanbin", "r1", FORM)]  # what collect accepted, in PostgreSQL
+    _reviewer_approves_all(cluster.warehouse_url)
 
     run_id = cluster.trigger(consolidate, REPORT_AT)
     state = cluster.wait_for_run(consolidate, run_id)

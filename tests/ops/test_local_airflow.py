@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -29,6 +30,8 @@ from campaign_ops import PROJECT_ROOT
 from campaign_ops.campaign import get_campaign
 from campaign_ops.dag_factory import DAG_KINDS, dag_id
 from campaign_ops.demo import BROKEN, DEMO_CAMPAIGN, LATE, SILENT
+from campaign_ops.settings import settings
+from campaign_ops.synthetic import campaign_dict, write_campaign
 from campaign_ops.vocabulary import ROUND_STATUS_LABELS
 from ops.procs import kill_all, processes_with_env
 
@@ -92,12 +95,26 @@ def _demo_rejection(home: Path) -> tuple[str, str]:
         engine.dispose()
 
 
+LIVE_CAMPAIGN = "live-synthetic"
+
+
+def _campaigns_with_a_live_one(directory: Path) -> Path:
+    """The seed campaigns plus a generated one whose rounds run around today, so the tests of
+    a live campaign never depend on the seeds' real dates (they all end by 2026)."""
+    shutil.copytree(settings().campaigns_dir, directory)
+    start = dt.date.today() - dt.timedelta(days=20)
+    write_campaign(directory, campaign_dict(LIVE_CAMPAIGN, units=3, rounds=3, start=start))
+    return directory
+
+
 @pytest.fixture(scope="module")
 def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAirflow]:
     home = tmp_path_factory.mktemp("make-up")
+    campaigns = _campaigns_with_a_live_one(tmp_path_factory.mktemp("live") / "campaigns")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN_OPS"))},
         "CAMPAIGN_OPS_HOME": str(home),
+        "CAMPAIGN_OPS_CAMPAIGNS_DIR": str(campaigns),
         "CAMPAIGN_OPS_AIRFLOW_PORT": str(free_port()),
         # Log servers off the default ports, so a developer's own `make up` does not clash.
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
@@ -324,13 +341,8 @@ def test_board_links_open_in_the_airflow_window_which_shows_beijing_time(
 def test_a_paused_live_campaign_needs_a_person_and_make_up_unpauses_it(
     local_airflow: LocalAirflow,
 ) -> None:
-    from campaign_ops.board.live_dags import live_dag_ids
-
-    live = [d for d in live_dag_ids() if d.endswith("__remind")]
-    if not live:
-        pytest.skip("no seed campaign is live today")
-    remind = live[0]
-    campaign_id = remind.removesuffix("__remind")
+    campaign_id = LIVE_CAMPAIGN
+    remind = dag_id(campaign_id, "remind")
     token = _token(local_airflow)
     api = f"{local_airflow.url}/api/v2/dags/{remind}"
     board = f"{local_airflow.url}/campaign-board/c/{campaign_id}"

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.demo import DEMO_CAMPAIGN
+from campaign_ops.review.records import record_approval
+from campaign_ops.review.state import needs_review
 from campaign_ops.store import (
     Finding,
     record_file,
@@ -64,7 +66,10 @@ class Desk:
         """Accepted deliverables (all the round asks for when no keys are given)."""
         at = at or self._before_deadline(round_id)
         for key in keys or [d.key for d in self.campaign.round(round_id).deliverables]:
-            self._record(unit, round_id, key, at, "accepted")
+            sub_id = self._record(unit, round_id, key, at, "accepted")
+            if needs_review(self.campaign, round_id, key):  # and the reviewer approved it
+                with session_scope() as s:
+                    record_approval(s, self.campaign.id, sub_id, "seeding", at)
 
     def receive(self, unit: str, round_id: str, key: str) -> None:
         """A file that arrived and is not yet checked."""

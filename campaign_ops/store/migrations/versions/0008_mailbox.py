@@ -1,10 +1,7 @@
 """The campaign mailbox: every mail received and each file in it; files that wait for ops.
 
-Numbered 0007 beside review-core's 0006, chained after 0005 until both are merged (the lead
-then sets ``down_revision`` to "0006").
-
-Revision ID: 0007
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -12,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 
