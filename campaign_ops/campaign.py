@@ -25,6 +25,7 @@ from pydantic import (
 from campaign_ops.campaign_checks import check_campaign, file_checks
 from campaign_ops.campaign_errors import explain_all, not_a_mapping
 from campaign_ops.campaign_expand import expand_campaign
+from campaign_ops.mailbox.zone import MailboxZone, split_drop_zones, where_written
 from campaign_ops.review.policy import ReviewPolicy
 from campaign_ops.rosters import UnitsFrom
 from campaign_ops.rounds import DELIVERABLE_LABELS, Deliverable, DeliverableKind, Round
@@ -160,6 +161,7 @@ class Campaign(Strict):
     reports: ReportPolicy
     review: ReviewPolicy = ReviewPolicy()
     drop_zone: DropZone
+    mailboxes: tuple[MailboxZone, ...] = ()  # drop_zone's mailbox entries (mailbox.zone)
     collect_every_minutes: int = Field(default=30, ge=5, le=24 * 60)
     cumulative_since: Literal["campaign", "phase"] = Field(
         default="campaign",
@@ -172,14 +174,15 @@ class Campaign(Strict):
     @model_validator(mode="before")
     @classmethod
     def _expand(cls, data: object, info: ValidationInfo) -> object:
-        """Roster units and recurring rounds as plain units and rounds (``campaign_expand``);
+        """Roster units and recurring rounds as plain units and rounds (``campaign_expand``),
+        and a list of drop zones as the folder or share plus ``mailboxes`` (``mailbox.zone``);
         ``campaign_problems`` expands first itself, to report at the file's places."""
-        if not isinstance(data, dict) or (info.context and info.context.get(_CHECKED_SEPARATELY)):
-            return data
-        expansion = expand_campaign(data)
-        if expansion.problems:
-            raise ValueError("；".join(render(expansion.problems, data)))
-        return expansion.data
+        if isinstance(data, dict) and not (info.context and info.context.get(_CHECKED_SEPARATELY)):
+            expansion = expand_campaign(data)
+            if expansion.problems:
+                raise ValueError("；".join(render(expansion.problems, data)))
+            data = expansion.data
+        return split_drop_zones(data)
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Campaign:
@@ -311,7 +314,9 @@ def campaign_problems(
     except ValidationError as exc:
         # a cross-field check that names the same value says more ("是否应为 hanbin？")
         checked = {p.loc for p in problems}
-        found = explain_all(exc.errors(include_url=False), Campaign)
+        found = [
+            where_written(p, data) for p in explain_all(exc.errors(include_url=False), Campaign)
+        ]
         problems = [p for p in found if p.loc not in checked] + problems
     problems = expansion.problems + expansion.back_to_file(problems)
     if problems or every_check:

@@ -195,7 +195,16 @@ def collect_dag(campaign: Campaign, timeline: Timeline) -> DAG:
                 get_current_context()["batch_label"] = batch["label"]
                 return tasks.process_files(campaign.id, batch, logical_date)
 
-            return process.expand(batch=list_new())
+            listed = list_new()
+            if campaign.mailboxes:  # the share's files go on when the mailbox cannot be read
+
+                @task(**step("collect", "fetch_mail"))
+                def fetch_mail(logical_date: pendulum.DateTime | None = None) -> list[dict]:
+                    return tasks.fetch_mail(campaign.id, logical_date)
+
+                fetch_mail() >> listed
+                listed.operator.trigger_rule = "all_done"
+            return process.expand(batch=listed)
 
         @task_group(group_id="follow_up", group_display_name=calendar_doc.GROUPS["follow_up"])
         def follow_up(results: XComArg) -> None:

@@ -27,17 +27,43 @@ def _moment(moment: dt.datetime | None) -> dt.datetime:
     return moment.astimezone(dt.UTC) if moment else dt.datetime.now(dt.UTC)
 
 
+def fetch_mail(campaign_id: str, moment: dt.datetime | None) -> list[dict]:
+    """Archive and record the new mail of the campaign's mailboxes (``mailbox.intake``);
+    their files are then listed with the share's."""
+    from dataclasses import asdict
+
+    from campaign_ops.mailbox.intake import fetch_all
+    from campaign_ops.store import session_scope, sync_campaign, upgrade
+
+    campaign = get_campaign(campaign_id)
+    upgrade()
+    with session_scope() as session:
+        sync_campaign(session, campaign)
+    return [asdict(f) for f in fetch_all(campaign, _moment(moment))]
+
+
 def list_new_files(campaign_id: str, moment: dt.datetime | None) -> dict:
-    """List the drop zone and split the files to process into batches, each labelled with
+    """List the drop zones and split the files to process into batches, each labelled with
     the units it holds so the Airflow UI shows whose files a mapped task is working on."""
-    from campaign_ops.intake.identify import matcher_for, unit_from_path
-    from campaign_ops.intake.pipeline import batches, pending
-    from campaign_ops.intake.sources import entry_to_dict, source_for
+    from campaign_ops.intake.sources import sources_for
     from campaign_ops.store import upgrade
 
     campaign = get_campaign(campaign_id)
     upgrade()
-    source = source_for(campaign)
+    out: dict = {"batches": [], "not_ready": []}
+    for source in sources_for(campaign):
+        found = _list_source(campaign, source, moment)
+        out["batches"] += found["batches"]
+        out["not_ready"] += found["not_ready"]
+    return out
+
+
+def _list_source(campaign, source, moment: dt.datetime | None) -> dict:
+    from campaign_ops.intake.identify import matcher_for, unit_from_path
+    from campaign_ops.intake.pipeline import batches, pending
+    from campaign_ops.intake.sources import entry_to_dict
+
+    campaign_id = campaign.id
     todo, waiting = pending(campaign, source, _moment(moment))
     matcher = matcher_for(campaign)
     out = []
@@ -52,6 +78,7 @@ def list_new_files(campaign_id: str, moment: dt.datetime | None) -> dict:
         out.append(
             {
                 "label": f"{label}（{len(batch)} 个文件）",
+                "source": source.name,
                 "entries": [entry_to_dict(e) for e in batch],
             }
         )
@@ -69,11 +96,12 @@ def list_new_files(campaign_id: str, moment: dt.datetime | None) -> dict:
 def process_files(campaign_id: str, batch: dict, moment: dt.datetime | None) -> list[dict]:
     """Archive, identify, validate and store one batch; one outcome per file."""
     from campaign_ops.intake.pipeline import process
-    from campaign_ops.intake.sources import entry_from_dict, source_for
+    from campaign_ops.intake.sources import entry_from_dict, source_named
 
     campaign = get_campaign(campaign_id)
     entries = [entry_from_dict(e) for e in batch["entries"]]
-    outcomes = process(campaign, source_for(campaign), entries, _moment(moment))
+    source = source_named(campaign, batch.get("source"))
+    outcomes = process(campaign, source, entries, _moment(moment))
     for o in outcomes:
         log.info("%s：%s %s", o.path, o.outcome, o.message)
     return [o.as_dict() for o in outcomes]

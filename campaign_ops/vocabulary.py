@@ -50,6 +50,7 @@ FILE_OUTCOME_LABELS: dict[str, str] = {
     "duplicate": "重复文件",
     "unidentified": "无法识别",
     "refused": "不予接收",
+    "held": "待人工确认",  # a mailed file whose sender and content disagree: ops decide
 }
 
 # What ``campaign-ops check`` and the 预检 folder say a file would become.

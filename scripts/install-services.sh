@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the real services the tests start for themselves: PostgreSQL 15 server binaries,
 # Samba (smbd, pdbedit, smbpasswd) and smbclient, Redis, Chromium with a CJK font, and LibreOffice
-# Calc with poppler-utils (files saved the way a person's Calc saves them; reports printed to PDF).
+# Calc with poppler-utils (files saved the way a person's Calc saves them; reports printed to PDF),
+# and Dovecot's IMAP server (a campaign mailbox on loopback).
 # Idempotent: installs only what is missing, and says what it checked and what it did.
 # Needs root (CI runs as root) or sudo.
 set -euo pipefail
@@ -49,6 +50,12 @@ else
     echo "install-services: LibreOffice Calc or poppler-utils missing (files saved by Calc, reports printed to PDF)"
     missing+=(libreoffice-calc-nogui poppler-utils)
 fi
+if [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ]; then
+    echo "install-services: dovecot-imapd found"
+else
+    echo "install-services: dovecot-imapd missing (the campaign mailbox's IMAP server in tests)"
+    missing+=(dovecot-imapd)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-services: nothing to install"
@@ -64,6 +71,6 @@ echo "install-services: apt-get update"
 $SUDO apt-get update -qq
 echo "install-services: apt-get install -y --no-install-recommends ${missing[*]}"
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# The packages may start system-wide daemons on the standard ports (445, 5432); they do not
+# The packages may start system-wide daemons on the standard ports (445, 5432, 143/993); they do not
 # get in the way: the tests start private instances on their own ports.
 echo "install-services: done"

@@ -5,6 +5,8 @@
   ``.share_dir``, ``.username``, ``.password``).
 - ``smtp_server`` (session): a running ``services.smtp.SmtpServer``; ``mailbox`` is the same
   server emptied and set back to normal mode for one test.
+- ``imap_server`` (session, ``tests/mailbox/conftest.py``): a private Dovecot
+  (``services.imap.ImapServer``) for the campaign mailbox; ``imap`` is the same server emptied.
 - ``warehouse_url`` (per test, parametrized ``sqlite`` / ``postgresql``): a new, migrated,
   empty warehouse; ``CAMPAIGN_OPS_DATABASE_URL`` points at it during the test. ``warehouse``
   is its engine and ``session`` a session on it. Run one backend with ``-k sqlite``.
@@ -76,7 +78,7 @@ def airflow_db() -> Path:
 
 # Fixtures that start a server or an outside program (their dependents inherit them).
 SERVER_FIXTURES = frozenset(
-    {"postgres_server", "samba_share", "smtp_server", "_fault_smtp", "calc"}
+    {"postgres_server", "samba_share", "smtp_server", "_fault_smtp", "calc", "imap_server"}
 )
 SERVER_MARKERS = ("libreoffice", "browser", "airflow_process")
 

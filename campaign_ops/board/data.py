@@ -37,6 +37,7 @@ from campaign_ops.board.view import (
 )
 from campaign_ops.campaign import Campaign, CampaignFileError
 from campaign_ops.dag_factory import dag_id, dag_kinds, is_live
+from campaign_ops.mailbox.attention import mail_attention
 from campaign_ops.review.board import review_panel
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
@@ -254,6 +255,7 @@ def _add_warehouse_data(
     matrix = submission_matrix(session, campaign)
     board.rejections = rejection_views(session, campaign, tz)
     board.to_confirm = confirmations_needed(session, campaign)
+    board.mailbox = mail_attention(session, campaign)
     board.review = review_panel(session, campaign, tz)
     first_rejection: dict[tuple[str, str], str] = {}
     for rejection in board.rejections:
@@ -403,6 +405,7 @@ def attention(board: CampaignBoard) -> list[str]:
             f"{c['unit']}的《{c['deliverable']}》未写明轮次，已计入“{c['round']}”，"
             f"也可能属于“{'”“'.join(c['others'])}”：请确认，如需改计运行 {c['command']}"
         )
+    items.extend(board.mailbox)
     pending = sum(1 for u in board.units for c in u.cells if c.style.css == "pending")
     if pending:
         waiting = f"{ROUND_STATUS_LABELS['received']}或{ROUND_STATUS_LABELS['not_ready']}"

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "campaign_ops.cli.form_from_xlsx",
     "campaign_ops.cli.remind",
     "campaign_ops.cli.intake",
+    "campaign_ops.cli.mailbox",
     "campaign_ops.cli.consolidate",
     "campaign_ops.cli.draft",
     "campaign_ops.cli.review",

@@ -85,7 +85,8 @@ def pending(
         for e in entries:
             if done.get(e.path) == (e.size, e.mtime):
                 continue  # unchanged since it got its final outcome
-            reason = not_ready_reason(e, dt.datetime.now(dt.UTC))
+            exact = getattr(source, "exact", False)  # a mailbox: whole files, server times
+            reason = None if exact else not_ready_reason(e, dt.datetime.now(dt.UTC))
             if reason is None:
                 todo.append(e)
                 continue
@@ -395,7 +396,8 @@ def _read(scan: Scan, entry: Entry) -> tuple[Work, bytes] | None:
     sha = sha256_of(data)
     if (sha, entry.path) in scan.processed:
         return None  # this very file was stored by an earlier try of this task: done
-    return Work(entry, sha, received_time(entry, scan.now, scan.previous_scan)), data
+    previous = None if getattr(scan.source, "exact", False) else scan.previous_scan
+    return Work(entry, sha, received_time(entry, scan.now, previous)), data
 
 
 def _keep_nothing(data: bytes, sha256: str) -> None:

@@ -26,9 +26,8 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
     """The receipts for the files this scan (``moment``) gave an outcome to."""
     import sqlalchemy as sa
 
-    from campaign_ops.store import findings_of
+    from campaign_ops.mailbox.replies import is_mailbox_source, mail_receipts
     from campaign_ops.store.intake_log import IntakeEvent
-    from campaign_ops.store.models import Submission
 
     events = session.scalars(
         sa.select(IntakeEvent)
@@ -41,42 +40,17 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
         .order_by(IntakeEvent.path)
     ).all()
     by_unit: dict[str, list[dict]] = defaultdict(list)
+    mailed: list[tuple[object, dict]] = []  # answered one mail at a time, in its thread
     for e in events:
-        sub = session.get(Submission, e.submission_id) if e.submission_id else None
-        round_id = sub.round_id if sub else e.round_id
-        item = {
-            "path": e.path,
-            "name": e.path.rsplit("/", 1)[-1],
-            "outcome": e.outcome,
-            "outcome_label": FILE_OUTCOME_LABELS[e.outcome],
-            "message": e.message or "",
-            "round": round_id,
-            "counted_for": counted_for(campaign, round_id, sub.deliverable_key) if sub else "",
-            "round_to_confirm": bool(sub and sub.round_candidates),
-            "version": sub.version if sub else None,
-            "on_time": sub.on_time if sub else None,
-            "findings": [],
-        }
-        if sub is not None:  # errors of a rejected file; notes and warnings of an accepted one
-            item["findings"] = [
-                f"{SEVERITY_LABELS[f.severity]}：{_finding_text(f)}"
-                for f in findings_of(session, sub.id)
-            ][:MAX_FINDINGS]
-        by_unit[e.unit_code].append(item)
+        item = receipt_item(session, campaign, e)
+        if is_mailbox_source(e.source):
+            mailed.append((e, item))
+        else:
+            by_unit[e.unit_code].append(item)
     local = moment.astimezone(ZoneInfo(campaign.timezone))
     messages = []
     for code, files in by_unit.items():
         unit = campaign.unit(code)
-        rejected = sum(f["outcome"] in TO_FIX for f in files)
-        accepted = sum(f["outcome"] == "accepted" for f in files)
-        if rejected:
-            verdict = f"{rejected} 个文件需要修改后重新报送"
-        elif accepted == len(files):
-            verdict = "全部接收"
-        elif accepted == 0:
-            verdict = "均为此前已报送过的相同文件"
-        else:
-            verdict = f"接收 {accepted} 个，其余为此前已报送过的相同文件"
         title = campaign.display_title
         messages.append(
             Message(
@@ -84,12 +58,56 @@ def receipts_for_scan(session, campaign: Campaign, moment: dt.datetime) -> list[
                 moment=local.isoformat(),
                 recipient_key=code,
                 to=tuple(unit.emails),
-                subject=f"【{title}】报送回执：收到 {len(files)} 个文件，{verdict}",
+                subject=f"【{title}】报送回执：收到 {len(files)} 个文件，{receipt_verdict(files)}",
                 unit=code,
-                context={"files": files, "rejected": rejected, "correction": False},
+                context={"files": files, "rejected": _to_fix(files), "correction": False},
             )
         )
-    return messages
+    return messages + mail_receipts(session, campaign, local, mailed)
+
+
+def receipt_item(session, campaign: Campaign, e) -> dict:
+    """One file's line in a receipt, from its intake event."""
+    from campaign_ops.store import findings_of
+    from campaign_ops.store.models import Submission
+
+    sub = session.get(Submission, e.submission_id) if e.submission_id else None
+    round_id = sub.round_id if sub else e.round_id
+    item = {
+        "path": e.path,
+        "name": e.path.rsplit("/", 1)[-1],
+        "outcome": e.outcome,
+        "outcome_label": FILE_OUTCOME_LABELS[e.outcome],
+        "message": e.message or "",
+        "round": round_id,
+        "counted_for": counted_for(campaign, round_id, sub.deliverable_key) if sub else "",
+        "round_to_confirm": bool(sub and sub.round_candidates),
+        "version": sub.version if sub else None,
+        "on_time": sub.on_time if sub else None,
+        "findings": [],
+    }
+    if sub is not None:  # errors of a rejected file; notes and warnings of an accepted one
+        found = findings_of(session, sub.id)
+        item["findings"] = [f"{SEVERITY_LABELS[f.severity]}：{_finding_text(f)}" for f in found]
+        item["findings"] = item["findings"][:MAX_FINDINGS]
+    return item
+
+
+def _to_fix(files: list[dict]) -> int:
+    return sum(f["outcome"] in TO_FIX for f in files)
+
+
+def receipt_verdict(files: list[dict]) -> str:
+    """The subject's summary of what became of these files."""
+    rejected = _to_fix(files)
+    accepted = sum(f["outcome"] == "accepted" for f in files)
+    if rejected:
+        return f"{rejected} 个文件需要修改后重新报送"
+    if accepted == len(files):
+        return "全部接收"
+    if accepted == 0:
+        return "均为此前已报送过的相同文件"
+    return f"接收 {accepted} 个，其余为此前已报送过的相同文件"
 
 
 def counted_for(campaign: Campaign, round_id: str | None, deliverable: str | None) -> str:

@@ -320,6 +320,11 @@ def route(scan: Scan, work: Work, named: Round | None) -> None:
     campaign = scan.campaign
     if work.outcome is not None:
         return
+    vet = getattr(scan.source, "vet", None)  # a mailbox: the sender must agree (mailbox.source)
+    held = vet(work) if vet is not None else None
+    if held is not None:
+        work.conclude(Outcome.held, held)
+        return
     if work.unit is None:
         work.conclude(
             Outcome.unidentified,

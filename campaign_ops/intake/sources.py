@@ -248,6 +248,18 @@ def source_for(campaign: Campaign, override: Path | None = None) -> Source:
     return FolderSource(root, name=f"{campaign.id}:folder:{zone.path}")
 
 
+def sources_for(campaign: Campaign) -> list[Source]:
+    """Every drop zone of the campaign: its folder or share, then its mailboxes."""
+    from campaign_ops.mailbox.source import mailbox_sources
+
+    return [source_for(campaign), *mailbox_sources(campaign)]
+
+
+def source_named(campaign: Campaign, name: str | None) -> Source:
+    """The drop zone a batch came from (None: the folder or share, as before mailboxes)."""
+    return next((s for s in sources_for(campaign) if s.name == name), None) or source_for(campaign)
+
+
 def entry_to_dict(entry: Entry) -> dict:
     """JSON-safe form of an entry, to pass between DAG tasks."""
     return {"path": entry.path, "size": entry.size, "mtime": entry.mtime.isoformat()}

@@ -38,6 +38,8 @@ class Message:
     # The ledger's moment when the email belongs to a thing rather than a time: a pre-check
     # answer is keyed by the file's sha256, so every scan that sees the file finds it sent.
     token: str = ""
+    # Extra headers, e.g. In-Reply-To / References of a receipt that answers a unit's mail.
+    headers: dict[str, str] = field(default_factory=dict)
 
     def key(self, campaign_id: str) -> MailKey:
         """The natural key (campaign, kind, round or '', unit or group, moment)."""
@@ -73,7 +75,7 @@ class Message:
             html=html,
             message_id=message_id_for(key),
             attachments=attachments,
-            headers={"X-Campaign-Ops-Key": str(key)},
+            headers={**self.headers, "X-Campaign-Ops-Key": str(key)},
         )
 
     def as_json(self) -> dict[str, Any]:

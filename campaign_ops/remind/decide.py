@@ -182,6 +182,7 @@ def _digest(
             "rounds": rounds,
             "notified": notified,
             "to_confirm": state.to_confirm,
+            "mailbox": state.mailbox,
             "review": with_overdue(state.review, moment),
         },
     )

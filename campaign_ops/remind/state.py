@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from campaign_ops.campaign import Campaign, Deliverable, Round, Unit
+from campaign_ops.mailbox.attention import mail_attention
 from campaign_ops.review.board import review_digest
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
@@ -60,6 +61,7 @@ class DeliveryState:
         self._findings: dict[int, list[ValidationFinding]] = findings
         self.to_confirm = to_confirm or []  # deliveries whose round ops should confirm
         self.review = review  # files waiting for review and returned (review policy), or None
+        self.mailbox: list[str] = []  # mailed files waiting for ops (mailbox.attention)
 
     @classmethod
     def load(cls, session: Session, campaign: Campaign) -> DeliveryState:
@@ -80,7 +82,9 @@ class DeliveryState:
                 findings[f.submission_id].append(f)
         to_confirm = confirmations_needed(session, campaign)
         review = review_digest(session, campaign)
-        return cls(campaign, matrix, latest, findings, to_confirm, review)
+        state = cls(campaign, matrix, latest, findings, to_confirm, review)
+        state.mailbox = mail_attention(session, campaign)
+        return state
 
     def status(self, unit: Unit, round_: Round) -> MatrixStatus:
         """The matrix cell, except that a unit still owing something counts as missing it

@@ -5,6 +5,7 @@ wrap calls in ``session_scope()`` (or your own transaction) so related writes la
 Writes are idempotent on natural keys, so a task that runs twice does no harm.
 """
 
+from campaign_ops.mailbox import records as _mailbox_records  # noqa: F401  (its tables)
 from campaign_ops.store.archive import (
     FileRecord,
     known_content,

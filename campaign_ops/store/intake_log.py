@@ -26,9 +26,10 @@ class Outcome(StrEnum):
     refused = "refused"  # not a deliverable we accept (type, size) and no unit to tell
     rejected = "rejected"  # became a submission that was rejected
     accepted = "accepted"  # became a submission that was accepted
+    held = "held"  # a mailed file whose sender and content disagree: waits for ops, seen again
 
 
-FINAL = {o.value for o in Outcome} - {Outcome.not_ready.value}
+FINAL = {o.value for o in Outcome} - {Outcome.not_ready.value, Outcome.held.value}
 
 
 class IntakeEvent(Base):
