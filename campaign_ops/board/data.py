@@ -63,6 +63,7 @@ PAUSED_CONSEQUENCE = {
     "collect": "收取共享盘上的报送文件、发送回执",
     "remind": "发送催报提醒和通知",
     "consolidate": "生成和发送汇总报告",
+    "review": "把收到的材料交给审核人（Required Actions）、发送退回修改通知",
 }
 
 # Recipient groups that are not units (campaign_ops.remind.OPS_GROUP and friends).

@@ -70,6 +70,7 @@ def _paused(campaign_id: str) -> dict[str, bool]:
         dag_id(campaign_id, "collect"): False,
         dag_id(campaign_id, "remind"): True,
         dag_id(campaign_id, "consolidate"): False,
+        dag_id(campaign_id, "review"): False,
     }
 
 
@@ -80,7 +81,16 @@ def test_a_paused_dag_of_a_live_campaign_needs_a_person() -> None:
     [item] = [a for a in board.attention if "暂停" in a]
     assert "提醒任务已暂停" in item and "催报提醒" in item and "取消暂停" in item
     page_dags = {d.kind: d.paused for d in board.dags}
-    assert page_dags == {"collect": False, "remind": True, "consolidate": False}
+    assert page_dags == {"collect": False, "remind": True, "consolidate": False, "review": False}
+
+
+def test_a_paused_review_dag_says_reviews_stop() -> None:
+    campaign = get_campaign(SEED_CAMPAIGN)  # the 广告科 reviews county tables
+    paused = {**_paused(campaign.id), dag_id(campaign.id, "remind"): False}
+    paused[dag_id(campaign.id, "review")] = True
+    board = build_board(campaign, None, now=AFTER_ROUND_1, paused=paused)
+    [item] = [a for a in board.attention if "暂停" in a]
+    assert item.startswith("审核任务已暂停") and "Required Actions" in item
 
 
 def test_a_finished_campaign_may_stay_paused() -> None:
