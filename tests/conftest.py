@@ -147,6 +147,18 @@ def mailbox(smtp_server: SmtpServer) -> SmtpServer:
     return smtp_server
 
 
+@pytest.fixture
+def smtp(
+    mailbox: SmtpServer, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> SmtpServer:
+    """``mailbox`` as the campaign's SMTP Connection: the campaign's mail reaches it. Set up
+    after ``state`` when a test has both, since ``state`` sends mail to its outbox."""
+    if "state" in request.fixturenames:
+        request.getfixturevalue("state")
+    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", mailbox.airflow_connection())
+    return mailbox
+
+
 # ---- the warehouse on both backends ----------------------------------------------------------
 
 

@@ -6,11 +6,10 @@ script: Airflow reads its auth manager once, at import) on a throwaway SQLite da
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from ops.test_fab_board_access import BIN, FAB, _run
+from ops.fab import BIN, fab_env, run
 
 from campaign_ops import PROJECT_ROOT
 
@@ -23,28 +22,15 @@ SEED = "ankang-2023-internet-ads"
 def test_ops_roles_may_save_a_viewer_may_only_draft(tmp_path: Path) -> None:
     campaigns = tmp_path / "campaigns"
     campaigns.mkdir()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))},
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "tests")]),
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__AUTH_MANAGER": FAB,
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "no-dags"),
-        "AIRFLOW__API_AUTH__JWT_SECRET": "test-secret-" + "x" * 32,
-        "CAMPAIGN_OPS_HOME": str(tmp_path / "state"),
-        "CAMPAIGN_OPS_CAMPAIGNS_DIR": str(campaigns),
-        "AIRFLOW_ADMIN_PASSWORD": USERS["admin"],
-    }
-    _run([str(BIN / "airflow"), "db", "migrate"], env)
-    init = _run([str(BIN / "python"), str(PROJECT_ROOT / "docker" / "init_security.py")], env)
+    env = fab_env(tmp_path, USERS["admin"], CAMPAIGN_OPS_CAMPAIGNS_DIR=str(campaigns))
+    run([str(BIN / "airflow"), "db", "migrate"], env)
+    init = run([str(BIN / "python"), str(PROJECT_ROOT / "docker" / "init_security.py")], env)
     assert "角色 Op 可在看板上保存新专项行动" in init.stdout
     assert "Viewer 可在看板上保存" not in init.stdout
     viewer = ["--username", "viewer", "--role", "Viewer", "--password", USERS["viewer"]]
     names = ["--firstname", "v", "--lastname", "t", "--email", "viewer@example.invalid"]
-    _run([str(BIN / "airflow"), "users", "create", *viewer, *names], env)
-    check = _run([str(BIN / "python"), __file__], env)
+    run([str(BIN / "airflow"), "users", "create", *viewer, *names], env)
+    check = run([str(BIN / "python"), __file__], env)
     seen = json.loads(check.stdout.strip().splitlines()[-1])
     assert seen["viewer"]["page"] == 200 and seen["viewer"]["told"]  # drafts, told who saves
     assert seen["viewer"]["save"] == 403 and "编辑权限" in seen["viewer"]["why"]

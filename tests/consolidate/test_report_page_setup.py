@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from services.pdf_words import pdf_pages
 
 from campaign_ops.campaign import get_campaign
 from campaign_ops.consolidate.merge import refresh
@@ -16,7 +17,7 @@ from campaign_ops.consolidate.report import CHART_SHEET, PHASE_SHEET, STATUS_SHE
 from campaign_ops.forms.layout import HEADER_ROW
 
 from .helpers import report_file, seed_round
-from .test_report_print import check_printed, print_to_pdf, read_pages
+from .test_report_print import check_printed, print_to_pdf
 
 A4 = 9  # openpyxl's paperSize for A4
 
@@ -113,7 +114,7 @@ def test_a_wide_form_prints_in_slices_with_the_unit_column_repeated(wide_campaig
     # each slice ends with a whole indicator: its 本期数 and 累计数 stay together
     assert all(ws.cell(row=5, column=b).value.startswith("累计数") for b in breaks)
 
-    pages = read_pages(print_to_pdf([xlsx], tmp_path / "pdf", tmp_path / "lo-profile")[xlsx.stem])
+    pages = pdf_pages(print_to_pdf([xlsx], tmp_path / "pdf", tmp_path / "lo-profile")[xlsx.stem])
     check_printed(xlsx, pages, campaign.authority)
     # every slice: the header (its 填报单位 cell is in column A) and the units' names
     form_pages = [p for p in pages if "填报单位" in p.text]

@@ -15,17 +15,14 @@ rendered with the reports checks that this threshold passes 9 pt and fails 8.5 p
 
 from __future__ import annotations
 
-import html
-import re
-import shutil
 import subprocess
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from services.pdf_words import Page, Word, pdf_pages, require
 
 from campaign_ops.campaign import Campaign, get_campaign
 from campaign_ops.consolidate.figures import report_data
@@ -47,47 +44,12 @@ PLAYED = {
 }
 
 
-@dataclass(frozen=True)
-class Word:
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    text: str
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
-
-
-@dataclass(frozen=True)
-class Page:
-    number: int
-    width: float
-    height: float
-    words: list[Word]
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"{name} is not installed: this test prints the report with LibreOffice and reads "
-            "the PDF with poppler-utils; install them with scripts/install-services.sh "
-            "(libreoffice-calc-nogui, poppler-utils)"
-        )
-    return path
-
-
 def print_to_pdf(files: list[Path], out: Path, profile: Path) -> dict[str, Path]:
     """One soffice run for all files (its own profile, so concurrent runs do not clash)."""
+    require("soffice")
     subprocess.run(
         [
-            _tool("soffice"),
+            "soffice",
             f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--convert-to",
@@ -106,35 +68,7 @@ def print_to_pdf(files: list[Path], out: Path, profile: Path) -> dict[str, Path]
     return pdfs
 
 
-WORD = re.compile(
-    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
-)
-PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
-
-
-def read_pages(pdf: Path) -> list[Page]:
-    out = subprocess.run(
-        [_tool("pdftotext"), "-bbox", str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    return [
-        Page(
-            n,
-            float(w),
-            float(h),
-            [
-                Word(float(a), float(b), float(c), float(d), html.unescape(t))
-                for a, b, c, d, t in WORD.findall(body)
-            ],
-        )
-        for n, (w, h, body) in enumerate(PAGE.findall(out), 1)
-    ]
-
-
-def overlapping(words: list[Word]) -> list[tuple[str, str]]:
+def overlapping(words: tuple[Word, ...]) -> list[tuple[str, str]]:
     """Pairs of words printed over each other (more than a hairline both ways)."""
     out = []
     ordered = sorted(words, key=lambda w: w.y0)
@@ -239,11 +173,11 @@ def test_every_sheet_of_every_form_prints_legibly_on_a4(ankang_r1, tmp_path: Pat
     files.append(_calibration(tmp_path / "calibration.xlsx"))
     pdfs = print_to_pdf(files, tmp_path / "pdf", tmp_path / "lo-profile")
 
-    nine, eight_half = (w.height for w in read_pages(pdfs["calibration"])[0].words)
+    nine, eight_half = (w.height for w in pdf_pages(pdfs["calibration"])[0].words)
     assert nine >= MIN_WORD_PT > eight_half, "the 9 pt threshold no longer matches LibreOffice"
 
     forms = set()
     for campaign, xlsx in zip([*campaigns, ankang], files, strict=False):
-        check_printed(xlsx, read_pages(pdfs[xlsx.stem]), campaign.authority)
+        check_printed(xlsx, pdf_pages(pdfs[xlsx.stem]), campaign.authority)
         forms |= {f for r in PLAYED[campaign.id] for f in campaign.round(r).forms}
     assert len(forms) == 6, "every form in include/forms is printed"

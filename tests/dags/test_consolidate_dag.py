@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import os
 import shutil
 from pathlib import Path
@@ -49,13 +48,7 @@ def state(tmp_path: Path, monkeypatch, _sqlite_template: Path, mailbox) -> Path:
     shutil.copyfile(_sqlite_template, home / "warehouse.sqlite")
     monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(home))
     monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{home / 'warehouse.sqlite'}")
-    connection = {
-        "conn_type": "smtp",
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(connection))
+    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", mailbox.airflow_connection(timeout=5))
     yield home
     dispose_engines()
 

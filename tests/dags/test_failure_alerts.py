@@ -43,17 +43,7 @@ def test_a_failed_task_mails_the_ops_contacts(tmp_path, monkeypatch, airflow_db,
         "AIRFLOW_CONN_CAMPAIGN_OPS_SHARE",
         json.dumps({"conn_type": "samba", "host": "127.0.0.1", "port": 9, "login": "x"}),
     )
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SMTP_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "smtp",
-                "host": mailbox.host,
-                "port": mailbox.port,
-                "extra": {"disable_tls": True, "disable_ssl": True},
-            }
-        ),
-    )
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", mailbox.airflow_connection())
     bag = DagBag(dag_folder=PROJECT_ROOT / "dags")
     run = bag.dags["alert-test__collect"].test(
         logical_date=dt.datetime(2024, 3, 5, 9, tzinfo=dt.UTC)

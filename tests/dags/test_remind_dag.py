@@ -6,7 +6,6 @@ Each test gets its own warehouse; the SMTP server is reached through the Airflow
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -46,13 +45,7 @@ def ankang(tmp_path: Path, monkeypatch, _sqlite_template: Path, mailbox) -> Iter
     shutil.copyfile(_sqlite_template, home / "warehouse.sqlite")
     monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(home))
     monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{home / 'warehouse.sqlite'}")
-    connection = {
-        "conn_type": "smtp",
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(connection))
+    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", mailbox.airflow_connection(timeout=5))
     campaign = get_campaign(DEMO)
     prepare_warehouse(campaign)
     yield campaign

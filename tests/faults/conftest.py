@@ -12,7 +12,6 @@ per test.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,18 +56,6 @@ def smtp(_fault_smtp: SmtpServer) -> Iterator[SmtpServer]:
         _fault_smtp.start()
 
 
-def smtp_connection(server: SmtpServer) -> str:
-    """``AIRFLOW_CONN_CAMPAIGN_OPS_SMTP`` for ``server`` (plain SMTP on loopback)."""
-    return json.dumps(
-        {
-            "conn_type": "smtp",
-            "host": server.host,
-            "port": server.port,
-            "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5},
-        }
-    )
-
-
 @pytest.fixture
 def state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sqlite_template: Path, smtp: SmtpServer
@@ -81,7 +68,7 @@ def state(
     shutil.copyfile(_sqlite_template, home / "warehouse.sqlite")
     monkeypatch.setenv("CAMPAIGN_OPS_HOME", str(home))
     monkeypatch.setenv("CAMPAIGN_OPS_DATABASE_URL", f"sqlite:///{home / 'warehouse.sqlite'}")
-    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", smtp_connection(smtp))
+    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", smtp.airflow_connection(timeout=5))
     monkeypatch.delenv("CAMPAIGN_OPS_CAMPAIGNS_DIR", raising=False)
     yield home
     dispose_engines()

@@ -2,25 +2,17 @@
 
 ``Calc`` prints workbooks to PDF and, through a Basic macro in its private profile, does what
 a person does to a case list that runs out of rows: inserts rows inside the table, types into
-the cells and saves as .xlsx. ``pdf_pages`` reads a PDF's word boxes (``pdftotext -bbox``).
-Missing LibreOffice or poppler fails the test with what to install: these tests are part of
-``make test`` and must not quietly skip.
+the cells and saves as .xlsx. ``overlaps`` finds words printed over each other on a page
+(``services.pdf_words``). Missing LibreOffice fails the test with what to install: these
+tests are part of ``make test`` and must not quietly skip.
 """
 
 from __future__ import annotations
 
-import html
-import re
-import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-INSTALL = (
-    "请运行 scripts/install-services.sh（或 apt-get install libreoffice-calc-nogui poppler-utils）"
-)
+from services.pdf_words import Page, require
 
 # Runs in Calc: unprotect (no password, as the template), insert rows above row ``at``,
 # protect again, type each "A1<TAB>text" line of ``cells`` like a person, save as .xlsx.
@@ -67,13 +59,6 @@ End Sub
 """
 
 
-def require(*programs: str) -> None:
-    """Fail (never skip) when a program the print tests need is not installed."""
-    missing = [p for p in programs if shutil.which(p) is None]
-    if missing:
-        pytest.fail(f"缺少 {'、'.join(missing)}：{INSTALL}", pytrace=False)
-
-
 class Calc:
     """A headless LibreOffice with its own profile (concurrent calls need separate ones)."""
 
@@ -114,56 +99,6 @@ class Calc:
         assert not error.exists(), error.read_text(encoding="utf-8")
         assert dst.exists(), "Calc 未保存文件"
         return dst
-
-
-@dataclass(frozen=True)
-class Word:
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    text: str
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
-
-
-@dataclass(frozen=True)
-class Page:
-    width: float
-    height: float
-    words: tuple[Word, ...]
-
-    @property
-    def text(self) -> str:
-        """All words in drawing order, without spaces (a wrapped cell's lines run on)."""
-        return "".join(w.text for w in self.words)
-
-
-_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
-_WORD = re.compile(
-    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
-)
-
-
-def pdf_pages(pdf: Path) -> list[Page]:
-    """Every page's size and word boxes, in points from the top left."""
-    require("pdftotext")
-    out = subprocess.run(
-        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return [
-        Page(
-            float(w),
-            float(h),
-            tuple(
-                Word(float(a), float(b), float(c), float(d), html.unescape(t))
-                for a, b, c, d, t in _WORD.findall(body)
-            ),
-        )
-        for w, h, body in _PAGE.findall(out)
-    ]
 
 
 def overlaps(page: Page) -> list[tuple[str, str]]:

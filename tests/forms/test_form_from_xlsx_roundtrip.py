@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from bureau_tables import bureau_fixture, drafted  # noqa: F401  (a fixture)
-from calc_client import Calc, pdf_pages
+from calc_client import Calc
 from openpyxl import load_workbook
+from services.pdf_words import pdf_pages
 
 from campaign_ops.forms.cleaning import norm_label
 from campaign_ops.forms.expectations import write_suite
@@ -174,7 +175,7 @@ def test_the_template_of_a_drafted_form_looks_like_the_bureaus_table(
     calc = Calc(tmp_path_factory.mktemp("lo-look"))
     [pdf] = calc.to_pdf([template], tmp_path)
     pages = pdf_pages(pdf)
-    text = pages[0].text
+    text = pages[0].joined
     if form.layout == Layout.fixed:
         assert len(pages) <= 2  # the table, then the 填表说明 sheet
         at = [text.index(label) for label in theirs["rows"]]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from calc_client import Calc, Page, overlaps, pdf_pages
+from calc_client import Calc, overlaps
+from services.pdf_words import Page, pdf_pages
 
 from campaign_ops.campaign import Campaign, load_campaigns
 from campaign_ops.forms.instructions import instructions_title, sections, table_notes
@@ -89,7 +90,7 @@ def test_template_prints_on_a4_without_overlap(case, printed: Printed):
             assert w.height >= MIN_WORD_HEIGHT, f"第{i}页“{w.text}”字太小（{w.height:.1f} pt）"
 
     title = _flat(instructions_title(form))
-    holding = [i for i, p in enumerate(pages) if title in p.text]
+    holding = [i for i, p in enumerate(pages) if title in p.joined]
     assert holding == [len(pages) - 1], "填表说明应单独占最后一页，且只占一页"
     data_pages, instructions = pages[:-1], pages[-1]
     if form.layout == Layout.fixed:
@@ -97,9 +98,9 @@ def test_template_prints_on_a4_without_overlap(case, printed: Printed):
     else:
         assert len(data_pages) <= 2
         for page in data_pages:  # the header repeats on every page of a long list
-            assert _flat(form.columns[0].label) in page.text
+            assert _flat(form.columns[0].label) in page.joined
 
-    data_text = "".join(p.text for p in data_pages)
+    data_text = "".join(p.joined for p in data_pages)
     expected = [form.title, *(c.label for c in form.columns), *table_notes(form)]
     expected += [r.label for r in form.rows]
     for text in expected:
@@ -111,9 +112,9 @@ def test_template_prints_on_a4_without_overlap(case, printed: Printed):
     for section in sections(
         form, context.get("campaign"), context.get("round_"), context.get("unit")
     ):
-        assert _flat(section.title) in instructions.text
+        assert _flat(section.title) in instructions.joined
         for label, text in section.lines:
-            assert _printed(label, instructions.text) and _printed(text, instructions.text), (
+            assert _printed(label, instructions.joined) and _printed(text, instructions.joined), (
                 f"填表说明缺少或截断了：{label} {text}"
             )
 

@@ -8,7 +8,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 import yaml
 
 from campaign_ops import INCLUDE_DIR
@@ -20,18 +19,6 @@ from campaign_ops.remind.location import ROUND_FOLDER_HINT, UNKNOWN_SERVER, drop
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
 
 MOMENT = dt.datetime(2023, 5, 9, 15, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-
-
-@pytest.fixture
-def smtp(mailbox, monkeypatch):
-    conn = {
-        "conn_type": "smtp",
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 10},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(conn))
-    return mailbox
 
 
 class Counting(FolderSource):

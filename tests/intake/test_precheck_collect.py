@@ -11,7 +11,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 import yaml
 
@@ -26,18 +25,6 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 RUN_AT = dt.datetime(2023, 5, 9, 15, 0, tzinfo=BEIJING)
 PRECHECK = MAIL_KIND_LABELS["precheck"]
 RECEIPT = MAIL_KIND_LABELS["receipt"]
-
-
-@pytest.fixture
-def smtp(mailbox, monkeypatch):
-    conn = {
-        "conn_type": "smtp",
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 10},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(conn))
-    return mailbox
 
 
 def put_table(c: Campaign, unit: str, dest: Path, work: Path, **kw) -> bytes:

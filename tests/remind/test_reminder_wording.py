@@ -5,25 +5,10 @@ unit's folder is and never tells a county clerk to run a command."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-
-import pytest
 
 from campaign_ops.cli import main
 from campaign_ops.timeline import build_timeline
 from campaign_ops.vocabulary import MAIL_KIND_LABELS
-
-
-@pytest.fixture
-def smtp(mailbox, monkeypatch):
-    conn = {
-        "conn_type": "smtp",
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 10},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(conn))
-    return mailbox
 
 
 def first_reminder(campaign, round_id: str, purpose: str) -> dt.datetime:

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 from campaign_ops.review.queue import decide
 from campaign_ops.review.returns import send_return_mails
 from campaign_ops.store import session_scope
@@ -15,18 +11,6 @@ from campaign_ops.vocabulary import MAIL_KIND_LABELS
 from .conftest import NOW, REVIEWER, seed
 
 REASON = "罚没款合计 120 万元，与上一轮相比增加 10 倍，请核对单位是否误填为元"
-
-
-@pytest.fixture
-def smtp(mailbox, monkeypatch, state):
-    conn = {
-        "conn_type": "smtp",
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 10},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_SMTP", json.dumps(conn))
-    return mailbox
 
 
 def _body(message) -> str:

@@ -297,3 +297,38 @@ def test_on_timeout_approve_lets_the_scheduler_approve(review_airflow: ReviewAir
     [done] = [d for d in airflow.hitl(dag) if d["task_instance"]["rendered_map_index"] == label]
     assert done["defaults"] == [PASS]
     assert done["chosen_options"] == [PASS] and done["responded_by_user"] is None
+
+
+def test_a_table_collect_accepts_opens_its_review_by_itself(review_airflow: ReviewAirflow) -> None:
+    # The way a round really goes: nobody triggers the review DAG. A county puts its table in
+    # the shared folder, collect accepts it and publishes the accepted data, and the review
+    # DAG runs on that asset event and asks the reviewer.
+    import datetime as dt
+    import os
+    import urllib.parse
+
+    from campaign_ops.synthetic import write_submission
+
+    airflow = review_airflow
+    c = campaign(airflow)
+    unit = c.unit("langao")
+    dest = airflow.home / "dropzone" / c.drop_zone.path / unit.name / "工作情况统计表.xlsx"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    write_submission(c, "r1", unit.code, FORM, dest, seed=31)
+    on_time = dt.datetime(2023, 5, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
+    os.utime(dest, (on_time, on_time))
+    collect = f"{REMIND}__collect"
+    airflow.request("PATCH", f"/api/v2/dags/{collect}", {"is_paused": False})
+    try:
+        run = airflow.request(
+            "POST", f"/api/v2/dags/{collect}/dagRuns", {"logical_date": "2023-05-11T01:00:00Z"}
+        )["dag_run_id"]
+        assert airflow.wait_for_run(collect, run) == "success"
+    finally:
+        airflow.request("PATCH", f"/api/v2/dags/{collect}", {"is_paused": True})
+    [detail] = wait_pending(airflow, unit.name)
+    review_run = urllib.parse.quote(detail["task_instance"]["dag_run_id"], safe="")
+    started = airflow.request("GET", f"/api/v2/dags/{DAG}/dagRuns/{review_run}")
+    assert started["run_type"] == "asset_triggered"
+    assert airflow.answer(detail, PASS, "", REVIEWER)[0] == 200
+    assert wait_decided(airflow, "langao", 1) == [(1, "approve", None, REVIEWER)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import email
+import json
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -83,6 +84,14 @@ class SmtpServer:
 
     def messages(self) -> list[EmailMessage]:
         return [r.message for r in self.received]
+
+    def airflow_connection(self, timeout: int = 10) -> str:
+        """This server as the ``campaign_ops_smtp`` Connection, the way a deployment gives it:
+        the JSON of an ``AIRFLOW_CONN_CAMPAIGN_OPS_SMTP`` variable (plain SMTP on loopback)."""
+        extra = {"disable_ssl": True, "disable_tls": True, "timeout": timeout}
+        return json.dumps(
+            {"conn_type": "smtp", "host": self.host, "port": self.port, "extra": extra}
+        )
 
     def reset(self, mode: Mode = "normal") -> None:
         """Forget received mail and go back to ``mode`` (between tests)."""

@@ -103,14 +103,7 @@ def _play(env: dict[str, str], script: Path, *extra: str) -> None:
 @pytest.fixture(scope="module")
 def soak(tmp_path_factory: pytest.TempPathFactory, smtp_server) -> Soak:
     base = tmp_path_factory.mktemp("soak")
-    smtp = json.dumps(
-        {
-            "conn_type": "smtp",
-            "host": smtp_server.host,
-            "port": smtp_server.port,
-            "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 10},
-        }
-    )
+    smtp = smtp_server.airflow_connection()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN_OPS"))},
         "PATH": f"{BIN}:{os.environ['PATH']}",
