@@ -116,17 +116,27 @@ def paused_dags(dag_ids: list[str]) -> dict[str, bool]:
         return {row.dag_id: bool(row.is_paused) for row in session.execute(query)}
 
 
+def missing_connections(campaigns: list[Campaign]) -> frozenset[str]:
+    """The mailbox Connections the campaigns name that Airflow does not have."""
+    from campaign_ops.mailbox.imap import MailboxLogin
+
+    named = {z.connection_id for c in campaigns for z in c.mailboxes}
+    return frozenset(n for n in named if MailboxLogin.lookup(n) is None)
+
+
 @dataclass
 class AirflowState:
     runs: dict[str, list[RunInfo]] = field(default_factory=dict)
     paused: dict[str, bool] = field(default_factory=dict)
+    missing: frozenset[str] = frozenset()  # mailbox Connections not configured
     note: str = ""  # why it is empty, in Chinese
 
 
 def _airflow_state(campaigns: list[Campaign], links: Links) -> AirflowState:
     ids = [dag_id(c.id, kind) for c in campaigns for kind in dag_kinds(c)]
     try:
-        return AirflowState(group_runs(recent_runs(ids, links)), paused_dags(ids))
+        runs, paused = group_runs(recent_runs(ids, links)), paused_dags(ids)
+        return AirflowState(runs, paused, missing_connections(campaigns))
     except Exception as exc:  # the board must still show the warehouse side
         log.exception("reading DAG runs for the campaign board failed")
         return AirflowState(note=f"无法读取 Airflow 运行记录：{type(exc).__name__}")
@@ -137,7 +147,12 @@ def _boards(campaigns: list[Campaign], links: Links) -> tuple[list[CampaignBoard
 
     state = _airflow_state(campaigns, links)
     now = dt.datetime.now(dt.UTC)
-    common: dict[str, Any] = {"now": now, "runs": state.runs, "paused": state.paused}
+    common: dict[str, Any] = {
+        "now": now,
+        "runs": state.runs,
+        "paused": state.paused,
+        "missing_connections": state.missing,
+    }
     try:
         with session_scope() as session:
             boards = [build_board(c, session, links=links, **common) for c in campaigns]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ from campaign_ops.board.view import (
 )
 from campaign_ops.campaign import Campaign, CampaignFileError
 from campaign_ops.dag_factory import dag_id, dag_kinds, is_live
-from campaign_ops.mailbox.attention import mail_attention
+from campaign_ops.mailbox.attention import mail_attention, unread_mailboxes
 from campaign_ops.review.board import review_panel
 from campaign_ops.store.assign import confirmations_needed
 from campaign_ops.store.matrix import MatrixStatus, SubmissionMatrix, submission_matrix
@@ -110,10 +110,12 @@ def build_board(
     paused: Mapping[str, bool] | None = None,
     links: Links | None = None,
     warehouse_error: str | None = None,
+    missing_connections: Collection[str] = (),
 ) -> CampaignBoard:
     """The board of one campaign. ``session`` is a warehouse session (None when the warehouse
     cannot be reached; ``warehouse_error`` then says why); ``runs`` maps DAG ids to their
-    latest runs, newest first; ``paused`` maps DAG ids to Airflow's pause switch."""
+    latest runs, newest first; ``paused`` maps DAG ids to Airflow's pause switch;
+    ``missing_connections`` are the mailbox Connections Airflow does not have."""
     links = links or Links()
     tz = ZoneInfo(campaign.timezone)
     local_now = now.astimezone(tz)
@@ -126,6 +128,7 @@ def build_board(
     )
     timeline = build_timeline(campaign)
     board.live = is_live(timeline, now)
+    board.unread_mailboxes = unread_mailboxes(campaign, missing_connections)
     _add_timeline(board, campaign, timeline, local_now)
     board.dags = [
         DagView(
@@ -407,6 +410,8 @@ def attention(board: CampaignBoard) -> list[str]:
             f"也可能属于“{'”“'.join(c['others'])}”：请确认，如需改计运行 {c['command']}"
         )
     items.extend(board.mailbox)
+    if board.live:
+        items.extend(board.unread_mailboxes)
     pending = sum(1 for u in board.units for c in u.cells if c.style.css == "pending")
     if pending:
         waiting = f"{ROUND_STATUS_LABELS['received']}或{ROUND_STATUS_LABELS['not_ready']}"

@@ -190,6 +190,7 @@ class CampaignBoard:
     attention: list[str] = field(default_factory=list)
     to_confirm: list[dict] = field(default_factory=list)  # rounds ops should confirm
     mailbox: list[str] = field(default_factory=list)  # mailed files waiting for ops (sentences)
+    unread_mailboxes: list[str] = field(default_factory=list)  # no Connection: mail not read
     live: bool = True  # the campaign still has deadlines, reminders or reports ahead
     data_note: str | None = None  # why the matrix is empty, in Chinese
     review: ReviewPanel | None = None  # files waiting for a reviewer or returned (review policy)

@@ -4,12 +4,24 @@ and mail from addresses no unit registered (never answered automatically). The b
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
 from campaign_ops.campaign import Campaign
 from campaign_ops.vocabulary import FILE_OUTCOME_LABELS
 
 MAX_LINES = 20
+
+
+def unread_mailboxes(campaign: Campaign, missing_connections: Collection[str]) -> list[str]:
+    """One sentence per mailbox of the campaign that is not read because Airflow has no
+    Connection for it: what units mail there reaches nobody until ops add it."""
+    return [
+        f"报送邮箱 {z.address} 未连接（Airflow 中没有 Connection {z.connection_id}），"
+        "寄到这个邮箱的材料不会被收取：请按 README“报送邮箱”一节添加该 Connection"
+        for z in campaign.mailboxes
+        if z.connection_id in missing_connections
+    ]
 
 
 def mail_attention(session, campaign: Campaign) -> list[str]:

@@ -93,6 +93,25 @@ def test_a_paused_review_dag_says_reviews_stop() -> None:
     assert item.startswith("审核任务已暂停") and "Required Actions" in item
 
 
+def test_a_mailbox_airflow_cannot_read_needs_a_person_while_the_campaign_runs(
+    monkeypatch,
+) -> None:
+    from campaign_ops.board.app import missing_connections
+
+    campaign = get_campaign(SEED_CAMPAIGN)  # mails go to 市局邮箱 too
+    monkeypatch.delenv("AIRFLOW_CONN_CAMPAIGN_OPS_MAILBOX", raising=False)
+    missing = missing_connections([campaign])
+    assert missing == {"campaign_ops_mailbox"}
+    live = build_board(campaign, None, now=AFTER_ROUND_1, missing_connections=missing)
+    [item] = [a for a in live.attention if "报送邮箱" in a]
+    assert "aksjggjg@ankang-amr.example.invalid 未连接" in item and "campaign_ops_mailbox" in item
+    over = build_board(campaign, None, now=AFTER_THE_END, missing_connections=missing)
+    assert not [a for a in over.attention if "报送邮箱" in a]
+    connection = '{"conn_type": "imap", "host": "imap.example.invalid", "login": "x"}'
+    monkeypatch.setenv("AIRFLOW_CONN_CAMPAIGN_OPS_MAILBOX", connection)
+    assert missing_connections([campaign]) == frozenset()
+
+
 def test_a_finished_campaign_may_stay_paused() -> None:
     campaign = get_campaign(SEED_CAMPAIGN)
     board = build_board(campaign, None, now=AFTER_THE_END, paused=_paused(campaign.id))
