@@ -50,6 +50,8 @@ def test_the_campaign_page_counts_waiting_files_and_shows_the_reason(session, ca
     assert "审核：待审核 3 份" in page
     rows = [r.split("</tr>")[0] for r in page.split(f'<tr data-unit="{first}" data-round="r1">')]
     assert any("退回修改" in r and REASON in r and REVIEWER in r for r in rows[1:])
+    # the section of files that failed validation does not read as if nothing were returned
+    assert "没有校验未通过、等待单位重报的材料（审核退回的材料见上方“审核”）" in page
 
 
 def test_no_review_section_without_the_policy(session) -> None:
