@@ -136,10 +136,15 @@ def _airflow_state(campaigns: list[Campaign], links: Links) -> AirflowState:
     ids = [dag_id(c.id, kind) for c in campaigns for kind in dag_kinds(c)]
     try:
         runs, paused = group_runs(recent_runs(ids, links)), paused_dags(ids)
-        return AirflowState(runs, paused, missing_connections(campaigns))
     except Exception as exc:  # the board must still show the warehouse side
         log.exception("reading DAG runs for the campaign board failed")
         return AirflowState(note=f"无法读取 Airflow 运行记录：{type(exc).__name__}")
+    try:
+        missing = missing_connections(campaigns)
+    except Exception:  # a secrets backend that refuses: say nothing rather than guess
+        log.exception("looking up the mailbox Connections for the campaign board failed")
+        missing = frozenset()
+    return AirflowState(runs, paused, missing)
 
 
 def _boards(campaigns: list[Campaign], links: Links) -> tuple[list[CampaignBoard], str]:
