@@ -17,7 +17,7 @@ def _body(message) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def test_the_return_mail_arrives_once_with_the_reason_and_how_to_resubmit(smtp, campaign):
+def test_the_return_mail_arrives_once_with_the_reason_and_how_to_resubmit(state, smtp, campaign):
     unit = campaign.units[0]
     key = f"r1/{unit.code}/ankang-ad-cases"
     with session_scope() as s:
@@ -42,7 +42,7 @@ def test_the_return_mail_arrives_once_with_the_reason_and_how_to_resubmit(smtp, 
     assert "第 1 版" in body
 
 
-def test_a_second_return_of_a_new_version_is_a_new_mail(smtp, campaign):
+def test_a_second_return_of_a_new_version_is_a_new_mail(state, smtp, campaign):
     from campaign_ops.consolidate.seeding import known_values, put_submission
 
     unit = campaign.units[0].code
@@ -62,7 +62,7 @@ def test_a_second_return_of_a_new_version_is_a_new_mail(smtp, campaign):
     assert [("第 2 版" in _body(m.message)) for m in smtp.received] == [False, True]
 
 
-def test_after_decisions_mails_once_and_refreshes_the_merged_tables(smtp, campaign):
+def test_after_decisions_mails_once_and_refreshes_the_merged_tables(state, smtp, campaign):
     import sqlalchemy as sa
 
     from campaign_ops.review.effects import after_decisions
