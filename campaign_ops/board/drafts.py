@@ -186,7 +186,7 @@ def _draft(text: str, upload: UploadFile | None, roster: str) -> Draft:
 def _why_not(exc: Exception) -> str:
     if isinstance(exc, NotImplementedError):
         return "起草功能尚未安装完成，请联系开发人员（campaign_ops.drafting）"
-    said = str(exc).strip()
+    said = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc).strip()
     if said and not said.isascii():
         return said
     log.exception("drafting a campaign on the board failed")

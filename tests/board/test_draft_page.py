@@ -93,3 +93,15 @@ def test_a_folder_that_cannot_be_written_is_said_not_raised(tmp_path: Path) -> N
     assert saved.outcome == SaveOutcome.unwritable
     assert saved.problems[0].startswith(f"无法写入 {blocked / 'campaigns'}")
     assert blocked.read_text() == "a file where the campaigns folder should be"
+
+
+def test_an_unknown_roster_is_said_in_chinese_without_quotes() -> None:
+    from campaign_ops.board.drafts import _draft, _why_not
+
+    try:
+        _draft("安康市市场监督管理局关于开展互联网广告专项整治的通知", None, "nowhere")
+    except Exception as exc:  # what the page shows for it
+        said = _why_not(exc)
+    else:
+        raise AssertionError("an unknown roster must not draft")
+    assert said.startswith("没有单位名册 nowhere") and "ankang" in said and "'" not in said
