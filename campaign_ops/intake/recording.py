@@ -227,12 +227,25 @@ def verdict(campaign: Campaign, work: Work) -> FileOutcome:
     if result.status == "accepted":
         outcome.figures = _key_figures(work.parsed)
         outcome.message = f"《{result.form_title}》已通过校验并入库。"
+        if campaign.review.applies(work.deliverable or ""):
+            outcome.message = f"《{result.form_title}》已通过校验，{awaiting_review_note()}"
         return outcome
     outcome.outcome = Outcome.rejected.value
     outcome.message = result.refusal_message or (
         f"《{result.form_title}》有 {len(result.errors)} 处错误，请修改后重新报送。"
     )
     return outcome
+
+
+def awaiting_review_note() -> str:
+    """What a unit is told of a table that now waits for the bureau's review (review policy):
+    it does not count yet, and a return would come as its own mail."""
+    from campaign_ops.vocabulary import MAIL_KIND_LABELS, REVIEW_DECISION_LABELS
+
+    return (
+        f"正在等待市局审核：审核{REVIEW_DECISION_LABELS['approve']}后计入汇总；"
+        f"需要修改的，市局会另发“{MAIL_KIND_LABELS['returned']}”写明理由。"
+    )
 
 
 def _findings_to_store(result: FileResult) -> list[dict[str, Any]]:
