@@ -39,11 +39,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     upgrade()
     with session_scope() as session:
         sync_campaign(session, campaign)
-    for f in fetch_all(campaign, dt.datetime.now(dt.UTC)):
+    fetched = fetch_all(campaign, dt.datetime.now(dt.UTC))
+    for f in fetched:
         if f.skipped:
-            print(f.skipped)
+            print(f"错误：{f.skipped}；添加方法见 README“报送邮箱”一节", file=sys.stderr)
         else:
             print(f"{f.mailbox}：新邮件 {f.recorded} 封（重复 {f.copies} 封），移走 {f.moved} 封")
+    if all(f.skipped for f in fetched):
+        return 1
     print("附件将在下次收取（collect DAG）时识别、校验并发回执。")
     return 0
 

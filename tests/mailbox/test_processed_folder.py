@@ -90,3 +90,13 @@ def test_mail_from_before_the_circular_is_not_read(state, imap, tmp_path):
     [done] = tasks.fetch_mail(CAMPAIGN, RUN_AT)
     assert done["recorded"] == 1
     assert len(recorded(url)) == 1 and len(imap.messages()) == 2  # the old one left alone
+
+
+def test_fetching_by_hand_without_the_connection_says_what_is_missing(state, monkeypatch, capsys):
+    from campaign_ops.cli import main
+
+    monkeypatch.delenv("AIRFLOW_CONN_CAMPAIGN_OPS_MAILBOX", raising=False)
+    assert main(["mailbox", "fetch", CAMPAIGN]) == 1
+    said = capsys.readouterr()
+    assert "未配置 Airflow Connection campaign_ops_mailbox" in said.err and "README" in said.err
+    assert "下次收取" not in said.out  # nothing was read, so nothing will be taken
