@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import html
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 from docx import Document
+from services.pdf_words import require
 
 from campaign_ops.drafting import CircularReadError, circular_text, draft_from_file, draft_from_text
 
@@ -75,8 +75,7 @@ def test_old_word_files_are_refused_with_what_to_do():
 
 
 def test_pdf_without_text_is_refused(tmp_path):
-    if not shutil.which("pdftotext"):
-        pytest.skip("poppler-utils not installed")
+    require("pdftotext")  # make services installs it: fail, never skip
     blank = (
         b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
         b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -88,9 +87,9 @@ def test_pdf_without_text_is_refused(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists() or not shutil.which("pdftotext"), reason="no chromium")
 def test_pdf_printed_from_the_circular_drafts_the_same_facts(tmp_path):
     """A PDF as a bureau publishes it (lines wrapped at the page edge) reads like the text."""
+    require(str(CHROMIUM), "pdftotext")  # make services installs both: fail, never skip
     from playwright.sync_api import sync_playwright
 
     text = ANKANG.read_text(encoding="utf-8")
